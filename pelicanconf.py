@@ -1,0 +1,49 @@
+"""Development settings of the newsreel site.
+
+`newsreel build` reads this file once per language and lays the per-language URL scheme
+(`/en/...`, `/fr/...`) over it (see `newsreel.site.settings`), so only what an editor or a
+designer may want to change lives here.
+"""
+
+AUTHOR = "NATO"
+SITENAME = "NATO Multimedia"
+SITEURL = ""
+TIMEZONE = "Europe/Brussels"
+
+PATH = "content"
+ARTICLE_PATHS = ["news"]
+PAGE_PATHS = ["pages"]
+STATIC_PATHS = ["images"]
+THEME = "theme"
+PLUGINS = ["newsreel.site"]
+
+# The portal's languages, in the order the language switcher lists them. The first one is the
+# fallback of `/` when the browser asks for neither.
+NEWSREEL_LANGUAGES = {
+    "en": {"name": "English", "sitename": "NATO Multimedia", "locale": "en_GB"},
+    "fr": {"name": "Français", "sitename": "OTAN Multimédia", "locale": "fr_FR"},
+}
+NEWSREEL_TAGLINE = {
+    "en": "Official NATO media resources, for media professionals.",
+    "fr": "Les ressources médiatiques officielles de l’OTAN, pour les professionnels des médias.",
+}
+
+DEFAULT_PAGINATION = 10
+SUMMARY_MAX_LENGTH = 60
+
+# Fast rebuilds: reading is skipped for unchanged files, and Pygments never guesses languages.
+CACHE_CONTENT = True
+LOAD_CONTENT_CACHE = True
+CONTENT_CACHING_LAYER = "reader"
+MARKDOWN = {
+    "extension_configs": {
+        "markdown.extensions.codehilite": {"css_class": "highlight", "guess_lang": False},
+        "markdown.extensions.extra": {},
+        "markdown.extensions.meta": {},
+        "markdown.extensions.toc": {},
+    },
+    "output_format": "html5",
+}
+
+# Feeds need absolute links; locally they point at `newsreel serve`.
+FEED_DOMAIN = "http://127.0.0.1:8000"

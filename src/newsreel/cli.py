@@ -1,0 +1,202 @@
+"""The `newsreel` command: build, serve, watch and clean the portal (and, later, publish).
+
+Every command reads the site from the current folder (or `--root`), so editors run it from
+their checkout. Mistakes come out as one red line per problem and exit code 1, never as a
+Python traceback.
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from newsreel.site.build import BuildError, BuildResult, Project, build_site
+
+app = typer.Typer(
+    name="newsreel",
+    help="Build, serve and publish the bilingual newsreel media portal.",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
+)
+console = Console(stderr=True)
+
+RootOption = Annotated[
+    Path, typer.Option("--root", help="The site's folder (holds pelicanconf.py and content/).")
+]
+SettingsOption = Annotated[
+    str, typer.Option("--settings", "-s", help="Pelican settings file, relative to the root.")
+]
+OutputOption = Annotated[
+    Path | None, typer.Option("--output", "-o", help="Where the site is written [default: output].")
+]
+
+
+def _project(root: Path, settings: str, output: Path | None) -> Project:
+    if not (root / settings).is_file():
+        console.print(
+            f"[red]{root / settings}: not found; run newsreel from the site's folder "
+            "or pass --root[/red]"
+        )
+        raise typer.Exit(2)
+    return Project.at(root, settings, output)
+
+
+def run_build(project: Project, languages: list[str] | None = None, quiet: bool = False) -> BuildResult:
+    """Build with a progress display; exit 1 with one line per problem when it fails."""
+    wanted = languages or ["all languages"]
+    progress = Progress(
+        SpinnerColumn(),
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=quiet,
+    )
+    try:
+        with progress:
+            task = progress.add_task(f"Building {', '.join(wanted)}", total=len(wanted))
+            result = build_site(
+                project,
+                languages=languages,
+                on_language_done=lambda lang: progress.advance(task),
+            )
+    except BuildError as error:
+        console.print(f"[bold red]Build failed, {project.output} left as it was:[/bold red]")
+        for line in error.problems:
+            console.print(f"[red]{line}[/red]", markup=False, highlight=False, style="red")
+        raise typer.Exit(1) from None
+    for line in result.warnings:
+        console.print(line, style="yellow", markup=False, highlight=False)
+    items = ", ".join(f"{lang}: {count} items" for lang, count in result.items.items())
+    console.print(
+        f"[green]Built[/green] {', '.join(result.languages)} ({items}) into {result.output} "
+        f"in {result.seconds:.1f} s"
+    )
+    return result
+
+
+@app.command()
+def build(
+    root: RootOption = Path("."),
+    settings: SettingsOption = "pelicanconf.py",
+    output: OutputOption = None,
+) -> None:
+    """Build the whole site, both languages, into [bold]output/[/bold].
+
+    The content is checked first; on any mistake the build stops with one line per problem and
+    the previous output stays as it was.
+    """
+    run_build(_project(root, settings, output))
+
+
+@app.command()
+def serve(
+    root: RootOption = Path("."),
+    settings: SettingsOption = "pelicanconf.py",
+    output: OutputOption = None,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    do_build: Annotated[
+        bool, typer.Option("--build/--no-build", help="Build the site before serving it.")
+    ] = True,
+    do_watch: Annotated[
+        bool, typer.Option("--watch/--no-watch", help="Rebuild when content or theme change.")
+    ] = False,
+) -> None:
+    """Serve the site on http://127.0.0.1:8000 (with HTTP Range, so videos seek).
+
+    Builds first unless [bold]--no-build[/bold]; with [bold]--watch[/bold] it also rebuilds on
+    every change, as [bold]newsreel watch[/bold] does.
+    """
+    import uvicorn
+
+    from newsreel.site.serve import create_app
+
+    project = _project(root, settings, output)
+    if do_build:
+        run_build(project)
+    elif not project.output.is_dir():
+        console.print(f"[red]{project.output}: not built yet; run newsreel build first[/red]")
+        raise typer.Exit(1)
+    stop = threading.Event()
+    if do_watch:
+        threading.Thread(target=_watch_forever, args=(project, stop), daemon=True).start()
+    console.print(f"Serving {project.output} on [bold]http://{host}:{port}/[/bold] (Ctrl+C stops)")
+    try:
+        uvicorn.run(create_app(project.output), host=host, port=port, log_level="warning")
+    finally:
+        stop.set()
+
+
+def _watch_forever(project: Project, stop: threading.Event | None = None) -> None:
+    from newsreel.site import watch as site_watch
+    from newsreel.site.build import base_settings
+    from newsreel.site.settings import languages_of
+
+    settings = base_settings(project)
+    all_languages = languages_of(settings)
+
+    def rebuild(languages: list[str]) -> None:
+        try:
+            run_build(project, languages if languages != all_languages else None)
+        except typer.Exit:
+            console.print("[yellow]Waiting for the next change…[/yellow]")
+
+    paths = [Path(settings["PATH"]), Path(settings["THEME"]), project.settings_file]
+    site_watch.watch(paths, Path(settings["PATH"]), all_languages, rebuild, stop_event=stop)
+
+
+@app.command()
+def watch(
+    root: RootOption = Path("."),
+    settings: SettingsOption = "pelicanconf.py",
+    output: OutputOption = None,
+) -> None:
+    """Build, then rebuild on every change to content, theme or settings.
+
+    An edit to one item rebuilds only its language, and Pelican's content cache re-reads only
+    the files that changed. Combine with [bold]newsreel serve --no-build[/bold] in another
+    terminal, or use [bold]newsreel serve --watch[/bold].
+    """
+    project = _project(root, settings, output)
+    try:
+        run_build(project)
+    except typer.Exit:
+        console.print("[yellow]Fix the problems above; watching for changes…[/yellow]")
+    console.print("Watching for changes (Ctrl+C stops)")
+    try:
+        _watch_forever(project)
+    except KeyboardInterrupt:
+        pass
+
+
+@app.command()
+def clean(
+    root: RootOption = Path("."),
+    output: OutputOption = None,
+    everything: Annotated[
+        bool, typer.Option("--all", help="Also remove the media cache (clips re-encode).")
+    ] = False,
+) -> None:
+    """Remove the built site and Pelican's cache (and with --all the media cache too)."""
+    project = Project.at(root, output=output)
+    targets = [project.output, project.cache / "pelican"]
+    if everything:
+        targets.append(project.cache)
+    for target in targets:
+        if target.exists():
+            shutil.rmtree(target)
+            console.print(f"Removed {target}")
+
+
+def main() -> None:  # pragma: no cover - console script entry point
+    app()

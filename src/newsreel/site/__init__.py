@@ -1,0 +1,136 @@
+"""The newsreel Pelican plugin: one language per run, translated interface, French typography.
+
+Pelican loads it from `PLUGINS = ["newsreel.site"]`; `register()` connects the handlers below to
+Pelican's signals, in the manner of the pelican-plugins organisation's `sitemap` plugin.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from feedgenerator import get_tag_uri
+from pelican import signals
+
+from newsreel.site import i18n, languages, typography
+
+
+def _run_lang(settings: dict[str, Any]) -> str:
+    return settings["DEFAULT_LANG"]
+
+
+def on_initialized(pelican: Any) -> None:
+    """Give the run its language's site name, so titles and feeds read right."""
+    settings = pelican.settings
+    meta = settings.get("NEWSREEL_LANGUAGES", {}).get(_run_lang(settings), {})
+    if "sitename" in meta:
+        settings["SITENAME"] = meta["sitename"]
+
+
+def on_content_init(content: Any) -> None:
+    """Typeset French titles, summaries and bodies as they are read (and cached)."""
+    if getattr(content, "lang", None) != "fr":
+        return
+    if getattr(content, "_content", None):
+        content._content = typography.french_html(content._content)
+    if getattr(content, "title", None):
+        content.title = typography.french_html(content.title)
+    if "summary" in content.metadata:
+        content.metadata["summary"] = typography.french_html(content.metadata["summary"])
+        content._summary = content.metadata["summary"]
+
+
+def on_generator_init(generator: Any) -> None:
+    """Install the run language's catalogue, date filters and URL helpers in the templates."""
+    settings = generator.settings
+    lang = _run_lang(settings)
+    env = generator.env
+    env.add_extension("jinja2.ext.i18n")
+    theme_dir = Path(settings["THEME"])
+    env.install_gettext_translations(
+        i18n.load_translations(theme_dir / "translations", lang), newstyle=True
+    )
+    env.filters["longdate"] = partial(i18n.long_date, lang=lang)
+    env.filters["isodate"] = i18n.iso_date
+    env.filters["typeset"] = typography.french_html if lang == "fr" else (lambda text: text)
+    env.globals["LANG"] = lang
+    env.globals["LANGUAGES"] = settings.get("NEWSREEL_LANGUAGES", {})
+    env.globals["TAGLINE"] = settings.get("NEWSREEL_TAGLINE", {}).get(lang, "")
+    env.globals["listing_url"] = languages.listing_url
+    env.globals["translations_of"] = languages.translation_map
+    counterparts = generator.context.setdefault("NEWSREEL_COUNTERPARTS", {})
+    env.globals["counterpart"] = partial(_counterpart, counterparts)
+
+
+def _counterpart(counterparts: dict[str, Any], kind: str, slug: str, lang: str) -> str | None:
+    """The slug of the category or tag `slug` in `lang`, when the content tells."""
+    return counterparts.get(kind, {}).get(slug, {}).get(lang)
+
+
+def on_articles_pretaxonomy(generator: Any) -> None:
+    """Keep only the run language's articles native, before categories and tags are made."""
+    lang = _run_lang(generator.settings)
+    order = generator.settings["ARTICLE_ORDER_BY"]
+    generator.articles, generator.translations = languages.keep_native(
+        generator.articles, generator.translations, lang, order
+    )
+    generator.drafts, generator.drafts_translations = languages.keep_native(
+        generator.drafts, generator.drafts_translations, lang, order
+    )
+    generator.hidden_articles, generator.hidden_translations = languages.keep_native(
+        generator.hidden_articles, generator.hidden_translations, lang, order
+    )
+
+
+def on_articles_finalized(generator: Any) -> None:
+    """Match each category and tag with its counterparts in the other languages."""
+    counterparts = generator.context.setdefault("NEWSREEL_COUNTERPARTS", {})
+    counterparts["category"] = languages.taxonomy_counterparts(
+        generator.articles, generator.translations, "category"
+    )
+    counterparts["tag"] = languages.taxonomy_counterparts(
+        generator.articles, generator.translations, "tags"
+    )
+
+
+def on_pages_finalized(generator: Any) -> None:
+    """Keep only the run language's pages native (listed in menus and written)."""
+    lang = _run_lang(generator.settings)
+    order = generator.settings["PAGE_ORDER_BY"]
+    generator.pages, generator.translations = languages.keep_native(
+        generator.pages, generator.translations, lang, order
+    )
+    generator.hidden_pages, generator.hidden_translations = languages.keep_native(
+        generator.hidden_pages, generator.hidden_translations, lang, order
+    )
+    generator.context["pages"] = generator.pages
+    generator.context["hidden_pages"] = generator.hidden_pages
+
+
+def on_feed_generated(context: dict[str, Any], feed: Any) -> None:
+    """Give each feed its language, absolute links, and its language's home as its link.
+
+    Pelican links entries with SITEURL, which is empty in development; feed readers need
+    absolute URLs, so entries are rebased on FEED_DOMAIN, as the feed's own URL already is.
+    """
+    lang = context["DEFAULT_LANG"]
+    base = (context.get("FEED_DOMAIN") or context.get("SITEURL") or "").rstrip("/")
+    home = f"{base}/{lang}/"
+    feed.feed["language"] = lang
+    feed.feed["link"] = home
+    feed.feed["id"] = home
+    for item in feed.items:
+        if item["link"].startswith("/"):
+            item["link"] = base + item["link"]
+        item["unique_id"] = get_tag_uri(item["link"], item["pubdate"])
+
+
+def register() -> None:
+    signals.initialized.connect(on_initialized)
+    signals.content_object_init.connect(on_content_init)
+    signals.generator_init.connect(on_generator_init)
+    signals.article_generator_pretaxonomy.connect(on_articles_pretaxonomy)
+    signals.article_generator_finalized.connect(on_articles_finalized)
+    signals.page_generator_finalized.connect(on_pages_finalized)
+    signals.feed_generated.connect(on_feed_generated)

@@ -1,0 +1,38 @@
+"""Serve the built site locally, as the CDN would: static files, HTTP Range, a 404 page.
+
+Range support matters: a `<video>` can only seek when the server answers `206 Partial Content`
+(Python's `http.server` does not). The API is mounted under `/api` in the same process, so the
+pages call it on their own origin, as they do behind CloudFront.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.routing import BaseRoute, Mount
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+
+class SiteFiles(StaticFiles):
+    """StaticFiles that tells browsers to revalidate, so a rebuild shows at the next reload."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def send_with_headers(message: dict) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers.append((b"cache-control", b"no-cache"))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await super().__call__(scope, receive, send_with_headers)
+
+
+def create_app(output: Path, api: ASGIApp | None = None) -> Starlette:
+    """The local server: the API (when given) at `/api`, the site's files everywhere else."""
+    routes: list[BaseRoute] = []
+    if api is not None:
+        routes.append(Mount("/api", app=api))
+    routes.append(Mount("/", app=SiteFiles(directory=output, html=True, check_dir=False)))
+    return Starlette(routes=routes)

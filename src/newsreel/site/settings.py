@@ -1,0 +1,128 @@
+"""Per-language Pelican settings.
+
+The site is built by one Pelican run per language into one output folder. Each run gets the
+editor's `pelicanconf.py` with the URL scheme below laid over it: every URL and file of a run
+lives under its language's prefix, so the runs never write the same file and can go in parallel.
+Articles and pages keep the same slug in both languages (`/en/news/<slug>/`, `/fr/news/<slug>/`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pelican.settings import read_settings
+
+#: Slugs that a page may not take, because a language's own listings live there.
+RESERVED_SLUGS = frozenset(
+    {"news", "category", "categories", "tag", "tags", "archives", "feeds", "videos", "page",
+     "drafts", "media", "theme", "api", "search"}
+)
+
+
+def language_overrides(lang: str, *, first: bool) -> dict[str, Any]:
+    """Settings that place one language's run under `/<lang>/`.
+
+    `first` marks the run that also copies the theme's and the content's static files, which
+    belong to no language.
+    """
+    p = f"{lang}/"
+    overrides: dict[str, Any] = {
+        "DEFAULT_LANG": lang,
+        # `x.en.md` and `x.fr.md` share the slug `x`: that is what makes them translations.
+        "FILENAME_METADATA": r"(?P<slug>[^.]+)(\.[a-z]{2})?",
+        "ARTICLE_URL": "{lang}/news/{slug}/",
+        "ARTICLE_SAVE_AS": "{lang}/news/{slug}/index.html",
+        "ARTICLE_LANG_URL": "{lang}/news/{slug}/",
+        "ARTICLE_LANG_SAVE_AS": "",
+        "DRAFT_URL": "{lang}/drafts/{slug}/",
+        "DRAFT_SAVE_AS": "{lang}/drafts/{slug}/index.html",
+        "DRAFT_LANG_URL": "{lang}/drafts/{slug}/",
+        "DRAFT_LANG_SAVE_AS": "",
+        "PAGE_URL": "{lang}/{slug}/",
+        "PAGE_SAVE_AS": "{lang}/{slug}/index.html",
+        "PAGE_LANG_URL": "{lang}/{slug}/",
+        "PAGE_LANG_SAVE_AS": "",
+        "DRAFT_PAGE_URL": "{lang}/drafts/{slug}/",
+        "DRAFT_PAGE_SAVE_AS": "{lang}/drafts/{slug}/index.html",
+        "DRAFT_PAGE_LANG_URL": "{lang}/drafts/{slug}/",
+        "DRAFT_PAGE_LANG_SAVE_AS": "",
+        "CATEGORY_URL": p + "category/{slug}/",
+        "CATEGORY_SAVE_AS": p + "category/{slug}/index.html",
+        "TAG_URL": p + "tag/{slug}/",
+        "TAG_SAVE_AS": p + "tag/{slug}/index.html",
+        "AUTHOR_URL": "",
+        "AUTHOR_SAVE_AS": "",
+        "INDEX_URL": p,
+        "INDEX_SAVE_AS": p + "index.html",
+        "ARCHIVES_URL": p + "archives/",
+        "ARCHIVES_SAVE_AS": p + "archives/index.html",
+        "CATEGORIES_URL": p + "categories/",
+        "CATEGORIES_SAVE_AS": p + "categories/index.html",
+        "TAGS_URL": p + "tags/",
+        "TAGS_SAVE_AS": p + "tags/index.html",
+        "VIDEOS_URL": p + "videos/",
+        "VIDEOS_SAVE_AS": p + "videos/index.html",
+        "AUTHORS_SAVE_AS": "",
+        "DIRECT_TEMPLATES": ["index", "archives", "categories", "tags", "videos"],
+        "PAGINATED_TEMPLATES": {"index": None, "category": None, "tag": None},
+        "PAGINATION_PATTERNS": (
+            (1, "{url}", "{save_as}"),
+            (2, "{base_name}/page/{number}/", "{base_name}/page/{number}/index.html"),
+        ),
+        "FEED_ATOM": p + "feeds/atom.xml",
+        "FEED_ATOM_URL": p + "feeds/atom.xml",
+        "CATEGORY_FEED_ATOM": p + "feeds/category/{slug}.atom.xml",
+        "CATEGORY_FEED_ATOM_URL": p + "feeds/category/{slug}.atom.xml",
+        "FEED_ALL_ATOM": None,
+        "FEED_ALL_RSS": None,
+        "FEED_RSS": None,
+        "TRANSLATION_FEED_ATOM": None,
+        "TRANSLATION_FEED_RSS": None,
+        "AUTHOR_FEED_ATOM": None,
+        "AUTHOR_FEED_RSS": None,
+        "TAG_FEED_ATOM": None,
+        "TAG_FEED_RSS": None,
+        "YEAR_ARCHIVE_SAVE_AS": "",
+        "MONTH_ARCHIVE_SAVE_AS": "",
+        "DAY_ARCHIVE_SAVE_AS": "",
+        "DELETE_OUTPUT_DIRECTORY": False,
+        "THEME_STATIC_DIR": "theme",
+        "JINJA_ENVIRONMENT": {
+            "extensions": ["jinja2.ext.i18n"],
+            "trim_blocks": True,
+            "lstrip_blocks": True,
+        },
+        # Pelican's locale-based dates need system locales this machine may lack; templates format
+        # dates with Babel instead (see `newsreel.site.i18n`).
+        "DEFAULT_DATE_FORMAT": "%Y-%m-%d",
+        "DATE_FORMATS": {},
+        "LOCALE": ("C",),
+    }
+    if not first:
+        overrides["THEME_STATIC_PATHS"] = []
+        overrides["STATIC_PATHS"] = []
+    return overrides
+
+
+def load_language_settings(
+    settings_file: Path,
+    lang: str,
+    *,
+    output_dir: Path,
+    cache_dir: Path,
+    first: bool,
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Read `settings_file` as Pelican does, with one language's overrides laid over it."""
+    override = language_overrides(lang, first=first)
+    override["OUTPUT_PATH"] = str(output_dir)
+    override["CACHE_PATH"] = str(cache_dir / lang)
+    if extra:
+        override.update(extra)
+    return read_settings(str(settings_file), override=override)
+
+
+def languages_of(settings: dict[str, Any]) -> list[str]:
+    """The site's language codes, in the order the editor listed them."""
+    return list(settings.get("NEWSREEL_LANGUAGES", {"en": {}, "fr": {}}))

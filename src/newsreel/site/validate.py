@@ -1,0 +1,192 @@
+"""Catch editors' mistakes in news items and pages before anything is built.
+
+Pelican logs a bad file and carries on, writing a site without it; a newsroom would rather be
+told. Every problem found becomes one line that names the file, the field and the fix, and the
+build stops before it touches `output/`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+from pelican.utils import get_date
+
+_META_LINE = re.compile(r"^([A-Za-z][A-Za-z0-9_-]*)\s*:\s?(.*)$")
+_FILE_LANG = re.compile(r"^(?P<slug>.+?)\.(?P<lang>[a-z]{2})$")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One mistake in one file: which field is wrong, and how to fix it."""
+
+    path: Path
+    field: str
+    message: str
+    fix: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.field}: {self.message}; {self.fix}"
+
+
+@dataclass
+class SourceItem:
+    """The front matter of one Markdown file, as far as validation needs it."""
+
+    path: Path
+    kind: str  # "article" or "page"
+    meta: dict[str, str]
+
+    @property
+    def slug(self) -> str:
+        if self.meta.get("slug"):
+            return self.meta["slug"]
+        match = _FILE_LANG.match(self.path.stem)
+        return match.group("slug") if match else self.path.stem
+
+    @property
+    def file_lang(self) -> str | None:
+        match = _FILE_LANG.match(self.path.stem)
+        return match.group("lang") if match else None
+
+    @property
+    def is_translation(self) -> bool:
+        return self.meta.get("translation", "false").strip().lower() not in ("", "false", "no")
+
+
+def read_front_matter(path: Path) -> dict[str, str]:
+    """Header lines of a Python-Markdown `meta` file, lower-cased keys (as Pelican reads them)."""
+    meta: dict[str, str] = {}
+    key = None
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            line = line.rstrip("\n")
+            if not line.strip():
+                break
+            match = _META_LINE.match(line)
+            if match:
+                key = match.group(1).lower()
+                meta[key] = match.group(2).strip()
+            elif key and line.startswith((" ", "\t")):
+                meta[key] = (meta[key] + " " + line.strip()).strip()
+            else:
+                break
+    return meta
+
+
+def collect(content_dir: Path, article_paths: list[str], page_paths: list[str]) -> list[SourceItem]:
+    """Every Markdown news item and page under the content folder."""
+    items: list[SourceItem] = []
+    for kind, folders in (("article", article_paths), ("page", page_paths)):
+        for folder in folders:
+            for path in sorted((content_dir / folder).rglob("*.md")):
+                items.append(SourceItem(path, kind, read_front_matter(path)))
+    return items
+
+
+def check(
+    items: list[SourceItem],
+    languages: list[str],
+    reserved_slugs: frozenset[str] = frozenset(),
+) -> list[Problem]:
+    """All problems of all items; an empty list means the content is ready to build."""
+    problems: list[Problem] = []
+    known = ", ".join(languages)
+    for item in items:
+        problems.extend(_check_item(item, languages, known, reserved_slugs))
+    problems.extend(_check_translations(items, languages))
+    return problems
+
+
+def _check_item(
+    item: SourceItem, languages: list[str], known: str, reserved_slugs: frozenset[str]
+) -> list[Problem]:
+    meta, path = item.meta, item.path
+    found: list[Problem] = []
+    if not meta.get("title"):
+        found.append(Problem(path, "title", "missing", "add a line 'Title: ...' at the top"))
+    if item.kind == "article":
+        if not meta.get("date"):
+            found.append(
+                Problem(path, "date", "missing", "add a line 'Date: YYYY-MM-DD HH:MM' at the top")
+            )
+        else:
+            try:
+                get_date(meta["date"])
+            except (ValueError, OverflowError):
+                found.append(
+                    Problem(
+                        path,
+                        "date",
+                        f"'{meta['date']}' is not a date",
+                        "write it as YYYY-MM-DD or YYYY-MM-DD HH:MM, e.g. 2025-10-15 18:00",
+                    )
+                )
+    lang = meta.get("lang")
+    if not lang:
+        found.append(
+            Problem(path, "lang", "missing", f"add a line 'Lang: xx' with one of {known}")
+        )
+    elif lang not in languages:
+        found.append(
+            Problem(path, "lang", f"'{lang}' is not a language of this site", f"use one of {known}")
+        )
+    elif item.file_lang and item.file_lang != lang:
+        found.append(
+            Problem(
+                path,
+                "lang",
+                f"'{lang}' does not match the file name's '.{item.file_lang}.md'",
+                f"set 'Lang: {item.file_lang}' or rename the file to '{item.slug}.{lang}.md'",
+            )
+        )
+    if item.kind == "page" and item.slug in reserved_slugs:
+        found.append(
+            Problem(
+                path,
+                "slug",
+                f"'{item.slug}' is taken by the site's own listings",
+                "rename the file (or set 'Slug: ...') to another slug",
+            )
+        )
+    return found
+
+
+def _check_translations(items: list[SourceItem], languages: list[str]) -> list[Problem]:
+    """Each translation needs an original; one slug has at most one item per language."""
+    problems: list[Problem] = []
+    groups: dict[tuple[str, str], list[SourceItem]] = defaultdict(list)
+    for item in items:
+        if item.meta.get("lang") in languages:
+            groups[(item.kind, item.slug)].append(item)
+    for (_, slug), group in groups.items():
+        by_lang: dict[str, list[SourceItem]] = defaultdict(list)
+        for item in group:
+            by_lang[item.meta["lang"]].append(item)
+        for lang, same in by_lang.items():
+            for extra in same[1:]:
+                problems.append(
+                    Problem(
+                        extra.path,
+                        "slug",
+                        f"'{slug}' in '{lang}' is already used by {same[0].path}",
+                        "give one of them another file name or 'Slug:'",
+                    )
+                )
+        originals = [item for item in group if not item.is_translation]
+        if originals:
+            continue
+        for item in group:
+            others = [lang for lang in languages if lang != item.meta["lang"]]
+            expected = " or ".join(f"{item.path.parent / f'{slug}.{lang}.md'}" for lang in others)
+            problems.append(
+                Problem(
+                    item.path,
+                    "translation",
+                    f"marked as a translation, but no original with slug '{slug}' exists",
+                    f"add the original ({expected}) or remove the 'Translation: true' line",
+                )
+            )
+    return problems
