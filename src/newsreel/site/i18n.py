@@ -13,6 +13,7 @@ import io
 from functools import cache
 from pathlib import Path
 
+from babel import Locale
 from babel.dates import format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -41,3 +42,8 @@ def long_date(value: dt.date | dt.datetime, lang: str) -> str:
 def iso_date(value: dt.date | dt.datetime) -> str:
     """The machine-readable form for `<time datetime>`."""
     return value.isoformat()
+
+
+def language_name(code: str, lang: str) -> str:
+    """The name of language `code` as written in `lang`: "French", "anglais"."""
+    return Locale.parse(lang).languages.get(code, code)

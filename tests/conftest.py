@@ -1,0 +1,160 @@
+"""Shared fixtures: small sites built in temporary folders, the demo site, a server, Chromium."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from newsreel.site.build import Project, build_site
+
+REPO = Path(__file__).resolve().parents[1]
+ARTIFACTS = REPO / "test-artifacts"
+
+
+def write_site(root: Path, files: dict[str, str], settings_extra: str = "") -> Project:
+    """A site in `root` with the repository's settings and theme and the given content files."""
+    root.mkdir(parents=True, exist_ok=True)
+    settings = (REPO / "pelicanconf.py").read_text(encoding="utf-8")
+    settings += f"\nTHEME = {str(REPO / 'theme')!r}\n{settings_extra}\n"
+    (root / "pelicanconf.py").write_text(settings, encoding="utf-8")
+    for name, text in files.items():
+        path = root / "content" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    (root / "content" / "news").mkdir(parents=True, exist_ok=True)
+    (root / "content" / "pages").mkdir(parents=True, exist_ok=True)
+    return Project.at(root)
+
+
+def item(
+    title: str,
+    lang: str,
+    body: str = "Body.",
+    date: str | None = "2025-10-15 10:00",
+    translation: bool = False,
+    **meta: str,
+) -> str:
+    """The Markdown of one news item."""
+    lines = [f"Title: {title}"] if title else []
+    if date:
+        lines.append(f"Date: {date}")
+    if lang:
+        lines.append(f"Lang: {lang}")
+    if translation:
+        lines.append("Translation: true")
+    lines += [f"{key.capitalize()}: {value}" for key, value in meta.items()]
+    return "\n".join(lines) + "\n\n" + body + "\n"
+
+
+SMALL_SITE = {
+    "news/meeting.fr.md": item(
+        "Réunion des ministres",
+        "fr",
+        "Le secrétaire général a dit : « Notre soutien est vital. » Vraiment ? Oui !",
+        category="Réunions",
+        tags="Ukraine, ministres de la Défense",
+    ),
+    "news/meeting.en.md": item(
+        "Ministers meet",
+        "en",
+        'The Secretary General said: "Our support is vital."',
+        translation=True,
+        category="Meetings",
+        tags="Ukraine, defence ministers",
+    ),
+    "pages/about.fr.md": "Title: À propos\nLang: fr\n\nTexte.\n",
+    "pages/about.en.md": "Title: About\nLang: en\nTranslation: true\n\nText.\n",
+}
+
+
+@pytest.fixture
+def small_site(tmp_path: Path) -> Project:
+    return write_site(tmp_path / "site", SMALL_SITE)
+
+
+@pytest.fixture(scope="session")
+def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Project:
+    """The repository's own content, built once into a temporary output folder."""
+    base = tmp_path_factory.mktemp("demo")
+    project = Project.at(REPO, output=base / "output", cache=base / "cache")
+    build_site(project)
+    return project
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def demo_server(demo_site: Project) -> Iterator[str]:
+    """`newsreel serve`'s app on the built demo site, on a free loopback port."""
+    import uvicorn
+
+    from newsreel.site.serve import create_app
+
+    port = _free_port()
+    config = uvicorn.Config(create_app(demo_site.output), host="127.0.0.1", port=port,
+                            log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=5)
+
+
+def chromium_path() -> str:
+    """Debian's Chromium (Playwright cannot download its own browser here)."""
+    for candidate in (os.environ.get("NEWSREEL_CHROMIUM"), "/usr/lib/chromium/chromium",
+                      shutil.which("chromium")):
+        if candidate and Path(candidate).exists():
+            return candidate
+    raise RuntimeError("Chromium not found: run `python3 tasks.py test`, which installs it")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=chromium_path(),
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--no-first-run", "--disable-sync"],
+        )
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
+
+
+def vnu_errors(files: list[Path]) -> str:
+    """Run the Nu Html Checker on `files`; returns its error output ('' when all are valid)."""
+    jar = REPO / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+    if not jar.exists():
+        raise RuntimeError("vnu.jar missing: run `python3 tasks.py test`, which installs it")
+    result = subprocess.run(
+        ["java", "-jar", str(jar), "--errors-only", *map(str, files)],
+        capture_output=True,
+        text=True,
+    )
+    return (result.stdout + result.stderr).strip()

@@ -1,0 +1,35 @@
+"""Paginated indexes, category and tag pages per language."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import item, write_site
+from newsreel.site.build import build_site
+
+
+def test_indexes_are_paginated_per_language(tmp_path: Path):
+    files = {}
+    for number in range(1, 24):
+        date = f"2025-10-{number:02d} 10:00"
+        files[f"news/item-{number:02d}.fr.md"] = item(
+            f"Article {number}", "fr", date=date, category="Réunions", tags="Ukraine"
+        )
+        files[f"news/item-{number:02d}.en.md"] = item(
+            f"Item {number}", "en", date=date, translation=True, category="Meetings", tags="Ukraine"
+        )
+    project = write_site(tmp_path / "site", files)
+    build_site(project)
+    out = project.output
+    for lang, word in (("en", "Item"), ("fr", "Article")):
+        first = (out / lang / "index.html").read_text(encoding="utf-8")
+        assert f">{word} 23<" in first and f">{word} 13<" not in first
+        assert f'rel="next" href="/{lang}/page/2/"' in first
+        third = (out / lang / "page/3/index.html").read_text(encoding="utf-8")
+        assert f">{word} 1<" in third and f'rel="prev" href="/{lang}/page/2/"' in third
+    category = out / "fr/category/reunions"
+    assert (category / "page/3/index.html").exists()
+    assert "Page 1 sur 3" in (category / "index.html").read_text(encoding="utf-8")
+    assert "Page 1 of 3" in (out / "en/tag/ukraine/index.html").read_text(encoding="utf-8")
+    archives = (out / "fr/archives/index.html").read_text(encoding="utf-8")
+    assert "1 octobre 2025" in archives and archives.count("/fr/news/item-") == 23
