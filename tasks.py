@@ -16,6 +16,7 @@ import subprocess
 import sys
 import venv
 from pathlib import Path
+from typing import Annotated
 
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
@@ -106,7 +107,9 @@ for group in cli.app.registered_groups:
 
 @app.command()
 def test(
-    pytest_args: list[str] = typer.Argument(None, help="Extra arguments for pytest."),
+    pytest_args: Annotated[
+        list[str] | None, typer.Argument(help="Extra arguments for pytest.")
+    ] = None,
 ) -> None:
     """Lint, then run the whole test suite (real ffmpeg, Chromium, SMTP, moto)."""
     os.chdir(ROOT)

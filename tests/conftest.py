@@ -103,8 +103,9 @@ def demo_server(demo_site: Project) -> Iterator[str]:
     from newsreel.site.serve import create_app
 
     port = _free_port()
-    config = uvicorn.Config(create_app(demo_site.output), host="127.0.0.1", port=port,
-                            log_level="warning")
+    config = uvicorn.Config(
+        create_app(demo_site.output), host="127.0.0.1", port=port, log_level="warning"
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -120,8 +121,11 @@ def demo_server(demo_site: Project) -> Iterator[str]:
 
 def chromium_path() -> str:
     """Debian's Chromium (Playwright cannot download its own browser here)."""
-    for candidate in (os.environ.get("NEWSREEL_CHROMIUM"), "/usr/lib/chromium/chromium",
-                      shutil.which("chromium")):
+    for candidate in (
+        os.environ.get("NEWSREEL_CHROMIUM"),
+        "/usr/lib/chromium/chromium",
+        shutil.which("chromium"),
+    ):
         if candidate and Path(candidate).exists():
             return candidate
     raise RuntimeError("Chromium not found: run `python3 tasks.py test`, which installs it")
@@ -134,8 +138,14 @@ def browser():
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(
             executable_path=chromium_path(),
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--no-first-run", "--disable-sync"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+                "--disable-sync",
+            ],
         )
         yield launched
         launched.close()

@@ -25,7 +25,9 @@ def test_body_edit_rebuilds_only_its_language(tmp_path: Path):
 
     result = build_site(project, languages=languages)
     assert result.languages == ["fr"]
-    assert "Un paragraphe ajouté." in (project.output / "fr/news/meeting/index.html").read_text(encoding="utf-8")
+    assert "Un paragraphe ajouté." in (project.output / "fr/news/meeting/index.html").read_text(
+        encoding="utf-8"
+    )
     assert english_page.stat().st_ino == english_before, "English pages were not rewritten"
     assert (project.output / "index.html").exists() and (project.output / "theme").is_dir()
 
@@ -35,7 +37,9 @@ def test_changes_that_touch_other_pages_rebuild_everything(tmp_path: Path):
     content = project.root / "content"
     classifier = ChangeClassifier(content)
     source = content / "news/meeting.fr.md"
-    source.write_text(source.read_text(encoding="utf-8").replace("Réunions", "Sommets"), encoding="utf-8")
+    source.write_text(
+        source.read_text(encoding="utf-8").replace("Réunions", "Sommets"), encoding="utf-8"
+    )
     assert classifier.languages_to_rebuild([source], LANGS) == LANGS
 
     classifier.refresh()

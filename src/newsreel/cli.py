@@ -7,6 +7,7 @@ Python traceback.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import threading
 from pathlib import Path
@@ -48,7 +49,9 @@ def _project(root: Path, settings: str, output: Path | None) -> Project:
     return Project.at(root, settings, output)
 
 
-def run_build(project: Project, languages: list[str] | None = None, quiet: bool = False) -> BuildResult:
+def run_build(
+    project: Project, languages: list[str] | None = None, quiet: bool = False
+) -> BuildResult:
     """Build with a progress display; exit 1 with one line per problem when it fails."""
     wanted = languages or ["all languages"]
     progress = Progress(
@@ -173,10 +176,8 @@ def watch(
     except typer.Exit:
         console.print("[yellow]Fix the problems above; watching for changes…[/yellow]")
     console.print("Watching for changes (Ctrl+C stops)")
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         _watch_forever(project)
-    except KeyboardInterrupt:
-        pass
 
 
 @app.command()

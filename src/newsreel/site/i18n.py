@@ -35,7 +35,7 @@ def load_translations(translations_dir: Path, lang: str) -> NullTranslations:
 
 
 def long_date(value: dt.date | dt.datetime, lang: str) -> str:
-    """"15 October 2025" / "15 octobre 2025"."""
+    """ "15 October 2025" / "15 octobre 2025"."""
     return format_date(value, format="d MMMM y", locale=lang)
 
 

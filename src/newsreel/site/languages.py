@@ -69,13 +69,12 @@ def taxonomy_counterparts(
                     votes[translation.lang][term.slug] += 1
         best: dict[str, str] = {}
         for lang, counter in votes.items():
-
-            def overlap(candidate: str, lang: str = lang) -> float:
-                group = members.get(f"{lang}:{candidate}", set())
-                union = group | translated[lang]
-                return len(group & translated[lang]) / len(union) if union else 0.0
-
-            best[lang] = max(counter, key=lambda c: (overlap(c), counter[c], c))
+            mine = translated[lang]
+            scores = {
+                candidate: _overlap(members.get(f"{lang}:{candidate}", set()), mine)
+                for candidate in counter
+            }
+            best[lang] = max(counter, key=lambda c, s=scores, n=counter: (s[c], n[c], c))
         result[slug] = best
     return result
 
@@ -85,3 +84,9 @@ def translation_map(item: Any) -> dict[str, Any]:
     found = {translation.lang: translation for translation in getattr(item, "translations", [])}
     found[item.lang] = item
     return found
+
+
+def _overlap(group: set[int], other: set[int]) -> float:
+    """Jaccard index of two item sets: 1.0 when a term covers exactly the same items."""
+    union = group | other
+    return len(group & other) / len(union) if union else 0.0

@@ -15,8 +15,22 @@ from pelican.settings import read_settings
 
 #: Slugs that a page may not take, because a language's own listings live there.
 RESERVED_SLUGS = frozenset(
-    {"news", "category", "categories", "tag", "tags", "archives", "feeds", "videos", "page",
-     "drafts", "media", "theme", "api", "search"}
+    {
+        "news",
+        "category",
+        "categories",
+        "tag",
+        "tags",
+        "archives",
+        "feeds",
+        "videos",
+        "page",
+        "drafts",
+        "media",
+        "theme",
+        "api",
+        "search",
+    }
 )
 
 

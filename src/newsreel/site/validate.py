@@ -126,9 +126,7 @@ def _check_item(
                 )
     lang = meta.get("lang")
     if not lang:
-        found.append(
-            Problem(path, "lang", "missing", f"add a line 'Lang: xx' with one of {known}")
-        )
+        found.append(Problem(path, "lang", "missing", f"add a line 'Lang: xx' with one of {known}"))
     elif lang not in languages:
         found.append(
             Problem(path, "lang", f"'{lang}' is not a language of this site", f"use one of {known}")
