@@ -42,18 +42,88 @@ CATEGORIES = [
     ("Summits", "Sommets"),
     ("Science", "Science"),
 ]
-_CODE_WORDS = (
-    "alfa bravo charlie delta echo foxtrot golf hotel india juliett kilo lima mike november "
-    "oscar papa quebec romeo sierra tango uniform victor whiskey xray yankee zulu"
-).split()
+_CODE_WORDS = [
+    "alfa",
+    "bravo",
+    "charlie",
+    "delta",
+    "echo",
+    "foxtrot",
+    "golf",
+    "hotel",
+    "india",
+    "juliett",
+    "kilo",
+    "lima",
+    "mike",
+    "november",
+    "oscar",
+    "papa",
+    "quebec",
+    "romeo",
+    "sierra",
+    "tango",
+    "uniform",
+    "victor",
+    "whiskey",
+    "xray",
+    "yankee",
+    "zulu",
+]
 TAGS = [(f"topic {word}", f"sujet {word}") for word in _CODE_WORDS]
 WORDS = {
-    "en": "alliance defence ministers meeting security posture deterrence support cooperation "
-    "innovation capability investment threat partner council group summit headquarters "
-    "statement allies territory people ready determined".split(),
-    "fr": "alliance défense ministres réunion sécurité posture dissuasion soutien coopération "
-    "innovation capacité investissement menace partenaire conseil groupe sommet siège "
-    "déclaration alliés territoire population prête déterminée".split(),
+    "en": [
+        "alliance",
+        "defence",
+        "ministers",
+        "meeting",
+        "security",
+        "posture",
+        "deterrence",
+        "support",
+        "cooperation",
+        "innovation",
+        "capability",
+        "investment",
+        "threat",
+        "partner",
+        "council",
+        "group",
+        "summit",
+        "headquarters",
+        "statement",
+        "allies",
+        "territory",
+        "people",
+        "ready",
+        "determined",
+    ],
+    "fr": [
+        "alliance",
+        "défense",
+        "ministres",
+        "réunion",
+        "sécurité",
+        "posture",
+        "dissuasion",
+        "soutien",
+        "coopération",
+        "innovation",
+        "capacité",
+        "investissement",
+        "menace",
+        "partenaire",
+        "conseil",
+        "groupe",
+        "sommet",
+        "siège",
+        "déclaration",
+        "alliés",
+        "territoire",
+        "population",
+        "prête",
+        "déterminée",
+    ],
 }
 
 
@@ -185,13 +255,13 @@ def time_hugo(root: Path) -> float | None:
         encoding="utf-8",
     )
     layout = (
-        "<!DOCTYPE html><html lang=\"{{ .Site.Language.Lang }}\"><head><title>{{ .Title }}"
-        "</title></head><body>{{ block \"main\" . }}{{ end }}</body></html>"
+        '<!DOCTYPE html><html lang="{{ .Site.Language.Lang }}"><head><title>{{ .Title }}'
+        '</title></head><body>{{ block "main" . }}{{ end }}</body></html>'
     )
     (site / "layouts/_default/baseof.html").write_text(layout, encoding="utf-8")
     (site / "layouts/_default/single.html").write_text(
         '{{ define "main" }}<h1>{{ .Title }}</h1>{{ .Content }}'
-        "{{ range .Translations }}<a href=\"{{ .Permalink }}\">{{ .Lang }}</a>{{ end }}"
+        '{{ range .Translations }}<a href="{{ .Permalink }}">{{ .Lang }}</a>{{ end }}'
         "{{ end }}",
         encoding="utf-8",
     )

@@ -73,3 +73,30 @@ def test_keyboard_reaches_the_skip_link_and_main_content(browser, demo_server: s
     page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.id") == "main"
     context.close()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/en/",
+        "/fr/",
+        f"/en/news/{MEETING}/",
+        f"/fr/news/{MEETING}/",
+        "/fr/category/reunions/",
+        "/en/videos/",
+        "/fr/about/",
+    ],
+)
+def test_pages_have_no_accessibility_violations(browser, demo_server: str, path: str):
+    axe = Path(__file__).resolve().parents[1] / "node_modules" / "axe-core" / "axe.min.js"
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(demo_server + path)
+    page.add_script_tag(path=str(axe))
+    result = page.evaluate(
+        "async () => await axe.run(document, {runOnly: {type: 'tag', values: "
+        "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']}})"
+    )
+    violations = [(v["id"], [n["target"] for n in v["nodes"]]) for v in result["violations"]]
+    assert violations == []
+    context.close()
