@@ -75,10 +75,10 @@ def run_build(
     except BuildError as error:
         console.print(f"[bold red]Build failed, {project.output} left as it was:[/bold red]")
         for line in error.problems:
-            console.print(f"[red]{line}[/red]", markup=False, highlight=False, style="red")
+            console.print(line, style="red", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
     for line in result.warnings:
-        console.print(line, style="yellow", markup=False, highlight=False)
+        console.print(line, style="yellow", markup=False, highlight=False, soft_wrap=True)
     items = ", ".join(f"{lang}: {count} items" for lang, count in result.items.items())
     console.print(
         f"[green]Built[/green] {', '.join(result.languages)} ({items}) into {result.output} "

@@ -1,0 +1,121 @@
+"""The media cache: finished outputs, stored by cache key, shared by every build.
+
+An entry is `<cache>/<key[:2]>/<key>/<filename>` plus `meta.json` (the measured figures). The
+file is moved in first and `meta.json` last, both with atomic renames, so an entry with
+`meta.json` is always complete: a killed build leaves, at worst, a stray temporary file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+_CHUNK = 1 << 20
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write `data` to `path` through a temporary file in the same folder and a rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".tmp-", delete=False) as handle:
+        handle.write(data)
+        temporary = Path(handle.name)
+    os.replace(temporary, path)
+
+
+def link_or_copy(source: Path, target: Path) -> None:
+    """Put `source` at `target` atomically, as a hard link when the file system allows."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".tmp-{os.getpid()}-{target.name}")
+    temporary.unlink(missing_ok=True)
+    try:
+        os.link(source, temporary)
+    except OSError:
+        shutil.copy2(source, temporary)
+    os.replace(temporary, target)
+
+
+class MediaCache:
+    """Finished outputs by cache key."""
+
+    def __init__(self, root: Path):
+        self.root = root
+
+    def entry(self, key: str) -> Path:
+        return self.root / key[:2] / key
+
+    def get(self, key: str) -> tuple[Path, dict[str, Any]] | None:
+        """The cached file and its figures, or None when the key was never finished."""
+        meta_path = self.entry(key) / "meta.json"
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        except (FileNotFoundError, json.JSONDecodeError):
+            return None
+        file = self.entry(key) / meta["filename"]
+        return (file, meta) if file.exists() else None
+
+    def put(self, key: str, produced: Path, meta: dict[str, Any]) -> Path:
+        """Move a finished file into the cache; `meta.json` is written last."""
+        entry = self.entry(key)
+        entry.mkdir(parents=True, exist_ok=True)
+        target = entry / meta["filename"]
+        os.replace(produced, target)
+        write_atomic(entry / "meta.json", json.dumps(meta, indent=2).encode())
+        return target
+
+    def scratch(self) -> Path:
+        """A folder for files being encoded (same file system as the cache: renames work)."""
+        path = self.root / ".work"
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def keys(self) -> list[str]:
+        if not self.root.exists():
+            return []
+        return sorted(p.name for p in self.root.glob("??/*") if p.is_dir())
+
+    def gc(self, keep: Iterable[str]) -> list[Path]:
+        """Remove every entry whose key is not in `keep`; returns what was removed."""
+        keep = set(keep)
+        removed = []
+        for key in self.keys():
+            if key not in keep:
+                shutil.rmtree(self.entry(key))
+                removed.append(self.entry(key))
+        shutil.rmtree(self.root / ".work", ignore_errors=True)
+        return removed
+
+
+class SourceHashes:
+    """SHA-256 of sources, remembered by path, size and mtime (sources are large)."""
+
+    def __init__(self, cache_root: Path):
+        self.path = cache_root / "sources.json"
+        try:
+            self.known: dict[str, dict[str, Any]] = json.loads(self.path.read_text("utf-8"))
+        except (FileNotFoundError, json.JSONDecodeError):
+            self.known = {}
+
+    def sha256(self, source: Path) -> str:
+        stat = source.stat()
+        stamp = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+        remembered = self.known.get(str(source))
+        if remembered and all(remembered.get(k) == v for k, v in stamp.items()):
+            return remembered["sha256"]
+        digest = sha256_file(source)
+        self.known[str(source)] = {**stamp, "sha256": digest}
+        write_atomic(self.path, json.dumps(self.known, indent=2).encode())
+        return digest

@@ -1,0 +1,305 @@
+"""Video manifests: one `clips/<video-id>.toml` per source video, checked once, here.
+
+The field names are the media contract of design.md (`id`, `source`, `sha256`, `date`,
+`location`, `presets`, `title`, `rights`, `[[shots]]`, `[[cuts]]`). Checks that need the source
+itself (time codes inside its duration, audio present) come later, in `check_against_source`,
+once the source has been probed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from newsreel.media import timecode
+from newsreel.media.errors import MediaError, problem
+from newsreel.media.presets import LANGUAGES, Preset
+
+FULL = "full"
+_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+@dataclass(frozen=True)
+class Shot:
+    """One line of the shot list: a description, or a soundbite (speaker, language, quote)."""
+
+    at_ms: int
+    text: dict[str, str] = field(default_factory=dict)
+    speaker: str | None = None
+    language: str | None = None
+    quote: str | None = None
+
+    @property
+    def is_soundbite(self) -> bool:
+        return self.quote is not None
+
+
+@dataclass(frozen=True)
+class Cut:
+    """A partial version, pre-cut at build time (`full` is the whole source)."""
+
+    id: str
+    in_ms: int
+    out_ms: int | None  # None: to the end of the source
+    presets: tuple[str, ...]
+    title: dict[str, str]
+
+    @property
+    def duration_ms(self) -> int | None:
+        return None if self.out_ms is None else self.out_ms - self.in_ms
+
+
+@dataclass(frozen=True)
+class VideoManifest:
+    """What to make of one source video."""
+
+    path: Path
+    id: str
+    source: str
+    sha256: str | None
+    date: dt.date
+    location: str
+    presets: tuple[str, ...]
+    title: dict[str, str]
+    rights: dict[str, str]
+    shots: tuple[Shot, ...]
+    cuts: tuple[Cut, ...]
+    poster_ms: int | None = None
+
+    @property
+    def source_path(self) -> Path:
+        return (self.path.parent / self.source).resolve()
+
+    @property
+    def full(self) -> Cut:
+        return Cut(FULL, 0, None, self.presets, self.title)
+
+    def all_cuts(self) -> list[Cut]:
+        """The full-length version first, then the partial ones."""
+        return [self.full, *self.cuts]
+
+    def cut(self, cut_id: str) -> Cut:
+        return next(cut for cut in self.all_cuts() if cut.id == cut_id)
+
+
+def manifest_paths(clips_dir: Path) -> list[Path]:
+    """Every manifest of the clips folder (all TOML files but presets.toml)."""
+    return sorted(p for p in clips_dir.glob("*.toml") if p.name != "presets.toml")
+
+
+def load_manifest(path: Path, presets: dict[str, Preset]) -> VideoManifest:
+    """Parse and check one manifest; raises MediaError listing every problem found."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise MediaError(problem(path, "toml", str(error), "fix the TOML syntax")) from None
+    problems: list[str] = []
+    manifest = _manifest(path, data, presets, problems)
+    if problems or manifest is None:
+        raise MediaError(problems)
+    return manifest
+
+
+def _text_by_lang(path: Path, where: str, value: Any, problems: list[str]) -> dict[str, str]:
+    if not isinstance(value, dict):
+        problems.append(problem(path, where, "missing", f"add [{where}] with en and fr"))
+        return {}
+    for lang in LANGUAGES:
+        if not isinstance(value.get(lang), str) or not value[lang].strip():
+            problems.append(problem(path, f"{where}.{lang}", "missing", f"add {where}.{lang}"))
+    return {lang: value[lang] for lang in LANGUAGES if isinstance(value.get(lang), str)}
+
+
+def _time(path: Path, where: str, value: Any, problems: list[str]) -> int | None:
+    try:
+        return timecode.parse(value)
+    except ValueError:
+        problems.append(
+            problem(path, where, f"{value!r} is not a time code", 'write "HH:MM:SS" or ".mmm"')
+        )
+        return None
+
+
+def _preset_list(
+    path: Path, where: str, value: Any, presets: dict[str, Preset], problems: list[str]
+) -> tuple[str, ...]:
+    if not isinstance(value, list) or not value:
+        problems.append(problem(path, where, "missing or empty", 'list presets, e.g. ["web"]'))
+        return ()
+    for index, name in enumerate(value):
+        if name not in presets:
+            problems.append(
+                problem(
+                    path,
+                    f"{where}[{index}]",
+                    f"unknown preset {name!r}",
+                    f"use one of {', '.join(presets)} (clips/presets.toml)",
+                )
+            )
+    return tuple(name for name in value if name in presets)
+
+
+def _manifest(
+    path: Path, data: dict[str, Any], presets: dict[str, Preset], problems: list[str]
+) -> VideoManifest | None:
+    video_id = data.get("id")
+    if not isinstance(video_id, str) or not _ID.match(video_id):
+        problems.append(
+            problem(path, "id", f"{video_id!r} is not an id", "use lowercase words and hyphens")
+        )
+    elif video_id != path.stem:
+        problems.append(
+            problem(
+                path,
+                "id",
+                f"{video_id!r} differs from the file name",
+                f"rename to {video_id}.toml or fix the id",
+            )
+        )
+    source = data.get("source")
+    if not isinstance(source, str) or not source:
+        problems.append(
+            problem(path, "source", "missing", "give the source file, relative to clips/")
+        )
+    sha256 = data.get("sha256")
+    if sha256 is not None and (not isinstance(sha256, str) or not _SHA256.match(sha256)):
+        problems.append(problem(path, "sha256", "not 64 hex digits", "fix it or remove the line"))
+    date = data.get("date")
+    if isinstance(date, dt.datetime):
+        date = date.date()
+    if not isinstance(date, dt.date):
+        problems.append(problem(path, "date", f"{date!r} is not a date", "write date = 2025-10-15"))
+    location = data.get("location", "")
+    title = _text_by_lang(path, "title", data.get("title"), problems)
+    rights = _text_by_lang(path, "rights", data.get("rights"), problems)
+    full_presets = _preset_list(path, "presets", data.get("presets"), presets, problems)
+    poster_ms = _time(path, "poster", data["poster"], problems) if "poster" in data else None
+
+    shots: list[Shot] = []
+    for index, shot in enumerate(data.get("shots", [])):
+        where = f"shots[{index}]"
+        at_ms = _time(path, f"{where}.at", shot.get("at"), problems)
+        if "quote" in shot:
+            for key in ("speaker", "language"):
+                if not isinstance(shot.get(key), str):
+                    problems.append(
+                        problem(
+                            path,
+                            f"{where}.{key}",
+                            "missing",
+                            "soundbites need speaker and language",
+                        )
+                    )
+            if at_ms is not None:
+                shots.append(
+                    Shot(at_ms, {}, shot.get("speaker"), shot.get("language"), shot["quote"])
+                )
+        else:
+            text = _text_by_lang(path, where, {k: shot.get(k) for k in LANGUAGES}, problems)
+            if at_ms is not None:
+                shots.append(Shot(at_ms, text))
+    if any(a.at_ms > b.at_ms for a, b in zip(shots, shots[1:], strict=False)):
+        problems.append(problem(path, "shots", "not in time order", "sort the shots by 'at'"))
+
+    cuts: list[Cut] = []
+    seen: set[str] = {FULL}
+    for index, cut in enumerate(data.get("cuts", [])):
+        where = f"cuts[{index}]"
+        cut_id = cut.get("id")
+        if not isinstance(cut_id, str) or not _ID.match(cut_id):
+            problems.append(
+                problem(
+                    path,
+                    f"{where}.id",
+                    f"{cut_id!r} is not an id",
+                    "use lowercase words and hyphens",
+                )
+            )
+            continue
+        if cut_id in seen:
+            problems.append(
+                problem(
+                    path, f"{where}.id", f"{cut_id!r} is used twice", "give each cut its own id"
+                )
+            )
+        seen.add(cut_id)
+        in_ms = _time(path, f"{where}.in", cut.get("in"), problems)
+        out_ms = _time(path, f"{where}.out", cut.get("out"), problems)
+        if in_ms is not None and out_ms is not None and in_ms >= out_ms:
+            problems.append(
+                problem(
+                    path,
+                    f"{where}.out",
+                    f"{cut.get('out')} is not after in ({cut.get('in')})",
+                    "make out later than in",
+                )
+            )
+        cut_presets = _preset_list(path, f"{where}.presets", cut.get("presets"), presets, problems)
+        cut_title = _text_by_lang(path, f"{where}.title", cut.get("title"), problems)
+        if in_ms is not None and out_ms is not None:
+            cuts.append(Cut(cut_id, in_ms, out_ms, cut_presets, cut_title))
+    if problems:
+        return None
+    return VideoManifest(
+        path=path,
+        id=video_id,
+        source=source,
+        sha256=sha256,
+        date=date,
+        location=str(location),
+        presets=full_presets,
+        title=title,
+        rights=rights,
+        shots=tuple(shots),
+        cuts=tuple(cuts),
+        poster_ms=poster_ms,
+    )
+
+
+def check_against_source(
+    manifest: VideoManifest, duration_ms: int, has_audio: bool, presets: dict[str, Preset]
+) -> list[str]:
+    """Problems only the probed source reveals: time codes past its end, audio missing."""
+    path = manifest.path
+    end = timecode.format_ms(duration_ms)
+    problems: list[str] = []
+
+    def past_end(where: str, millis: int, strict: bool) -> None:
+        if millis > duration_ms or (strict and millis == duration_ms):
+            problems.append(
+                problem(
+                    path,
+                    where,
+                    f"{timecode.format_ms(millis)} is past the end of the source ({end})",
+                    "use a time code before the end",
+                )
+            )
+
+    for index, shot in enumerate(manifest.shots):
+        past_end(f"shots[{index}].at", shot.at_ms, strict=True)
+    for index, cut in enumerate(manifest.cuts):
+        past_end(f"cuts[{index}].in", cut.in_ms, strict=True)
+        past_end(f"cuts[{index}].out", cut.out_ms or 0, strict=False)
+    if manifest.poster_ms is not None:
+        past_end("poster", manifest.poster_ms, strict=True)
+    if not has_audio:
+        for cut in manifest.all_cuts():
+            for name in cut.presets:
+                if presets[name].needs_audio:
+                    where = (
+                        "presets" if cut.id == FULL else f"cuts[{manifest.cuts.index(cut)}].presets"
+                    )
+                    problems.append(
+                        problem(
+                            path,
+                            where,
+                            f"preset {name!r} needs audio but the source has none",
+                            "use a source with sound or drop that preset",
+                        )
+                    )
+    return problems

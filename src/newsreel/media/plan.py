@@ -1,0 +1,119 @@
+"""Jobs and cache keys: what must be encoded, and why.
+
+A cache key is the SHA-256 of everything that decides an output's bytes: the source's SHA-256,
+the normalised preset, the cut range (or the still's frame), the ffmpeg version and the
+pipeline version. Every output's folder is named after its key, so the same key is the same
+file, on any machine that shares the cache, and it is never encoded twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from newsreel.media.manifests import FULL, Cut, VideoManifest
+from newsreel.media.presets import Preset
+
+#: Bump when the pipeline changes what it writes for the same inputs.
+PIPELINE_VERSION = "1"
+
+_DATE_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}-")
+
+
+def cache_key(
+    source_sha256: str,
+    preset: Preset,
+    in_ms: int,
+    out_ms: int,
+    ffmpeg_version: str,
+    still_at_ms: int | None = None,
+) -> str:
+    parts = [
+        f"source={source_sha256}",
+        f"preset={preset.normalised()}",
+        f"range={in_ms}-{out_ms}",
+        f"still={still_at_ms}",
+        f"ffmpeg={ffmpeg_version}",
+        f"pipeline={PIPELINE_VERSION}",
+    ]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def output_filename(manifest: VideoManifest, cut: Cut, preset: Preset, poster: bool) -> str:
+    """A name a downloader recognises: `20251015-defence-ministers-rutte-soundbite-1080p.mp4`."""
+    slug = _DATE_PREFIX.sub("", manifest.id)
+    parts = [manifest.date.strftime("%Y%m%d"), slug]
+    if cut.id != FULL:
+        parts.append(cut.id)
+    parts.append("poster" if poster else preset.suffix)
+    return "-".join(parts) + "." + preset.extension
+
+
+@dataclass(frozen=True)
+class PlannedOutput:
+    """One output file: a cut of a video in a preset."""
+
+    video_id: str
+    cut: Cut
+    preset: Preset
+    key: str
+    filename: str
+    in_ms: int
+    out_ms: int
+    still_at_ms: int | None = None
+    cached: bool = False
+    poster: bool = False  # the cut's poster image (also a download when its preset is listed)
+    listed: bool = True  # offered in the download panel
+
+
+@dataclass
+class Job:
+    """One ffmpeg process (or a loudness pass and one process) making one or more outputs."""
+
+    manifest: VideoManifest
+    source: Path
+    cut: Cut
+    outputs: list[PlannedOutput]
+    reason: str
+    kind: str = "renditions"  # or "still"
+    fps: object = None
+
+    @property
+    def duration_ms(self) -> int:
+        first = self.outputs[0]
+        return 1000 if self.kind == "still" else first.out_ms - first.in_ms
+
+    def describe(self) -> str:
+        names = ", ".join(o.preset.name for o in self.outputs)
+        return f"{self.manifest.id} / {self.cut.id}: {names}"
+
+
+@dataclass
+class MediaPlan:
+    """Everything a build needs: per video, its outputs; and the jobs still to run."""
+
+    manifests: list[VideoManifest]
+    outputs: dict[str, list[PlannedOutput]] = field(default_factory=dict)
+    jobs: list[Job] = field(default_factory=list)
+    sources: dict[str, dict] = field(default_factory=dict)
+
+    @property
+    def keys(self) -> set[str]:
+        return {o.key for outputs in self.outputs.values() for o in outputs}
+
+    def table(self):
+        """A rich table of the plan, for `newsreel clips plan`."""
+        from rich.table import Table
+
+        table = Table(title="Media plan")
+        table.add_column("video")
+        table.add_column("cut")
+        table.add_column("output")
+        table.add_column("status")
+        for video_id, outputs in self.outputs.items():
+            for output in outputs:
+                status = "cached" if output.cached else "[yellow]to encode[/yellow]"
+                table.add_row(video_id, output.cut.id, output.filename, status)
+        return table

@@ -1,0 +1,174 @@
+"""Encoding presets, read from `clips/presets.toml` and checked once, here.
+
+A preset is data: its container, its video and audio settings, who may download it
+(`access = "public"` from the CDN, `"account"` through the function) and its label in each
+language. The normalised form of a preset is part of every cache key built from it, so
+changing one preset re-encodes exactly the outputs made with it.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from newsreel.media.errors import MediaError, problem
+
+KINDS = ("video", "audio", "still")
+ACCESS = ("public", "account")
+EXTENSIONS = {"video": ("mp4",), "audio": ("m4a",), "still": ("jpg",)}
+LANGUAGES = ("en", "fr")
+
+
+@dataclass(frozen=True)
+class Preset:
+    """How to make one rendition."""
+
+    name: str
+    kind: str
+    access: str
+    extension: str
+    suffix: str
+    label: dict[str, str]
+    video: dict[str, Any] = field(default_factory=dict)
+    audio: dict[str, Any] = field(default_factory=dict)
+    faststart: bool = False
+
+    @property
+    def needs_audio(self) -> bool:
+        return self.kind in ("video", "audio") and bool(self.audio)
+
+    @property
+    def loudness(self) -> dict[str, float] | None:
+        return self.audio.get("loudness")
+
+    def normalised(self) -> str:
+        """A canonical text of everything that changes the output's bytes (for cache keys)."""
+        data = {
+            "kind": self.kind,
+            "extension": self.extension,
+            "video": self.video,
+            "audio": self.audio,
+            "faststart": self.faststart,
+        }
+        return json.dumps(data, sort_keys=True, separators=(",", ":"))
+
+
+_VIDEO_INTS = ("width", "height", "fps", "crf", "quality")
+_AUDIO_INTS = ("sample_rate", "channels")
+
+
+def load_presets(path: Path) -> dict[str, Preset]:
+    """All presets of `path`; raises MediaError listing every problem found."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise MediaError(
+            problem(path, "file", "not found", "create it (see clips/presets.toml in the repo)")
+        ) from None
+    except tomllib.TOMLDecodeError as error:
+        raise MediaError(problem(path, "toml", str(error), "fix the TOML syntax")) from None
+    presets_table = data.get("presets")
+    if not isinstance(presets_table, dict) or not presets_table:
+        raise MediaError(problem(path, "presets", "no [presets.<name>] table", "add presets"))
+    problems: list[str] = []
+    presets: dict[str, Preset] = {}
+    for name, table in presets_table.items():
+        preset = _preset(path, name, table, problems)
+        if preset:
+            presets[name] = preset
+    if problems:
+        raise MediaError(problems)
+    return presets
+
+
+def _preset(path: Path, name: str, table: Any, problems: list[str]) -> Preset | None:
+    where = f"presets.{name}"
+    if not isinstance(table, dict):
+        problems.append(problem(path, where, "is not a table", f"write it as [presets.{name}]"))
+        return None
+    before = len(problems)
+    kind = table.get("kind")
+    if kind not in KINDS:
+        problems.append(
+            problem(path, f"{where}.kind", f"{kind!r} is not a kind", f"use one of {KINDS}")
+        )
+        return None
+    access = table.get("access", "public")
+    if access not in ACCESS:
+        problems.append(
+            problem(path, f"{where}.access", f"{access!r} is unknown", 'use "public" or "account"')
+        )
+    extension = table.get("extension", EXTENSIONS[kind][0])
+    if extension not in EXTENSIONS[kind]:
+        problems.append(
+            problem(
+                path,
+                f"{where}.extension",
+                f"{extension!r} does not suit a {kind} preset",
+                f"use {EXTENSIONS[kind][0]!r}",
+            )
+        )
+    label = table.get("label", {})
+    for lang in LANGUAGES:
+        if not isinstance(label, dict) or not isinstance(label.get(lang), str):
+            problems.append(
+                problem(path, f"{where}.label.{lang}", "missing", f"add {where}.label.{lang}")
+            )
+    video = table.get("video", {})
+    audio = table.get("audio", {})
+    if kind in ("video", "still"):
+        for key in ("width", "height"):
+            if not isinstance(video.get(key), int) or video[key] <= 0 or video[key] % 2:
+                problems.append(
+                    problem(
+                        path, f"{where}.video.{key}", "missing or odd", "give an even whole number"
+                    )
+                )
+    if kind == "video":
+        if not isinstance(video.get("fps"), int):
+            problems.append(problem(path, f"{where}.video.fps", "missing", "give e.g. 25"))
+        if "crf" not in video and "bitrate" not in video:
+            problems.append(
+                problem(path, f"{where}.video", "neither crf nor bitrate", "set one of them")
+            )
+    if kind in ("video", "audio"):
+        if not audio:
+            problems.append(problem(path, f"{where}.audio", "missing", "add [presets.x.audio]"))
+        for key in _AUDIO_INTS:
+            if key in audio and not isinstance(audio[key], int):
+                problems.append(
+                    problem(path, f"{where}.audio.{key}", "not a whole number", "e.g. 48000")
+                )
+        loudness = audio.get("loudness")
+        if loudness is not None and not (
+            isinstance(loudness, dict)
+            and all(isinstance(loudness.get(k), int | float) for k in ("integrated", "true_peak"))
+        ):
+            problems.append(
+                problem(
+                    path,
+                    f"{where}.audio.loudness",
+                    "needs integrated and true_peak",
+                    "e.g. { integrated = -23.0, true_peak = -1.0, lra = 11.0 }",
+                )
+            )
+    for key in _VIDEO_INTS:
+        if key in video and not isinstance(video[key], int):
+            problems.append(problem(path, f"{where}.video.{key}", "not a whole number", "fix it"))
+    suffix = table.get("suffix", name)
+    if len(problems) > before:
+        return None
+    return Preset(
+        name=name,
+        kind=kind,
+        access=access,
+        extension=extension,
+        suffix=str(suffix),
+        label=dict(label),
+        video=dict(video),
+        audio=dict(audio),
+        faststart=bool(table.get("faststart", False)),
+    )
