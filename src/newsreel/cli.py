@@ -15,8 +15,8 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from newsreel.media.commands import clips_app, demo_media
 from newsreel.site.build import BuildError, BuildResult, Project, build_site
 
 app = typer.Typer(
@@ -27,6 +27,11 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 console = Console(stderr=True)
+app.add_typer(clips_app, name="clips")
+app.command("demo-media")(demo_media)
+JobsOption = Annotated[
+    int | None, typer.Option("--jobs", "-j", help="ffmpeg processes at once [default: cores].")
+]
 
 RootOption = Annotated[
     Path, typer.Option("--root", help="The site's folder (holds pelicanconf.py and content/).")
@@ -50,29 +55,25 @@ def _project(root: Path, settings: str, output: Path | None) -> Project:
 
 
 def run_build(
-    project: Project, languages: list[str] | None = None, quiet: bool = False
+    project: Project, languages: list[str] | None = None, jobs: int | None = None
 ) -> BuildResult:
-    """Build with a progress display; exit 1 with one line per problem when it fails."""
-    wanted = languages or ["all languages"]
-    progress = Progress(
-        SpinnerColumn(),
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-        disable=quiet,
-    )
+    """Build with progress; exit 1 with one line per problem (and no traceback) on failure."""
+    from newsreel.media.demo import ensure_demo_sources
+    from newsreel.media.errors import MediaError
+
     try:
-        with progress:
-            task = progress.add_task(f"Building {', '.join(wanted)}", total=len(wanted))
-            result = build_site(
-                project,
-                languages=languages,
-                on_language_done=lambda lang: progress.advance(task),
-            )
-    except BuildError as error:
+        if languages is None and (project.clips / "presets.toml").is_file():
+            with console.status("Drawing the demo sources (first run only)…"):
+                ensure_demo_sources(project.clips)
+        console.print(f"Building {', '.join(languages or ['all languages'])}…")
+        result = build_site(
+            project,
+            languages=languages,
+            media_jobs=jobs,
+            media_progress=True,
+            on_language_done=lambda lang: console.print(f"  [green]✓[/green] {lang}"),
+        )
+    except (BuildError, MediaError) as error:
         console.print(f"[bold red]Build failed, {project.output} left as it was:[/bold red]")
         for line in error.problems:
             console.print(line, style="red", markup=False, highlight=False, soft_wrap=True)
@@ -92,13 +93,15 @@ def build(
     root: RootOption = Path("."),
     settings: SettingsOption = "pelicanconf.py",
     output: OutputOption = None,
+    jobs: JobsOption = None,
 ) -> None:
-    """Build the whole site, both languages, into [bold]output/[/bold].
+    """Build the whole site, both languages, with every clip, into [bold]output/[/bold].
 
-    The content is checked first; on any mistake the build stops with one line per problem and
-    the previous output stays as it was.
+    The content and the clip manifests are checked first; on any mistake the build stops with
+    one line per problem and the previous output stays as it was. Clips already in the media
+    cache are not encoded again.
     """
-    run_build(_project(root, settings, output))
+    run_build(_project(root, settings, output), jobs=jobs)
 
 
 @app.command()

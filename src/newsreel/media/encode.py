@@ -114,8 +114,10 @@ def _video_options(preset: Preset, frames: int | None) -> dict[str, object]:
         ("level", "level"),
         ("crf", "crf"),
         ("bitrate", "b:v"),
+        ("minrate", "minrate"),
         ("maxrate", "maxrate"),
         ("bufsize", "bufsize"),
+        ("x264_params", "x264-params"),
     ):
         if key in video:
             options[flag] = video[key]

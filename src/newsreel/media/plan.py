@@ -17,7 +17,7 @@ from newsreel.media.manifests import FULL, Cut, VideoManifest
 from newsreel.media.presets import Preset
 
 #: Bump when the pipeline changes what it writes for the same inputs.
-PIPELINE_VERSION = "1"
+PIPELINE_VERSION = "2"
 
 _DATE_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}-")
 

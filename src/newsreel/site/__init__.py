@@ -6,6 +6,7 @@ Pelican's signals, in the manner of the pelican-plugins organisation's `sitemap`
 
 from __future__ import annotations
 
+import logging
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,9 @@ from typing import Any
 from feedgenerator import get_tag_uri
 from pelican import signals
 
-from newsreel.site import i18n, languages, typography
+from newsreel.site import i18n, languages, typography, video
+
+logger = logging.getLogger(__name__)
 
 
 def _run_lang(settings: dict[str, Any]) -> str:
@@ -84,8 +87,25 @@ def on_articles_pretaxonomy(generator: Any) -> None:
     )
 
 
+def attach_videos(generator: Any) -> None:
+    """Give every article that names a video its `video` object, in its own language."""
+    media_dir = generator.settings.get("NEWSREEL_MEDIA_DIR")
+    if not media_dir:
+        return
+    for article in [*generator.articles, *generator.translations]:
+        video_id = article.metadata.get("video")
+        if not video_id:
+            continue
+        manifest = video.load_manifest(media_dir, video_id)
+        if manifest is None:
+            logger.error("%s: video: no media built for %r", article.source_path, video_id)
+            continue
+        article.video = video.video_view(manifest, article.lang)
+
+
 def on_articles_finalized(generator: Any) -> None:
-    """Match each category and tag with its counterparts in the other languages."""
+    """Attach videos; match each category and tag with its counterparts in other languages."""
+    attach_videos(generator)
     counterparts = generator.context.setdefault("NEWSREEL_COUNTERPARTS", {})
     counterparts["category"] = languages.taxonomy_counterparts(
         generator.articles, generator.translations, "category"

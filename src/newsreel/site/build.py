@@ -52,6 +52,7 @@ class Project:
     settings_file: Path
     output: Path
     cache: Path
+    clips: Path
 
     @classmethod
     def at(
@@ -67,6 +68,7 @@ class Project:
             settings_file=(root / settings_file).resolve(),
             output=(root / (output or "output")).resolve(),
             cache=(root / (cache or ".cache")).resolve(),
+            clips=(root / "clips").resolve(),
         )
 
 
@@ -82,8 +84,9 @@ def check_content(project: Project, settings: dict[str, Any] | None = None) -> l
     settings = settings or base_settings(project)
     content = Path(settings["PATH"])
     items = validate.collect(content, settings["ARTICLE_PATHS"], settings["PAGE_PATHS"])
+    videos = {path.stem for path in project.clips.glob("*.toml") if path.name != "presets.toml"}
     problems = validate.check(
-        items, site_settings.languages_of(settings), site_settings.RESERVED_SLUGS
+        items, site_settings.languages_of(settings), site_settings.RESERVED_SLUGS, videos
     )
     return [_relative(str(problem), project.root) for problem in problems]
 
@@ -150,6 +153,9 @@ def build_site(
     extra_settings: dict[str, Any] | None = None,
     on_language_done: Callable[[str], None] | None = None,
     before_swap: Callable[[Path], None] | None = None,
+    media: bool = True,
+    media_jobs: int | None = None,
+    media_progress: bool = False,
 ) -> BuildResult:
     """Build `languages` (default: all) and swap them into `project.output`.
 
@@ -172,6 +178,8 @@ def build_site(
     staging.mkdir(parents=True)
     cache = project.cache / "pelican" / _cache_key(project)
     extra = dict(extra_settings or {})
+    has_media = media and (project.clips / "presets.toml").is_file()
+    extra["NEWSREEL_MEDIA_DIR"] = str((project.output if partial else staging) / "media")
     jobs = [
         (str(project.settings_file), lang, str(staging), str(cache), index == 0 and not partial)
         for index, lang in enumerate(wanted)
@@ -180,6 +188,8 @@ def build_site(
     warnings: list[str] = []
     counts: dict[str, int] = {}
     try:
+        if has_media and not partial:
+            _build_media(project, staging, media_jobs, media_progress)
         if parallel and len(jobs) > 1:
             context = multiprocessing.get_context("spawn")
             with ProcessPoolExecutor(max_workers=len(jobs), mp_context=context) as pool:
@@ -213,6 +223,17 @@ def build_site(
         warnings=[_relative(line, project.root) for line in warnings],
         items=counts,
     )
+
+
+def _build_media(project: Project, staging: Path, jobs: int | None, progress: bool) -> None:
+    """Every clip the site shows, encoded (or taken from the cache) into the staging folder."""
+    from newsreel.media.errors import MediaError
+    from newsreel.media.run import build_media
+
+    try:
+        build_media(project.clips, staging, project.cache / "media", jobs=jobs, progress=progress)
+    except MediaError as error:
+        raise BuildError(_relative(line, project.root) for line in error.problems) from None
 
 
 def _swap(staging: Path, output: Path, languages: list[str] | None) -> None:

@@ -14,11 +14,20 @@ from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from newsreel.media.run import PRIVATE_DIR
+
 
 class SiteFiles(StaticFiles):
-    """StaticFiles that tells browsers to revalidate, so a rebuild shows at the next reload."""
+    """StaticFiles that tells browsers to revalidate, so a rebuild shows at the next reload.
+
+    `/_private/` holds the account-only renditions: never served as files, only through the
+    API's signed download links (as on the CDN, where that prefix is not an origin path).
+    """
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith(f"/{PRIVATE_DIR}"):
+            scope = {**scope, "path": "/404-not-found"}
+
         async def send_with_headers(message: dict) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))

@@ -90,12 +90,23 @@ def check(
     items: list[SourceItem],
     languages: list[str],
     reserved_slugs: frozenset[str] = frozenset(),
+    videos: set[str] | None = None,
 ) -> list[Problem]:
     """All problems of all items; an empty list means the content is ready to build."""
     problems: list[Problem] = []
     known = ", ".join(languages)
     for item in items:
         problems.extend(_check_item(item, languages, known, reserved_slugs))
+        video = item.meta.get("video")
+        if video and videos is not None and video not in videos:
+            problems.append(
+                Problem(
+                    item.path,
+                    "video",
+                    f"no manifest clips/{video}.toml",
+                    "add the manifest, or use the id of one in clips/",
+                )
+            )
     problems.extend(_check_translations(items, languages))
     return problems
 
