@@ -82,9 +82,16 @@ def small_site(tmp_path: Path) -> Project:
 
 @pytest.fixture(scope="session")
 def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Project:
-    """The repository's own content, built once into a temporary output folder."""
+    """The repository's own content and clips, built once into a temporary output folder.
+
+    The media cache is the repository's own (content-addressed, so it cannot be stale): a
+    second local run encodes nothing; CI, on a fresh clone, encodes the demo once.
+    """
+    from newsreel.media.demo import ensure_demo_sources
+
     base = tmp_path_factory.mktemp("demo")
-    project = Project.at(REPO, output=base / "output", cache=base / "cache")
+    project = Project.at(REPO, output=base / "output")
+    ensure_demo_sources(project.clips)
     build_site(project)
     return project
 

@@ -1,0 +1,161 @@
+"""Tiny real sources and scaled-down presets, so real ffmpeg encodes take seconds."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from newsreel.media.encode import ffmpeg_exe
+
+PRESETS = """
+[presets.hd]
+kind = "video"
+access = "account"
+suffix = "hd"
+faststart = true
+label = { en = "HD", fr = "HD" }
+[presets.hd.video]
+width = 320
+height = 180
+fps = 25
+profile = "high"
+bitrate = "400k"
+maxrate = "400k"
+bufsize = "800k"
+x264_preset = "ultrafast"
+[presets.hd.audio]
+bitrate = "128k"
+sample_rate = 48000
+channels = 2
+loudness = { integrated = -23.0, true_peak = -1.0, lra = 11.0 }
+
+[presets.web]
+kind = "video"
+suffix = "web"
+faststart = true
+label = { en = "Web", fr = "Web" }
+[presets.web.video]
+width = 256
+height = 144
+fps = 25
+crf = 28
+maxrate = "300k"
+bufsize = "600k"
+x264_preset = "ultrafast"
+[presets.web.audio]
+bitrate = "64k"
+sample_rate = 48000
+channels = 2
+
+[presets.audio]
+kind = "audio"
+extension = "m4a"
+suffix = "audio"
+label = { en = "Audio", fr = "Audio" }
+audio = { bitrate = "64k", sample_rate = 48000, channels = 2 }
+
+[presets.still]
+kind = "still"
+suffix = "still"
+label = { en = "Still", fr = "Image" }
+video = { width = 320, height = 180, quality = 5 }
+"""
+
+MANIFEST = """
+id = "2025-10-15-test"
+source = "sources/test.mp4"
+date = 2025-10-15
+location = "Brussels"
+presets = ["hd", "web", "audio", "still"]
+title = {{ en = "Test", fr = "Essai" }}
+rights = {{ en = "Credit: NATO.", fr = "Mention : OTAN." }}
+
+[[shots]]
+at = "00:00:00"
+en = "Exterior"
+fr = "Extérieur"
+
+[[shots]]
+at = "00:00:03"
+speaker = "Mark Rutte"
+language = "fr"
+quote = "Notre soutien à l’Ukraine est vital."
+
+[[cuts]]
+id = "soundbite"
+in = "{cut_in}"
+out = "{cut_out}"
+presets = ["hd", "web"]
+title = {{ en = "Soundbite", fr = "Citation" }}
+"""
+
+
+def make_source(path: Path, seconds: float = 6, audio: bool = True) -> Path:
+    """A small real H.264/AAC file: test pattern, stereo tone, a keyframe every 2 s."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    args = [
+        ffmpeg_exe(),
+        "-hide_banner",
+        "-loglevel",
+        "error",
+        "-y",
+        "-f",
+        "lavfi",
+        "-i",
+        f"testsrc2=s=320x180:r=25:d={seconds}",
+    ]
+    if audio:
+        args += ["-f", "lavfi", "-i", f"sine=f=440:r=48000:d={seconds}", "-ac", "2"]
+    args += ["-c:v", "libx264", "-preset", "ultrafast", "-g", "50", "-pix_fmt", "yuv420p"]
+    if audio:
+        args += ["-c:a", "aac", "-shortest"]
+    subprocess.run([*args, str(path)], check=True)
+    return path
+
+
+@pytest.fixture(scope="session")
+def source_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_source(tmp_path_factory.mktemp("src") / "test.mp4")
+
+
+@pytest.fixture
+def clips(tmp_path: Path, source_file: Path) -> Path:
+    """A clips folder with the scaled-down presets, one manifest and its source."""
+    folder = tmp_path / "clips"
+    (folder / "sources").mkdir(parents=True)
+    shutil.copy(source_file, folder / "sources" / "test.mp4")
+    (folder / "presets.toml").write_text(PRESETS, encoding="utf-8")
+    write_manifest(folder)
+    return folder
+
+
+def write_manifest(
+    folder: Path, cut_in: str = "00:00:01.040", cut_out: str = "00:00:03.520", **replace: str
+) -> Path:
+    text = MANIFEST.format(cut_in=cut_in, cut_out=cut_out)
+    for old, new in replace.items():
+        text = text.replace(old, new)
+    path = folder / "2025-10-15-test.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+class CountingRunner:
+    """The real ffmpeg runner, counting the processes it starts."""
+
+    def __init__(self) -> None:
+        self.commands: list[list[str]] = []
+
+    def __call__(self, args, duration_ms, on_progress=None):
+        from newsreel.media import encode
+
+        self.commands.append(args)
+        encode.run(args, duration_ms, on_progress)
+
+
+@pytest.fixture
+def runner() -> CountingRunner:
+    return CountingRunner()

@@ -1,0 +1,73 @@
+"""The cache: nothing encoded twice, only what changed re-encoded, unused entries collected."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from newsreel.media.cache import MediaCache
+from newsreel.media.encode import EncodeError
+from newsreel.media.errors import MediaError
+from newsreel.media.run import build_media, gc_cache, plan_media
+
+from .conftest import CountingRunner, write_manifest
+
+
+def outputs_of(command: list[str]) -> list[str]:
+    return [Path(a).name for a in command if a.endswith((".mp4", ".m4a", ".jpg"))][1:]
+
+
+def test_second_build_encodes_nothing(clips: Path, tmp_path: Path, runner):
+    build_media(clips, tmp_path / "out", tmp_path / "cache", progress=False, runner=runner)
+    assert runner.commands
+    again = CountingRunner()
+    build_media(clips, tmp_path / "out2", tmp_path / "cache", progress=False, runner=again)
+    assert again.commands == []
+    assert plan_media(clips, tmp_path / "out2", tmp_path / "cache").jobs == []
+
+
+def test_changing_one_cut_reencodes_only_that_cut(clips: Path, tmp_path: Path, runner):
+    build_media(clips, tmp_path / "out", tmp_path / "cache", progress=False, runner=runner)
+    write_manifest(clips, cut_out="00:00:04.000")
+    plan = plan_media(clips, tmp_path / "out", tmp_path / "cache")
+    assert {job.cut.id for job in plan.jobs} == {"soundbite"}
+    assert "cut range changed" in plan.jobs[0].reason
+    again = CountingRunner()
+    build_media(clips, tmp_path / "out", tmp_path / "cache", progress=False, runner=again)
+    assert len(again.commands) == 2  # the cut's two renditions in one process, and its poster
+    assert all("-ss" in command for command in again.commands)
+
+
+def test_changing_one_preset_reencodes_only_its_outputs(clips: Path, tmp_path: Path, runner):
+    build_media(clips, tmp_path / "out", tmp_path / "cache", progress=False, runner=runner)
+    presets = clips / "presets.toml"
+    presets.write_text(presets.read_text("utf-8").replace("crf = 28", "crf = 30"), "utf-8")
+    plan = plan_media(clips, tmp_path / "out", tmp_path / "cache")
+    assert sorted(o.preset.name for job in plan.jobs for o in job.outputs) == ["web", "web"]
+    assert all(job.reason == "web: preset changed" for job in plan.jobs)
+
+
+def test_gc_removes_only_unused_entries(clips: Path, tmp_path: Path):
+    cache = tmp_path / "cache"
+    build_media(clips, tmp_path / "out", cache, progress=False)
+    before = set(MediaCache(cache).keys())
+    write_manifest(clips, cut_out="00:00:04.000")
+    build_media(clips, tmp_path / "out", cache, progress=False)
+    removed = gc_cache(clips, cache)
+    assert len(removed) == 3  # the old cut's two renditions and its poster
+    after = set(MediaCache(cache).keys())
+    assert after == plan_media(clips, tmp_path / "o", cache).keys
+    assert not (before - after) - {path.name for path in removed}
+
+
+def test_a_failed_encode_leaves_no_file_behind(clips: Path, tmp_path: Path):
+    def failing(args, duration_ms, on_progress=None):
+        Path(args[-1]).write_bytes(b"half a file")
+        raise EncodeError("Conversion failed!")
+
+    with pytest.raises(MediaError, match="2025-10-15-test.toml: cut full: ffmpeg failed"):
+        build_media(clips, tmp_path / "out", tmp_path / "cache", progress=False, runner=failing)
+    assert MediaCache(tmp_path / "cache").keys() == []
+    assert not list((tmp_path / "cache").rglob("*.mp4"))
+    assert not (tmp_path / "out" / "media").exists()

@@ -1,0 +1,99 @@
+"""Mistakes in presets, manifests and sources: one clear line each, naming file and field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from newsreel.media.errors import MediaError
+from newsreel.media.run import build_media, plan_media
+
+from .conftest import make_source, write_manifest
+
+
+def problems_of(clips: Path, tmp_path: Path) -> list[str]:
+    with pytest.raises(MediaError) as raised:
+        plan_media(clips, tmp_path / "out", tmp_path / "cache")
+    return raised.value.problems
+
+
+@pytest.mark.parametrize(
+    ("replace", "field", "words"),
+    [
+        (
+            {'presets = ["hd", "web"]': 'presets = ["hd", "4k"]'},
+            "cuts[0].presets[1]",
+            "unknown preset '4k'",
+        ),
+        ({'in = "00:00:01.040"': 'in = "00:00:03.600"'}, "cuts[0].out", "is not after in"),
+        ({'in = "00:00:01.040"': 'in = "1.04s"'}, "cuts[0].in", "is not a time code"),
+        (
+            {'out = "00:00:03.520"': 'out = "00:01:00"'},
+            "cuts[0].out",
+            "is past the end of the source (00:00:06.000)",
+        ),
+        ({'id = "2025-10-15-test"': 'id = "other-id"'}, "id", "differs from the file name"),
+        ({'fr = "Essai"': 'de = "Test"'}, "title.fr", "missing"),
+        ({'id = "soundbite"': 'id = "full"'}, "cuts[0].id", "'full' is used twice"),
+        (
+            {'source = "sources/test.mp4"': 'source = "sources/missing.mp4"'},
+            "source",
+            "sources/missing.mp4 not found",
+        ),
+        (
+            {"date = 2025-10-15": 'date = 2025-10-15\nsha256 = "' + "0" * 64 + '"'},
+            "sha256",
+            "does not match",
+        ),
+    ],
+)
+def test_manifest_mistakes(clips: Path, tmp_path: Path, replace, field, words):
+    write_manifest(clips, **replace)
+    problems = problems_of(clips, tmp_path)
+    assert len(problems) == 1, problems
+    assert f"2025-10-15-test.toml: {field}: " in problems[0]
+    assert words in problems[0]
+    assert "; " in problems[0], "each problem says how to fix it"
+
+
+def test_all_problems_of_a_manifest_at_once(clips: Path, tmp_path: Path):
+    write_manifest(clips, **{'in = "00:00:01.040"': 'in = "x"', 'fr = "Essai"': 'it = "Prova"'})
+    fields = sorted(line.split(": ")[1] for line in problems_of(clips, tmp_path))
+    assert fields == ["cuts[0].in", "title.fr"]
+
+
+def test_corrupt_source(clips: Path, tmp_path: Path):
+    (clips / "sources" / "test.mp4").write_bytes(b"not a video at all" * 1000)
+    [line] = problems_of(clips, tmp_path)
+    assert "source: sources/test.mp4: it is not a readable media file" in line
+
+
+def test_truncated_source(clips: Path, tmp_path: Path):
+    path = clips / "sources" / "test.mp4"
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    [line] = problems_of(clips, tmp_path)
+    assert "2025-10-15-test.toml: source: sources/test.mp4: it " in line
+
+
+def test_source_without_audio(clips: Path, tmp_path: Path):
+    make_source(clips / "sources" / "test.mp4", audio=False)
+    problems = problems_of(clips, tmp_path)
+    assert any("presets: preset 'hd' needs audio but the source has none" in p for p in problems)
+    assert any("cuts[0].presets: preset 'web' needs audio" in p for p in problems)
+
+
+def test_bad_preset_file(clips: Path, tmp_path: Path):
+    text = (clips / "presets.toml").read_text(encoding="utf-8")
+    (clips / "presets.toml").write_text(text.replace("width = 256", "width = 255"), "utf-8")
+    [line] = problems_of(clips, tmp_path)
+    assert "presets.toml: presets.web.video.width: missing or odd" in line
+
+
+def test_nothing_half_written_when_a_source_is_bad(clips: Path, tmp_path: Path):
+    build_media(clips, tmp_path / "out", tmp_path / "cache", progress=False)
+    before = sorted(p for p in (tmp_path / "out").rglob("*"))
+    write_manifest(clips, **{'out = "00:00:03.520"': 'out = "00:00:09.000"'})
+    with pytest.raises(MediaError):
+        build_media(clips, tmp_path / "out", tmp_path / "cache", progress=False)
+    assert sorted(p for p in (tmp_path / "out").rglob("*")) == before
