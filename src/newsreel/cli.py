@@ -157,7 +157,7 @@ def _watch_forever(project: Project, stop: threading.Event | None = None) -> Non
         except typer.Exit:
             console.print("[yellow]Waiting for the next change…[/yellow]")
 
-    paths = [Path(settings["PATH"]), Path(settings["THEME"]), project.settings_file]
+    paths = [Path(settings["PATH"]), Path(settings["THEME"]), project.settings_file, project.clips]
     site_watch.watch(paths, Path(settings["PATH"]), all_languages, rebuild, stop_event=stop)
 
 

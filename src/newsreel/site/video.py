@@ -41,9 +41,10 @@ def human_size(size: int, lang: str) -> str:
 
 def _file_view(entry: dict[str, Any], lang: str) -> dict[str, Any]:
     width, height = entry.get("width"), entry.get("height")
+    label = entry["label"].get(lang, entry["label"].get("en", ""))
     return {
         **entry,
-        "label": entry["label"].get(lang, entry["label"].get("en")),
+        "label": french_text(label) if lang == "fr" else label,
         "size": human_size(entry["bytes"], lang),
         "resolution": f"{width}\u00d7{height}" if width and height else "",
         "duration": timecode.short(entry["duration_ms"]) if entry.get("duration_ms") else "",
