@@ -1,0 +1,121 @@
+"""E-mail: messages rendered from bilingual Jinja2 templates, sent by a `Mailer`.
+
+Mailers: an outbox folder of `.eml` files (local default, the code also in the server log), SMTP,
+and Amazon SES v2. All take the same `EmailMessage`, built here once.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import smtplib
+import time
+import uuid
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+from typing import Any, Protocol
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+logger = logging.getLogger("newsreel.api.mail")
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "mail"
+_ENV = Environment(
+    loader=FileSystemLoader(TEMPLATES),
+    autoescape=select_autoescape(["html"]),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+class Mailer(Protocol):
+    def send(self, message: EmailMessage) -> None: ...
+
+
+def render(
+    template: str,
+    lang: str,
+    to: str,
+    sender: str,
+    reply_to: str | None = None,
+    headers: dict[str, str] | None = None,
+    **context: Any,
+) -> EmailMessage:
+    """An e-mail from `<template>.txt` (first line `Subject: ...`) and `<template>.html`."""
+    context = {"lang": lang, **context}
+    text = _ENV.get_template(f"{template}.txt").render(**context)
+    subject_line, _, body = text.partition("\n")
+    message = EmailMessage()
+    message["Subject"] = subject_line.removeprefix("Subject:").strip()
+    message["From"] = sender
+    message["To"] = to
+    if reply_to:
+        message["Reply-To"] = reply_to
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[-1].strip("> "))
+    message["Content-Language"] = lang
+    for name, value in (headers or {}).items():
+        message[name] = value
+    message.set_content(body.lstrip("\n"))
+    html = _ENV.get_template(f"{template}.html").render(subject=message["Subject"], **context)
+    message.add_alternative(html, subtype="html")
+    return message
+
+
+class OutboxMailer:
+    """Writes each message as an `.eml` file (and logs any code), for local development."""
+
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+
+    def send(self, message: EmailMessage) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        name = f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}"
+        (self.folder / f"{name}.eml").write_bytes(bytes(message))
+        body = message.get_body(("plain",))
+        code = re.search(r"\b\d{6}\b", body.get_content()) if body else None
+        logger.info(
+            "mail to %s: %s%s", message["To"], message["Subject"],
+            f" (code {code.group(0)})" if code else "",
+        )  # fmt: skip
+
+
+class SmtpMailer:
+    def __init__(
+        self,
+        host: str,
+        port: int = 25,
+        username: str | None = None,
+        password: str | None = None,
+        starttls: bool = False,
+        timeout: float = 10,
+    ):
+        self.host, self.port, self.timeout = host, port, timeout
+        self.username, self.password, self.starttls = username, password, starttls
+
+    def send(self, message: EmailMessage) -> None:
+        with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
+            if self.starttls:
+                smtp.starttls()
+            if self.username:
+                smtp.login(self.username, self.password or "")
+            smtp.send_message(message)
+
+
+class SesMailer:
+    """Amazon SES v2, raw content (so our headers, List-Unsubscribe included, go through)."""
+
+    def __init__(self, client: Any, configuration_set: str | None = None):
+        self.client = client
+        self.configuration_set = configuration_set
+
+    def send(self, message: EmailMessage) -> None:
+        kwargs: dict[str, Any] = {
+            "FromEmailAddress": message["From"],
+            "Destination": {"ToAddresses": [message["To"]]},
+            "Content": {"Raw": {"Data": bytes(message)}},
+        }
+        if self.configuration_set:
+            kwargs["ConfigurationSetName"] = self.configuration_set
+        self.client.send_email(**kwargs)

@@ -1,0 +1,90 @@
+"""The portal's password policy, and password hashing.
+
+Policy (design.md): at least 12 characters, no spaces, upper- and lower-case letters, digits
+and symbols; at most 256 characters; never trimmed; not one of the most common passwords. One
+validator, here, returns every rule that failed; the forms mirror the same rules
+(`password_rules()`), so the live checklist and the server never disagree.
+
+Hashing: argon2id with OWASP's parameters (m = 19 MiB, t = 2, p = 1). `verify_or_dummy` always
+computes exactly one hash, for known and unknown users alike, so timing tells nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+MIN_LENGTH = 12
+MAX_LENGTH = 256
+RULES = (
+    "min_length",
+    "no_spaces",
+    "lowercase",
+    "uppercase",
+    "digit",
+    "symbol",
+    "too_long",
+    "common",
+)
+
+HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
+_DUMMY_HASH = HASHER.hash("not a real password, only to spend the same time")
+_AFFIXES = re.compile(r"^[\W\d_]+|[\W\d_]+$")
+
+
+@cache
+def common_passwords() -> frozenset[str]:
+    path = Path(__file__).with_name("data") / "common-passwords.txt"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return frozenset(line for line in lines if line and not line.startswith("#"))
+
+
+def is_common(password: str) -> bool:
+    """A common password, also once its leading and trailing digits and symbols are removed
+    ("Password123!" is "password" with decorations)."""
+    lowered = password.lower()
+    common = common_passwords()
+    return lowered in common or _AFFIXES.sub("", lowered) in common
+
+
+def check_password(password: str) -> list[str]:
+    """Every rule `password` breaks (empty when it is acceptable)."""
+    failed = []
+    if len(password) < MIN_LENGTH:
+        failed.append("min_length")
+    if any(char.isspace() for char in password):
+        failed.append("no_spaces")
+    if not any(char.islower() for char in password):
+        failed.append("lowercase")
+    if not any(char.isupper() for char in password):
+        failed.append("uppercase")
+    if not any(char.isdigit() for char in password):
+        failed.append("digit")
+    if not any(not char.isalnum() and not char.isspace() for char in password):
+        failed.append("symbol")
+    if len(password) > MAX_LENGTH:
+        failed.append("too_long")
+    if is_common(password):
+        failed.append("common")
+    return failed
+
+
+def password_rules() -> dict[str, object]:
+    """The policy as data, for the forms' live checklist."""
+    return {"min_length": MIN_LENGTH, "max_length": MAX_LENGTH, "rules": list(RULES)}
+
+
+def hash_password(password: str) -> str:
+    return HASHER.hash(password)
+
+
+def verify_or_dummy(password_hash: str | None, password: str) -> bool:
+    """Check a password against its hash, or against a dummy hash when there is no account."""
+    try:
+        return HASHER.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False

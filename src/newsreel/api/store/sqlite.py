@@ -1,0 +1,102 @@
+"""The local store: one SQLite file (`var/newsreel.db` by default)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Any
+
+from newsreel.api.clock import Clock
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS items (
+    pk TEXT NOT NULL,
+    sk TEXT NOT NULL,
+    data TEXT NOT NULL DEFAULT '{}',
+    expires_at REAL,
+    cnt INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (pk, sk)
+)
+"""
+
+
+class SqliteStore:
+    def __init__(self, path: Path | str, clock: Clock):
+        if str(path) != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self.connection = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        self.connection.execute("PRAGMA journal_mode=WAL")
+        self.connection.execute(_SCHEMA)
+        self.lock = threading.Lock()
+        self.clock = clock
+
+    def _live(self, expires_at: float | None) -> bool:
+        return expires_at is None or expires_at > self.clock.now()
+
+    def get(self, pk: str, sk: str) -> dict[str, Any] | None:
+        with self.lock:
+            row = self.connection.execute(
+                "SELECT data, expires_at FROM items WHERE pk = ? AND sk = ?", (pk, sk)
+            ).fetchone()
+        if row is None or not self._live(row[1]):
+            return None
+        return json.loads(row[0])
+
+    def put(self, pk, sk, data, expires_at=None, if_absent=False) -> bool:
+        with self.lock:
+            self.connection.execute("BEGIN IMMEDIATE")
+            try:
+                if if_absent:
+                    row = self.connection.execute(
+                        "SELECT expires_at FROM items WHERE pk = ? AND sk = ?", (pk, sk)
+                    ).fetchone()
+                    if row is not None and self._live(row[0]):
+                        self.connection.execute("ROLLBACK")
+                        return False
+                self.connection.execute(
+                    "INSERT OR REPLACE INTO items (pk, sk, data, expires_at, cnt) "
+                    "VALUES (?, ?, ?, ?, 0)",
+                    (pk, sk, json.dumps(data), expires_at),
+                )
+                self.connection.execute("COMMIT")
+            except BaseException:
+                self.connection.execute("ROLLBACK")
+                raise
+        return True
+
+    def delete(self, pk: str, sk: str) -> None:
+        with self.lock:
+            self.connection.execute("DELETE FROM items WHERE pk = ? AND sk = ?", (pk, sk))
+
+    def query(self, pk: str, prefix: str = "") -> list[tuple[str, dict[str, Any]]]:
+        with self.lock:
+            rows = self.connection.execute(
+                "SELECT sk, data, expires_at FROM items WHERE pk = ? AND substr(sk, 1, ?) = ? "
+                "ORDER BY sk",
+                (pk, len(prefix), prefix),
+            ).fetchall()
+        return [(sk, json.loads(data)) for sk, data, expires in rows if self._live(expires)]
+
+    def increment(self, pk: str, sk: str, limit: int, expires_at: float) -> int | None:
+        with self.lock:
+            self.connection.execute("BEGIN IMMEDIATE")
+            try:
+                row = self.connection.execute(
+                    "SELECT cnt, expires_at FROM items WHERE pk = ? AND sk = ?", (pk, sk)
+                ).fetchone()
+                count = row[0] if row and self._live(row[1]) else 0
+                if count >= limit:
+                    self.connection.execute("ROLLBACK")
+                    return None
+                self.connection.execute(
+                    "INSERT OR REPLACE INTO items (pk, sk, data, expires_at, cnt) "
+                    "VALUES (?, ?, '{}', ?, ?)",
+                    (pk, sk, expires_at if not row or count == 0 else row[1], count + 1),
+                )
+                self.connection.execute("COMMIT")
+            except BaseException:
+                self.connection.execute("ROLLBACK")
+                raise
+        return count + 1

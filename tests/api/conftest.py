@@ -1,0 +1,153 @@
+"""The API under test: one app per test, on SQLite or on DynamoDB (moto's server, real HTTP)."""
+
+from __future__ import annotations
+
+import email
+import re
+import socket
+from email.message import EmailMessage
+from email.policy import default
+from pathlib import Path
+
+import pytest
+from starlette.testclient import TestClient
+
+from newsreel.api.app import create_app
+from newsreel.api.config import ApiConfig
+from newsreel.api.downloads import LocalDownloader
+from newsreel.api.mail import OutboxMailer
+
+SITE = "http://127.0.0.1:8000"
+PASSWORD = "Correct-Horse-9-Battery"
+
+
+class FakeClock:
+    def __init__(self, start: float = 1_760_000_000.0):
+        self.time = start
+
+    def now(self) -> float:
+        return self.time
+
+    def advance(self, seconds: float) -> None:
+        self.time += seconds
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint():
+    """moto's server on a free loopback port; boto3 talks to it over HTTP."""
+    from moto.server import ThreadedMotoServer
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def aws(moto_endpoint, monkeypatch):
+    """boto3 sessions pointed at moto, with dummy credentials."""
+    import boto3
+
+    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                        "AWS_DEFAULT_REGION": "eu-west-1"}.items():  # fmt: skip
+        monkeypatch.setenv(name, value)
+
+    def make(kind: str, service: str):
+        return getattr(boto3, kind)(service, endpoint_url=moto_endpoint, region_name="eu-west-1")
+
+    return make
+
+
+@pytest.fixture(params=["sqlite", "dynamodb"])
+def store(request, tmp_path: Path, clock: FakeClock):
+    if request.param == "sqlite":
+        from newsreel.api.store.sqlite import SqliteStore
+
+        return SqliteStore(tmp_path / "newsreel.db", clock)
+    from newsreel.api.store.dynamo import DynamoStore
+
+    aws = request.getfixturevalue("aws")
+    name = f"newsreel-{request.node.name}"[:200].replace("[", "-").replace("]", "")
+    return DynamoStore(DynamoStore.create_table(aws("resource", "dynamodb"), name), clock)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+class Outbox:
+    """The outbox folder the app writes to, read as a person's inbox."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+
+    def messages(self, to: str | None = None) -> list[EmailMessage]:
+        found = []
+        for path in sorted(self.folder.glob("*.eml"), key=lambda p: p.stat().st_mtime_ns):
+            message = email.message_from_bytes(path.read_bytes(), policy=default)
+            if to is None or message["To"] == to:
+                found.append(message)
+        return found
+
+    def last(self, to: str) -> EmailMessage:
+        return self.messages(to)[-1]
+
+    def code(self, to: str) -> str:
+        text = self.last(to).get_body(("plain",)).get_content()
+        return re.search(r"\b(\d{6})\b", text).group(1)
+
+
+@pytest.fixture
+def output(tmp_path: Path) -> Path:
+    return tmp_path / "output"
+
+
+@pytest.fixture
+def config(store, clock: FakeClock, tmp_path: Path, output: Path) -> ApiConfig:
+    secret = b"test-secret-" + b"x" * 20
+    return ApiConfig(
+        store=store,
+        mailer=OutboxMailer(tmp_path / "outbox"),
+        secret=secret,
+        downloads=LocalDownloader(output, secret, clock),
+        media_dir=output / "media",
+        clock=clock,
+    )
+
+
+@pytest.fixture
+def outbox(tmp_path: Path) -> Outbox:
+    return Outbox(tmp_path / "outbox")
+
+
+@pytest.fixture
+def client(config: ApiConfig) -> TestClient:
+    """The app as a browser on the site would call it: same origin, JSON."""
+    from newsreel.site.serve import create_app as serve_app
+
+    output = config.downloads.output
+    output.mkdir(parents=True, exist_ok=True)
+    return TestClient(
+        serve_app(output, create_app(config)), base_url=SITE, headers={"Origin": SITE}
+    )
+
+
+def register(
+    client: TestClient, outbox: Outbox, address: str = "ana@example.org", lang: str = "en"
+) -> None:
+    """Register and verify: the client is then signed in."""
+    answer = client.post("/api/account/register", json={"email": address, "password": PASSWORD,
+                                                    "lang": lang})  # fmt: skip
+    assert answer.status_code == 202
+    verified = client.post(
+        "/api/account/verify", json={"email": address, "code": outbox.code(address)}
+    )
+    assert verified.status_code == 200, verified.text

@@ -1,0 +1,257 @@
+"""Accounts end to end through the app, on both stores."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from .conftest import PASSWORD, register
+
+ADDRESS = "ana@example.org"
+
+
+def test_register_verify_me_logout(client, outbox):
+    register(client, outbox)
+    message = outbox.messages(ADDRESS)[0]
+    assert "code" in message["Subject"].lower()
+    me = client.get("/api/account/me")
+    assert me.status_code == 200 and me.json() == {"email": ADDRESS, "newsletter": False,
+                                                   "lang": "en"}  # fmt: skip
+    cookie = client.cookies.get("newsreel_session")
+    assert cookie
+    assert client.post("/api/account/logout", json={}).status_code == 204
+    assert client.get("/api/account/me").status_code == 401
+    client.cookies.set("newsreel_session", cookie)  # the old cookie is dead on the server too
+    assert client.get("/api/account/me").status_code == 401
+
+
+def test_session_cookie_attributes(client, outbox):
+    client.post("/api/account/register", json={"email": ADDRESS, "password": PASSWORD})
+    answer = client.post(
+        "/api/account/verify", json={"email": ADDRESS, "code": outbox.code(ADDRESS)}
+    )
+    header = answer.headers["set-cookie"].lower()
+    assert "httponly" in header and "samesite=lax" in header and "path=/" in header
+    assert "secure" not in header  # localhost; ApiConfig.local sets Secure elsewhere
+
+
+def test_same_answer_for_known_and_unknown_addresses(client, outbox):
+    register(client, outbox)
+    for number, (path, body) in enumerate(
+        [
+            ("/api/account/register", {"password": PASSWORD}),
+            ("/api/account/code", {"purpose": "login"}),
+            ("/api/account/password/forgot", {}),
+            ("/api/newsletter/subscribe", {"lang": "en", "website": ""}),
+        ]
+    ):
+        known = client.post(path, json={"email": ADDRESS, **body})
+        unknown = client.post(path, json={"email": f"nobody{number}@example.org", **body})
+        assert (known.status_code, known.json()) == (unknown.status_code, unknown.json()), path
+    assert "already have" in outbox.messages(ADDRESS)[1]["Subject"]
+    assert not outbox.messages("nobody1@example.org"), "no login code for an unknown address"
+    assert not outbox.messages("nobody2@example.org"), "no reset code for an unknown address"
+
+
+def test_every_login_path_hashes_once(client, outbox, monkeypatch):
+    from newsreel.api import passwords
+
+    register(client, outbox)
+    calls = []
+    real = passwords.HASHER
+
+    class CountingHasher:
+        def verify(self, hash_, password):
+            calls.append(1)
+            return real.verify(hash_, password)
+
+    monkeypatch.setattr(passwords, "HASHER", CountingHasher())
+    for address in (ADDRESS, "nobody@example.org"):
+        calls.clear()
+        started = time.perf_counter()
+        answer = client.post(
+            "/api/account/login", json={"email": address, "password": "Wrong-pass-123"}
+        )
+        assert answer.status_code == 401 and answer.json()["error"] == "invalid_credentials"
+        assert len(calls) == 1
+        assert time.perf_counter() - started > 0.005  # a real argon2 hash was computed
+
+
+def test_codes_expire(client, outbox, clock):
+    client.post("/api/account/register", json={"email": ADDRESS, "password": PASSWORD})
+    code = outbox.code(ADDRESS)
+    clock.advance(30 * 60 + 1)
+    answer = client.post("/api/account/verify", json={"email": ADDRESS, "code": code})
+    assert answer.status_code == 400 and answer.json()["error"] == "code_expired"
+
+
+def test_login_code_lives_ten_minutes_and_once(client, outbox, clock):
+    register(client, outbox)
+    client.post("/api/account/logout", json={})
+    assert (
+        client.post("/api/account/code", json={"email": ADDRESS, "purpose": "login"}).status_code
+        == 202
+    )
+    code = outbox.code(ADDRESS)
+    clock.advance(9 * 60)
+    ok = client.post("/api/account/login/code", json={"email": ADDRESS, "code": code})
+    assert ok.status_code == 200
+    again = client.post("/api/account/login/code", json={"email": ADDRESS, "code": code})
+    assert again.json()["error"] == "code_expired"
+    clock.advance(61)
+    client.post("/api/account/code", json={"email": ADDRESS, "purpose": "login"})
+    late = outbox.code(ADDRESS)
+    clock.advance(10 * 60 + 1)
+    assert (
+        client.post("/api/account/login/code", json={"email": ADDRESS, "code": late}).json()[
+            "error"
+        ]
+        == "code_expired"
+    )
+
+
+def test_five_wrong_tries_kill_a_code(client, outbox):
+    client.post("/api/account/register", json={"email": ADDRESS, "password": PASSWORD})
+    good = outbox.code(ADDRESS)
+    wrong = "000000" if good != "000000" else "111111"
+    answers = [client.post("/api/account/verify", json={"email": ADDRESS, "code": wrong}).json()
+               for _ in range(5)]  # fmt: skip
+    assert [a["error"] for a in answers] == ["code_mismatch"] * 4 + ["too_many_attempts"]
+    assert answers[0]["attempts_left"] == 4
+    dead = client.post("/api/account/verify", json={"email": ADDRESS, "code": good})
+    assert dead.json()["error"] == "code_expired"
+
+
+def test_new_code_kills_the_old_one_and_is_rate_limited(client, outbox, clock):
+    client.post("/api/account/register", json={"email": ADDRESS, "password": PASSWORD})
+    old = outbox.code(ADDRESS)
+    clock.advance(61)
+    assert (
+        client.post("/api/account/code", json={"email": ADDRESS, "purpose": "verify"}).status_code
+        == 202
+    )
+    new = outbox.code(ADDRESS)
+    too_soon = client.post("/api/account/code", json={"email": ADDRESS, "purpose": "verify"})
+    assert too_soon.status_code == 429 and too_soon.json()["error"] == "rate_limited"
+    assert 1 <= int(too_soon.headers["retry-after"]) <= 60
+    if new != old:
+        stale = client.post("/api/account/verify", json={"email": ADDRESS, "code": old})
+        assert stale.json()["error"] in ("code_mismatch", "code_expired")
+    for _ in range(4):
+        clock.advance(61)
+        client.post("/api/account/code", json={"email": ADDRESS, "purpose": "verify"})
+    clock.advance(61)
+    sixth = client.post("/api/account/code", json={"email": ADDRESS, "purpose": "verify"})
+    assert sixth.status_code == 429  # 5 an hour
+    assert (
+        client.post(
+            "/api/account/verify", json={"email": ADDRESS, "code": outbox.code(ADDRESS)}
+        ).status_code
+        == 200
+    )
+
+
+def test_failed_logins_lock_with_doubling_delay(client, outbox, clock):
+    register(client, outbox)
+    client.post("/api/account/logout", json={})
+    wrong = {"email": ADDRESS, "password": "Wrong-pass-123"}
+    for _ in range(5):
+        assert client.post("/api/account/login", json=wrong).status_code == 401
+    locked = client.post("/api/account/login", json={"email": ADDRESS, "password": PASSWORD})
+    assert locked.status_code == 429 and locked.json()["error"] == "locked"
+    clock.advance(1.1)
+    assert client.post("/api/account/login", json=wrong).status_code == 401  # 6th failure: 2 s
+    clock.advance(1.1)
+    assert client.post("/api/account/login", json=wrong).json()["error"] == "locked"
+    clock.advance(1)
+    ok = client.post("/api/account/login", json={"email": ADDRESS, "password": PASSWORD})
+    assert ok.status_code == 200
+
+
+def test_lock_is_capped_at_fifteen_minutes():
+    from newsreel.api.limits import lock_delay
+
+    assert [lock_delay(n) for n in (4, 5, 6, 7)] == [0, 1, 2, 4]
+    assert lock_delay(40) == 15 * 60
+
+
+def test_reset_ends_every_session_and_sends_a_notice(client, outbox, config):
+    from starlette.testclient import TestClient
+
+    register(client, outbox)
+    other = TestClient(
+        client.app, base_url=str(client.base_url), headers={"Origin": "http://127.0.0.1:8000"}
+    )
+    other.post("/api/account/login", json={"email": ADDRESS, "password": PASSWORD})
+    assert other.get("/api/account/me").status_code == 200
+    assert client.post("/api/account/password/forgot", json={"email": ADDRESS}).status_code == 202
+    code = outbox.code(ADDRESS)
+    new_password = "Another-Good-Pass-42"
+    weak = client.post(
+        "/api/account/password/reset", json={"email": ADDRESS, "code": code, "password": "short"}
+    )
+    assert weak.json()["error"] == "password_policy"
+    done = client.post("/api/account/password/reset",
+                       json={"email": ADDRESS, "code": code, "password": new_password})  # fmt: skip
+    assert done.status_code == 200
+    assert other.get("/api/account/me").status_code == 401
+    assert client.get("/api/account/me").status_code == 401
+    assert "password was changed" in outbox.last(ADDRESS)["Subject"]
+    assert (
+        client.post("/api/account/login", json={"email": ADDRESS, "password": PASSWORD}).status_code
+        == 401
+    )
+    assert (
+        client.post(
+            "/api/account/login", json={"email": ADDRESS, "password": new_password}
+        ).status_code
+        == 200
+    )
+
+
+def test_delete_removes_account_sessions_and_codes(client, outbox, store):
+    register(client, outbox)
+    client.post("/api/account/newsletter", json={"newsletter": True})
+    assert client.get("/api/account/me").json()["newsletter"] is True
+    assert client.request("DELETE", "/api/account", json={}).status_code == 204
+    assert client.get("/api/account/me").status_code == 401
+    assert store.query(f"account#{ADDRESS}") == []
+    assert store.get("newsletter", f"subscriber#{ADDRESS}") is None
+    answer = client.post("/api/account/login", json={"email": ADDRESS, "password": PASSWORD})
+    assert answer.status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("password", "rules"),
+    [
+        ("Short-1a", ["min_length"]),
+        ("has space Abc-123456", ["no_spaces"]),
+        ("NO-LOWER-CASE-123", ["lowercase"]),
+        ("no-upper-case-123", ["uppercase"]),
+        ("No-Digits-At-All", ["digit"]),
+        ("NoSymbolsAtAll123", ["symbol"]),
+        ("Aa1-" + "x" * 300, ["too_long"]),
+        ("Password123!", ["common"]),
+        ("password", ["min_length", "uppercase", "digit", "symbol", "common"]),
+    ],
+)
+def test_password_policy_lists_every_failed_rule(client, password, rules):
+    answer = client.post("/api/account/register", json={"email": ADDRESS, "password": password})
+    assert answer.status_code == 400
+    assert answer.json()["error"] == "password_policy"
+    assert answer.json()["rules"] == rules
+
+
+def test_passwords_are_never_trimmed(client, outbox):
+    spaced = " " + PASSWORD
+    answer = client.post("/api/account/register", json={"email": ADDRESS, "password": spaced})
+    assert answer.json()["rules"] == ["no_spaces"]
+    long_password = "Aa1!" + "b" * 80  # >= 64 characters are accepted whole
+    client.post("/api/account/register", json={"email": ADDRESS, "password": long_password})
+    client.post("/api/account/verify", json={"email": ADDRESS, "code": outbox.code(ADDRESS)})
+    client.post("/api/account/logout", json={})
+    cut = client.post("/api/account/login", json={"email": ADDRESS, "password": long_password[:72]})
+    assert cut.status_code == 401
+    whole = client.post("/api/account/login", json={"email": ADDRESS, "password": long_password})
+    assert whole.status_code == 200
