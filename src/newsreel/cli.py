@@ -118,13 +118,19 @@ def serve(
         bool, typer.Option("--watch/--no-watch", help="Rebuild when content or theme change.")
     ] = False,
 ) -> None:
-    """Serve the site on http://127.0.0.1:8000 (with HTTP Range, so videos seek).
+    """Serve the site and its API on http://127.0.0.1:8000 (HTTP Range, so videos seek).
 
-    Builds first unless [bold]--no-build[/bold]; with [bold]--watch[/bold] it also rebuilds on
-    every change, as [bold]newsreel watch[/bold] does.
+    The function answers at [bold]/api[/bold] in the same process, with SQLite
+    ([bold]var/newsreel.db[/bold]) and e-mails written to [bold]var/outbox/[/bold] (codes are
+    also printed here). Builds first unless [bold]--no-build[/bold]; with [bold]--watch[/bold]
+    it also rebuilds on every change, as [bold]newsreel watch[/bold] does.
     """
+    import logging
+
     import uvicorn
 
+    from newsreel.api.app import create_app as create_api
+    from newsreel.api.config import ApiConfig
     from newsreel.site.serve import create_app
 
     project = _project(root, settings, output)
@@ -136,9 +142,17 @@ def serve(
     stop = threading.Event()
     if do_watch:
         threading.Thread(target=_watch_forever, args=(project, stop), daemon=True).start()
-    console.print(f"Serving {project.output} on [bold]http://{host}:{port}/[/bold] (Ctrl+C stops)")
+    site_url = f"http://{host}:{port}"
+    api = create_api(ApiConfig.local(project.root, project.output, site_url=site_url))
+    mail_log = logging.getLogger("newsreel.api.mail")
+    mail_log.setLevel(logging.INFO)
+    mail_log.addHandler(logging.StreamHandler())
+    console.print(
+        f"Serving {project.output} on [bold]{site_url}/[/bold], API at /api (Ctrl+C stops)"
+    )
+    console.print(f"E-mails go to {project.root / 'var' / 'outbox'}; codes are printed here.")
     try:
-        uvicorn.run(create_app(project.output), host=host, port=port, log_level="warning")
+        uvicorn.run(create_app(project.output, api), host=host, port=port, log_level="warning")
     finally:
         stop.set()
 

@@ -55,13 +55,17 @@ def aws(moto_endpoint, monkeypatch):
     """boto3 sessions pointed at moto, with dummy credentials."""
     import boto3
 
-    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                        "AWS_DEFAULT_REGION": "eu-west-1"}.items():  # fmt: skip
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "eu-west-1",
+    }.items():
         monkeypatch.setenv(name, value)
 
     def make(kind: str, service: str):
         return getattr(boto3, kind)(service, endpoint_url=moto_endpoint, region_name="eu-west-1")
 
+    make.endpoint = moto_endpoint
     return make
 
 
@@ -144,8 +148,9 @@ def register(
     client: TestClient, outbox: Outbox, address: str = "ana@example.org", lang: str = "en"
 ) -> None:
     """Register and verify: the client is then signed in."""
-    answer = client.post("/api/account/register", json={"email": address, "password": PASSWORD,
-                                                    "lang": lang})  # fmt: skip
+    answer = client.post(
+        "/api/account/register", json={"email": address, "password": PASSWORD, "lang": lang}
+    )
     assert answer.status_code == 202
     verified = client.post(
         "/api/account/verify", json={"email": address, "code": outbox.code(address)}

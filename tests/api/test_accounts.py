@@ -16,8 +16,11 @@ def test_register_verify_me_logout(client, outbox):
     message = outbox.messages(ADDRESS)[0]
     assert "code" in message["Subject"].lower()
     me = client.get("/api/account/me")
-    assert me.status_code == 200 and me.json() == {"email": ADDRESS, "newsletter": False,
-                                                   "lang": "en"}  # fmt: skip
+    assert me.status_code == 200 and me.json() == {
+        "email": ADDRESS,
+        "newsletter": False,
+        "lang": "en",
+    }
     cookie = client.cookies.get("newsreel_session")
     assert cookie
     assert client.post("/api/account/logout", json={}).status_code == 204
@@ -115,8 +118,10 @@ def test_five_wrong_tries_kill_a_code(client, outbox):
     client.post("/api/account/register", json={"email": ADDRESS, "password": PASSWORD})
     good = outbox.code(ADDRESS)
     wrong = "000000" if good != "000000" else "111111"
-    answers = [client.post("/api/account/verify", json={"email": ADDRESS, "code": wrong}).json()
-               for _ in range(5)]  # fmt: skip
+    answers = [
+        client.post("/api/account/verify", json={"email": ADDRESS, "code": wrong}).json()
+        for _ in range(5)
+    ]
     assert [a["error"] for a in answers] == ["code_mismatch"] * 4 + ["too_many_attempts"]
     assert answers[0]["attempts_left"] == 4
     dead = client.post("/api/account/verify", json={"email": ADDRESS, "code": good})
@@ -192,8 +197,10 @@ def test_reset_ends_every_session_and_sends_a_notice(client, outbox, config):
         "/api/account/password/reset", json={"email": ADDRESS, "code": code, "password": "short"}
     )
     assert weak.json()["error"] == "password_policy"
-    done = client.post("/api/account/password/reset",
-                       json={"email": ADDRESS, "code": code, "password": new_password})  # fmt: skip
+    done = client.post(
+        "/api/account/password/reset",
+        json={"email": ADDRESS, "code": code, "password": new_password},
+    )
     assert done.status_code == 200
     assert other.get("/api/account/me").status_code == 401
     assert client.get("/api/account/me").status_code == 401

@@ -64,6 +64,7 @@ class ApiConfig:
     def from_env(cls) -> ApiConfig:
         """Production (Lambda): DynamoDB, SES v2, S3 presigned downloads, from the environment."""
         import boto3
+        from botocore.config import Config
 
         from newsreel.api.store.dynamo import DynamoStore
 
@@ -74,9 +75,9 @@ class ApiConfig:
                 boto3.resource("dynamodb").Table(os.environ["NEWSREEL_TABLE"]), clock
             ),
             mailer=SesMailer(boto3.client("sesv2")),
-            secret=os.environ["NEWSREEL_SECRET"].encode(),
+            secret=_production_secret(),
             downloads=S3Downloader(
-                boto3.client("s3"),
+                boto3.client("s3", config=Config(signature_version="s3v4")),
                 os.environ["NEWSREEL_PRIVATE_BUCKET"],
                 os.environ.get("NEWSREEL_PRIVATE_PREFIX", ""),
             ),
@@ -97,3 +98,14 @@ def _local_secret(path: Path) -> bytes:
         path.write_text(secrets.token_hex(32), encoding="utf-8")
         path.chmod(0o600)
     return path.read_text(encoding="utf-8").strip().encode()
+
+
+def _production_secret() -> bytes:
+    """The server secret: from SSM Parameter Store (the template's way), or the environment."""
+    name = os.environ.get("NEWSREEL_SECRET_PARAMETER")
+    if name:
+        import boto3
+
+        answer = boto3.client("ssm").get_parameter(Name=name, WithDecryption=True)
+        return answer["Parameter"]["Value"].encode()
+    return os.environ["NEWSREEL_SECRET"].encode()

@@ -1,0 +1,104 @@
+"""Account-only downloads: 401 without a session, 404 for unknown keys, 302 to a short link."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+from .conftest import register
+
+VIDEO = "2025-10-15-test"
+
+
+def publish_manifest(output: Path) -> bytes:
+    private = "_private/media/2025-10-15-test/abcd/20251015-test-hd.mp4"
+    content = b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 40
+    (output / private).parent.mkdir(parents=True, exist_ok=True)
+    (output / private).write_bytes(content)
+    manifest = {
+        "id": VIDEO,
+        "cuts": [
+            {
+                "id": "full",
+                "files": [
+                    {
+                        "preset": "hd",
+                        "access": "account",
+                        "url": f"/api/download/{VIDEO}/full/hd",
+                        "private_path": private,
+                        "filename": "20251015-test-hd.mp4",
+                    },
+                    {
+                        "preset": "web",
+                        "access": "public",
+                        "url": "/media/x/web.mp4",
+                        "filename": "web.mp4",
+                    },
+                ],
+            }
+        ],
+    }
+    (output / "media" / VIDEO).mkdir(parents=True, exist_ok=True)
+    (output / "media" / VIDEO / "manifest.json").write_text(json.dumps(manifest), "utf-8")
+    return content
+
+
+def test_download_needs_a_session(client, output):
+    publish_manifest(output)
+    answer = client.get(f"/api/download/{VIDEO}/full/hd", follow_redirects=False)
+    assert answer.status_code == 401 and answer.json()["error"] == "not_authenticated"
+
+
+def test_download_redirects_to_a_short_lived_signed_link(client, outbox, output, clock):
+    content = publish_manifest(output)
+    register(client, outbox)
+    for missing in (
+        f"/api/download/{VIDEO}/full/4k",
+        f"/api/download/{VIDEO}/nope/hd",
+        "/api/download/other/full/hd",
+        "/api/download/..%2Fsecret/full/hd",
+    ):
+        assert client.get(missing, follow_redirects=False).status_code == 404, missing
+    answer = client.get(f"/api/download/{VIDEO}/full/hd", follow_redirects=False)
+    assert answer.status_code == 302
+    link = answer.headers["location"]
+    query = parse_qs(urlsplit(link).query)
+    assert int(query["expires"][0]) - clock.now() <= 300
+    client.cookies.clear()  # the link itself needs no session: it is the authorisation
+    file = client.get(link)
+    assert file.status_code == 200 and file.content == content
+    assert 'filename="20251015-test-hd.mp4"' in file.headers["content-disposition"]
+    part = client.get(link, headers={"Range": "bytes=10-19"})
+    assert part.status_code == 206 and part.content == content[10:20]
+    tampered = link.replace(query["sig"][0], "0" * 64)
+    assert client.get(tampered).status_code == 404
+    clock.advance(301)
+    assert client.get(link).status_code == 404
+    public = client.get(f"/api/download/{VIDEO}/full/web", follow_redirects=False)
+    assert public.status_code == 401  # still needs a session, even for public presets
+
+
+def test_s3_presigned_link_fetches_the_object(aws):
+    import boto3
+    import httpx
+    from botocore.config import Config
+
+    from newsreel.api.downloads import S3Downloader
+
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=aws.endpoint,
+        region_name="eu-west-1",
+        config=Config(signature_version="s3v4"),
+    )
+    s3.create_bucket(
+        Bucket="private-media", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
+    )
+    s3.put_object(Bucket="private-media", Key="site/_private/media/x/hd.mp4", Body=b"broadcast")
+    url = S3Downloader(s3, "private-media", "site/").url_for("_private/media/x/hd.mp4", "hd.mp4")
+    query = parse_qs(urlsplit(url).query)
+    assert int(query["X-Amz-Expires"][0]) <= 300
+    answer = httpx.get(url)
+    assert answer.status_code == 200 and answer.content == b"broadcast"
+    assert 'filename="hd.mp4"' in answer.headers["content-disposition"]

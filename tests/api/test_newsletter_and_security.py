@@ -1,0 +1,153 @@
+"""Newsletter double opt-in and one-click unsubscribe; the request checks of every route."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+from newsreel.api.app import safe_return_to
+from newsreel.api.newsletter import Newsletter
+
+from .conftest import PASSWORD, SITE, register
+
+ADDRESS = "ben@example.org"
+
+
+def confirm_token(outbox, address: str) -> str:
+    text = outbox.last(address).get_body(("plain",)).get_content()
+    url = next(word for word in text.split() if "/newsletter/confirm/" in word)
+    assert url.startswith(f"{SITE}/fr/newsletter/confirm/?token=")
+    return parse_qs(urlsplit(url).query)["token"][0]
+
+
+def test_double_opt_in(client, outbox, config):
+    letters = Newsletter(config)
+    answer = client.post(
+        "/api/newsletter/subscribe", json={"email": ADDRESS, "lang": "fr", "website": ""}
+    )
+    assert answer.status_code == 202
+    assert letters.status(ADDRESS) == "pending"
+    assert "Confirmez votre abonnement" in outbox.last(ADDRESS)["Subject"]
+    token = confirm_token(outbox, ADDRESS)
+    assert client.get(f"/api/newsletter/confirm?token={token}").status_code == 405
+    assert letters.status(ADDRESS) == "pending", "a GET confirms nothing"
+    assert client.post("/api/newsletter/confirm", json={"token": token}).status_code == 200
+    assert letters.status(ADDRESS) == "confirmed"
+    again = client.post("/api/newsletter/subscribe", json={"email": ADDRESS, "lang": "fr"})
+    assert again.status_code == 202 and letters.status(ADDRESS) == "confirmed"
+    forged = client.post("/api/newsletter/confirm", json={"token": token[:-2] + "xx"})
+    assert forged.status_code == 400 and forged.json()["error"] == "invalid_token"
+
+
+def test_honeypot_sends_nothing(client, outbox, config):
+    answer = client.post(
+        "/api/newsletter/subscribe", json={"email": ADDRESS, "lang": "en", "website": "http://spam"}
+    )
+    assert answer.status_code == 202
+    assert outbox.messages(ADDRESS) == []
+    assert Newsletter(config).status(ADDRESS) is None
+
+
+def test_issue_headers_and_one_click_unsubscribe(client, outbox, config):
+    letters = Newsletter(config)
+    letters.confirm_address(ADDRESS, "en")
+    letters.confirm_address("chloe@example.org", "fr")
+    sent = letters.send_issue(
+        {"en": "October news", "fr": "Actualités d’octobre"},
+        {"en": "Ministers met.", "fr": "Les ministres se sont réunis."},
+    )
+    assert sent == 2
+    message = outbox.last(ADDRESS)
+    assert message["Subject"] == "October news"
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    url = message["List-Unsubscribe"].strip("<>")
+    assert url.startswith(f"{SITE}/api/newsletter/unsubscribe?token=")
+    assert outbox.last("chloe@example.org")["Subject"] == "Actualités d’octobre"
+    path = url.removeprefix(SITE)
+    client.cookies.clear()
+    answer = client.post(
+        path,
+        content="List-Unsubscribe=One-Click",
+        headers={"Content-Type": "application/x-www-form-urlencoded", "Origin": "null"},
+    )
+    assert answer.status_code == 200 and "set-cookie" not in answer.headers
+    assert letters.status(ADDRESS) is None
+    assert letters.status("chloe@example.org") == "confirmed"
+
+
+def test_registration_newsletter_box_uses_double_opt_in(client, outbox, config):
+    client.post(
+        "/api/account/register",
+        json={"email": ADDRESS, "password": PASSWORD, "lang": "en", "newsletter": True},
+    )
+    assert Newsletter(config).status(ADDRESS) == "pending"
+    subjects = [m["Subject"] for m in outbox.messages(ADDRESS)]
+    assert any("Confirm your newsletter" in s for s in subjects)
+
+
+def test_state_changes_need_json_from_the_site(client):
+    body = {"email": ADDRESS, "lang": "en"}
+    foreign = client.post(
+        "/api/newsletter/subscribe", json=body, headers={"Origin": "https://evil.example"}
+    )
+    assert foreign.status_code == 403 and foreign.json()["error"] == "forbidden_origin"
+    form = client.post(
+        "/api/newsletter/subscribe",
+        content="email=x",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert form.status_code == 415 and form.json()["error"] == "unsupported_media_type"
+    huge = client.post("/api/newsletter/subscribe", json={"email": ADDRESS, "pad": "x" * 20000})
+    assert huge.status_code == 413 and huge.json()["error"] == "payload_too_large"
+    broken = client.post(
+        "/api/newsletter/subscribe",
+        content="{not json",
+        headers={"Content-Type": "application/json"},
+    )
+    assert broken.status_code == 400 and broken.json()["error"] == "invalid_json"
+    bad = client.post("/api/newsletter/subscribe", json={"email": "not an address"})
+    assert bad.status_code == 400 and bad.json()["error"] == "invalid_email"
+
+
+def test_errors_speak_the_visitors_language(client):
+    french = client.post("/api/account/register", json={"email": "x", "lang": "fr"})
+    assert french.json() == {
+        "error": "invalid_email",
+        "message": "Saisissez une adresse électronique valide.",
+    }
+    english = client.post(
+        "/api/account/register", json={"email": "x"}, headers={"Accept-Language": "en-GB,en;q=0.9"}
+    )
+    assert english.json()["message"] == "Enter a valid e-mail address."
+    by_header = client.get("/api/account/me", headers={"Accept-Language": "fr-FR,fr;q=0.9"})
+    assert by_header.status_code == 401
+    assert by_header.json()["message"] == "Veuillez vous connecter à votre compte multimédia."
+    unknown = client.get("/api/no-such-route")
+    assert unknown.status_code == 404 and unknown.json()["error"] == "not_found"
+
+
+def test_return_to_accepts_only_same_site_paths():
+    assert safe_return_to("/fr/news/x/?a=1#b") == "/fr/news/x/?a=1#b"
+    for bad in (
+        "//evil.example/x",
+        "https://evil.example/",
+        "javascript:alert(1)",
+        "/\\evil",
+        None,
+        42,
+        "",
+    ):
+        assert safe_return_to(bad) == "/"
+
+
+def test_register_rate_limit_per_address(client):
+    answers = [
+        client.post("/api/account/register", json={"email": ADDRESS, "password": PASSWORD})
+        for _ in range(6)
+    ]
+    assert [a.status_code for a in answers] == [202] * 5 + [429]
+
+
+def test_signed_in_flow_from_verify_is_usable(client, outbox):
+    register(client, outbox, ADDRESS, "fr")
+    assert client.get("/api/account/me").json()["lang"] == "fr"
+    assert "code de confirmation" in outbox.messages(ADDRESS)[0]["Subject"]
