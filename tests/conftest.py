@@ -103,15 +103,25 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def demo_server(demo_site: Project) -> Iterator[str]:
-    """`newsreel serve`'s app on the built demo site, on a free loopback port."""
+def demo_var(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The server's root: its `var/` holds the SQLite store and the outbox of e-mails."""
+    return tmp_path_factory.mktemp("server")
+
+
+@pytest.fixture(scope="session")
+def demo_server(demo_site: Project, demo_var: Path) -> Iterator[str]:
+    """`newsreel serve`'s app (site + API) on the built demo site, on a free loopback port."""
     import uvicorn
 
+    from newsreel.api.app import create_app as create_api
+    from newsreel.api.config import ApiConfig
     from newsreel.site.serve import create_app
 
     port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    api = create_api(ApiConfig.local(demo_var, demo_site.output, site_url=url))
     config = uvicorn.Config(
-        create_app(demo_site.output), host="127.0.0.1", port=port, log_level="warning"
+        create_app(demo_site.output, api), host="127.0.0.1", port=port, log_level="warning"
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

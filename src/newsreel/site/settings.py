@@ -34,6 +34,17 @@ RESERVED_SLUGS = frozenset(
 )
 
 
+#: The pages of the account and newsletter forms (direct templates), by template name.
+FORM_PAGES = {
+    "account_register": "account/register/",
+    "account_verify": "account/verify/",
+    "account_login": "account/login/",
+    "account_forgot": "account/forgot/",
+    "account_reset": "account/reset/",
+    "newsletter_confirm": "newsletter/confirm/",
+}
+
+
 def language_overrides(lang: str, *, first: bool) -> dict[str, Any]:
     """Settings that place one language's run under `/<lang>/`.
 
@@ -78,7 +89,7 @@ def language_overrides(lang: str, *, first: bool) -> dict[str, Any]:
         "VIDEOS_URL": p + "videos/",
         "VIDEOS_SAVE_AS": p + "videos/index.html",
         "AUTHORS_SAVE_AS": "",
-        "DIRECT_TEMPLATES": ["index", "archives", "categories", "tags", "videos"],
+        "DIRECT_TEMPLATES": ["index", "archives", "categories", "tags", "videos", *FORM_PAGES],
         "PAGINATED_TEMPLATES": {"index": None, "category": None, "tag": None},
         "PAGINATION_PATTERNS": (
             (1, "{url}", "{save_as}"),
@@ -113,6 +124,9 @@ def language_overrides(lang: str, *, first: bool) -> dict[str, Any]:
         "DATE_FORMATS": {},
         "LOCALE": ("C",),
     }
+    for name, path in FORM_PAGES.items():
+        overrides[f"{name.upper()}_URL"] = p + path
+        overrides[f"{name.upper()}_SAVE_AS"] = p + path + "index.html"
     if not first:
         overrides["THEME_STATIC_PATHS"] = []
         overrides["STATIC_PATHS"] = []

@@ -1,0 +1,148 @@
+"""The account and newsletter pages in Chromium, against the real API: as a visitor would."""
+
+from __future__ import annotations
+
+import email
+import re
+from email.policy import default
+from pathlib import Path
+
+MEETING = "defence-ministers-meet-in-brussels"
+PASSWORD = "Correct-Horse-9-Battery"
+
+
+def latest_code(var: Path, address: str) -> str:
+    messages = sorted((var / "var" / "outbox").glob("*.eml"), key=lambda p: p.stat().st_mtime_ns)
+    for path in reversed(messages):
+        message = email.message_from_bytes(path.read_bytes(), policy=default)
+        if message["To"] == address:
+            text = message.get_body(("plain",)).get_content()
+            return re.search(r"\b(\d{6})\b", text).group(1)
+    raise AssertionError(f"no e-mail to {address}")
+
+
+def test_register_verify_then_download_broadcast(browser, demo_server, demo_var, artifacts):
+    address = "journalist@example.org"
+    context = browser.new_context(locale="fr-FR", accept_downloads=True)
+    page = context.new_page()
+    page.goto(f"{demo_server}/fr/news/{MEETING}/")
+    page.get_by_role("link", name="Compte multimédia gratuit requis").first.click()
+    page.wait_for_url(re.compile(r"/fr/account/login/\?return_to="))
+    page.get_by_role("link", name="Créer un compte multimédia gratuit").click()
+    page.wait_for_url(re.compile(r"/fr/account/register/\?return_to="))
+
+    page.get_by_label("Adresse électronique", exact=True).fill(address)
+    password = page.get_by_label("Mot de passe", exact=True)
+    password.fill("court")
+    assert "unmet" in page.locator("li[data-rule=min_length]").get_attribute("class")
+    page.get_by_role("button", name="Créer mon compte").click()
+    alert = page.get_by_role("alert").first
+    alert.wait_for()
+    assert "au moins 12 caractères" in alert.inner_text()
+    password.fill(PASSWORD)
+    assert "met" in page.locator("li[data-rule=min_length]").get_attribute("class").split()
+    page.screenshot(path=str(artifacts / "register-fr-1280.png"), full_page=True)
+    page.get_by_role("button", name="Créer mon compte").click()
+
+    page.wait_for_url(re.compile(r"/fr/account/verify/\?"))
+    assert page.get_by_label("Adresse électronique", exact=True).input_value() == address
+    page.get_by_role("button", name="Envoyer un nouveau code").click()
+    page.get_by_text(re.compile(r"nouveau code dans \d+ s")).wait_for()
+    assert page.get_by_role("button", name="Envoyer un nouveau code").is_disabled()
+    page.get_by_label("Code", exact=True).fill(
+        "000000" if latest_code(demo_var, address) != "000000" else "111111"
+    )
+    page.get_by_role("button", name="Confirmer").click()
+    page.get_by_role("alert").first.wait_for()
+    assert "n’est pas le bon" in page.get_by_role("alert").first.inner_text()
+    page.get_by_label("Code", exact=True).fill(latest_code(demo_var, address))
+    page.get_by_role("button", name="Confirmer").click()
+
+    page.wait_for_url(f"{demo_server}/fr/news/{MEETING}/")
+    download = page.get_by_role("link", name="Télécharger").first
+    download.wait_for()
+    link = page.locator("a[data-download]").first
+    link.wait_for()
+    page.wait_for_function(
+        "document.querySelector('a[data-download]').href.includes('/api/download/')"
+    )
+    response = page.request.get(demo_server + link.get_attribute("href"), max_redirects=0)
+    assert response.status == 302
+    assert "/api/download/file?" in response.headers["location"]
+    context.close()
+
+
+def test_account_panel_newsletter_and_delete(browser, demo_server, demo_var):
+    address = "editor@example.org"
+    context = browser.new_context(locale="en-GB")
+    page = context.new_page()
+    page.goto(f"{demo_server}/en/account/register/")
+    page.get_by_label("E-mail address", exact=True).fill(address)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Create my account").click()
+    page.wait_for_url(re.compile(r"/en/account/verify/"))
+    page.get_by_label("Code", exact=True).fill(latest_code(demo_var, address))
+    page.get_by_role("button", name="Confirm").click()
+    page.wait_for_url(f"{demo_server}/en/account/")
+    panel = page.locator("[data-account-panel]")
+    panel.get_by_text(address).wait_for()
+    page.get_by_label("Send me the newsletter").check()
+    page.get_by_text("Saved.").wait_for()
+    assert context.request.get(f"{demo_server}/api/account/me").json()["newsletter"] is True
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Delete my account").click()
+    page.wait_for_url(f"{demo_server}/en/")
+    assert context.request.get(f"{demo_server}/api/account/me").status == 401
+    context.close()
+
+
+def test_newsletter_double_opt_in_from_the_footer(browser, demo_server, demo_var):
+    address = "reader@example.org"
+    context = browser.new_context(locale="fr-FR")
+    page = context.new_page()
+    page.goto(f"{demo_server}/fr/")
+    footer = page.locator("footer")
+    footer.get_by_label("Votre adresse électronique").fill(address)
+    footer.get_by_role("button", name="S’abonner").click()
+    footer.get_by_text("consultez votre boîte de réception").wait_for()
+    messages = sorted(
+        (demo_var / "var" / "outbox").glob("*.eml"), key=lambda p: p.stat().st_mtime_ns
+    )
+    confirm = email.message_from_bytes(messages[-1].read_bytes(), policy=default)
+    url = re.search(
+        r"(http://\S+/newsletter/confirm/\?token=\S+)", confirm.get_body(("plain",)).get_content()
+    ).group(1)
+    page.goto(url)  # a GET, as a link scanner would: nothing is confirmed yet
+    page.get_by_role("button", name="Confirmer mon abonnement").click()
+    page.get_by_text("Merci").wait_for()
+    context.close()
+
+
+def test_reset_password_returns_to_the_page(browser, demo_server, demo_var):
+    address = "desk@example.org"
+    context = browser.new_context(locale="en-GB")
+    page = context.new_page()
+    page.request.post(
+        f"{demo_server}/api/account/register",
+        data={"email": address, "password": PASSWORD},
+        headers={"Origin": demo_server},
+    )
+    page.request.post(
+        f"{demo_server}/api/account/verify",
+        data={"email": address, "code": latest_code(demo_var, address)},
+        headers={"Origin": demo_server},
+    )
+    page.request.post(f"{demo_server}/api/account/logout", data={}, headers={"Origin": demo_server})
+    back = f"/en/news/{MEETING}/"
+    page.goto(f"{demo_server}/en/account/login/?return_to={back}")
+    page.get_by_role("link", name="Forgot your password?").click()
+    page.get_by_label("E-mail address", exact=True).fill(address)
+    page.get_by_role("button", name="Send me a code").click()
+    page.wait_for_url(re.compile(r"/en/account/reset/\?"))
+    page.get_by_label("Code", exact=True).fill(latest_code(demo_var, address))
+    page.get_by_label("New password").fill("Brand-New-Pass-2025")
+    page.get_by_role("button", name="Change my password").click()
+    page.get_by_role("heading", name="Your password has been changed").wait_for()
+    page.get_by_role("link", name="Back to where I was").click()
+    page.wait_for_url(f"{demo_server}{back}")
+    context.close()
