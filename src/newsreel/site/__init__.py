@@ -14,7 +14,7 @@ from typing import Any
 from feedgenerator import get_tag_uri
 from pelican import signals
 
-from newsreel.site import i18n, languages, typography, video
+from newsreel.site import assets, i18n, languages, typography, video
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +61,9 @@ def on_generator_init(generator: Any) -> None:
     env.globals["LANG"] = lang
     env.globals["LANGUAGES"] = settings.get("NEWSREEL_LANGUAGES", {})
     env.globals["TAGLINE"] = settings.get("NEWSREEL_TAGLINE", {}).get(lang, "")
+    env.globals["asset"] = partial(
+        assets.asset_url, theme_dir / "static", settings.get("THEME_STATIC_DIR", "theme")
+    )
     env.globals["listing_url"] = languages.listing_url
     env.globals["translations_of"] = languages.translation_map
     counterparts = generator.context.setdefault("NEWSREEL_COUNTERPARTS", {})

@@ -23,6 +23,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from newsreel.site import settings as site_settings
 from newsreel.site import validate
+from newsreel.site.assets import asset_url, write_fingerprinted_copies
 
 
 class BuildError(Exception):
@@ -211,6 +212,7 @@ def build_site(
             raise BuildError(_relative(line, project.root) for line in errors)
         if not partial:
             render_root_pages(settings, staging)
+            write_fingerprinted_copies(staging / settings.get("THEME_STATIC_DIR", "theme"))
         if before_swap:
             before_swap(staging)
         _swap(staging, project.output, wanted if partial else None)
@@ -262,6 +264,10 @@ def render_root_pages(settings: dict[str, Any], output: Path) -> None:
         autoescape=select_autoescape(),
         trim_blocks=True,
         lstrip_blocks=True,
+    )
+    theme_prefix = settings.get("THEME_STATIC_DIR", "theme")
+    env.globals["asset"] = lambda relative: asset_url(
+        Path(settings["THEME"]) / "static", theme_prefix, relative
     )
     context = {
         "SITEURL": settings.get("SITEURL", ""),
