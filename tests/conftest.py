@@ -185,3 +185,41 @@ def vnu_errors(files: list[Path]) -> str:
         text=True,
     )
     return (result.stdout + result.stderr).strip()
+
+
+def free_port() -> int:
+    """A free TCP port on loopback."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint():
+    """moto's server on a free loopback port; boto3 talks to it over HTTP."""
+    from moto.server import ThreadedMotoServer
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def aws(moto_endpoint, monkeypatch):
+    """boto3 sessions pointed at moto, with dummy credentials."""
+    import boto3
+
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "eu-west-1",
+    }.items():
+        monkeypatch.setenv(name, value)
+
+    def make(kind: str, service: str):
+        return getattr(boto3, kind)(service, endpoint_url=moto_endpoint, region_name="eu-west-1")
+
+    make.endpoint = moto_endpoint
+    return make

@@ -17,6 +17,7 @@ import typer
 from rich.console import Console
 
 from newsreel.media.commands import clips_app, demo_media
+from newsreel.publish.commands import publish
 from newsreel.site.build import BuildError, BuildResult, Project, build_site
 
 app = typer.Typer(
@@ -29,6 +30,7 @@ app = typer.Typer(
 console = Console(stderr=True)
 app.add_typer(clips_app, name="clips")
 app.command("demo-media")(demo_media)
+app.command("publish")(publish)
 JobsOption = Annotated[
     int | None, typer.Option("--jobs", "-j", help="ffmpeg processes at once [default: cores].")
 ]

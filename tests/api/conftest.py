@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import email
 import re
-import socket
 from email.message import EmailMessage
 from email.policy import default
 from pathlib import Path
@@ -12,6 +11,7 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
+from conftest import free_port  # noqa: F401  (re-exported for the API tests)
 from newsreel.api.app import create_app
 from newsreel.api.config import ApiConfig
 from newsreel.api.downloads import LocalDownloader
@@ -30,43 +30,6 @@ class FakeClock:
 
     def advance(self, seconds: float) -> None:
         self.time += seconds
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture(scope="session")
-def moto_endpoint():
-    """moto's server on a free loopback port; boto3 talks to it over HTTP."""
-    from moto.server import ThreadedMotoServer
-
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    yield f"http://127.0.0.1:{port}"
-    server.stop()
-
-
-@pytest.fixture
-def aws(moto_endpoint, monkeypatch):
-    """boto3 sessions pointed at moto, with dummy credentials."""
-    import boto3
-
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "eu-west-1",
-    }.items():
-        monkeypatch.setenv(name, value)
-
-    def make(kind: str, service: str):
-        return getattr(boto3, kind)(service, endpoint_url=moto_endpoint, region_name="eu-west-1")
-
-    make.endpoint = moto_endpoint
-    return make
 
 
 @pytest.fixture(params=["sqlite", "dynamodb"])

@@ -72,7 +72,12 @@ class VideoManifest:
     poster_ms: int | None = None
 
     @property
+    def source_is_remote(self) -> bool:
+        return self.source.startswith("s3://")
+
+    @property
     def source_path(self) -> Path:
+        """The local source file (for an `s3://` source, see `media.remote.fetch_source`)."""
         return (self.path.parent / self.source).resolve()
 
     @property

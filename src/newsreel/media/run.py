@@ -7,6 +7,7 @@ cache, and `output/media/<id>/manifest.json`, which the pages, the feeds and the
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from collections.abc import Callable
@@ -28,6 +29,7 @@ from newsreel.media.manifests import (
 from newsreel.media.plan import Job, MediaPlan, PlannedOutput, cache_key, output_filename
 from newsreel.media.presets import Preset, load_presets
 from newsreel.media.probe import MediaInfo, ProbeError, image_size, measure, probe_source
+from newsreel.media.remote import S3MediaCache, fetch_source
 
 PRIVATE_DIR = "_private"
 DEFAULT_STILL = Preset(
@@ -70,9 +72,16 @@ def _poster_at(manifest: VideoManifest, in_ms: int, out_ms: int, full: bool) -> 
 
 
 def plan_media(
-    clips_dir: Path, output_dir: Path, cache_dir: Path, ffmpeg: str | None = None
+    clips_dir: Path,
+    output_dir: Path,
+    cache_dir: Path,
+    ffmpeg: str | None = None,
+    remote: S3MediaCache | None = None,
 ) -> MediaPlan:
-    """What would be encoded and why; encodes nothing. Raises MediaError on any problem."""
+    """What would be encoded and why; encodes nothing. Raises MediaError on any problem.
+
+    With a `remote` (shared) cache, outputs it already holds are fetched instead of planned.
+    """
     clips_dir = Path(clips_dir)
     presets, manifests = load_all(clips_dir)
     exe = encode.ffmpeg_exe(ffmpeg)
@@ -83,8 +92,19 @@ def plan_media(
     plan = MediaPlan(manifests=manifests)
     problems: list[str] = []
     for manifest in manifests:
-        source = manifest.source_path
         relative = _display(manifest.path)
+        try:
+            source = _local_source(manifest, Path(cache_dir))
+        except Exception as error:  # noqa: BLE001 - any S3 failure is the editor's to fix
+            problems.append(
+                problem(
+                    relative,
+                    "source",
+                    f"{manifest.source} could not be fetched ({error})",
+                    "check the s3:// URL and the credentials",
+                )
+            )
+            continue
         if not source.is_file():
             problems.append(
                 problem(
@@ -122,8 +142,8 @@ def plan_media(
         if source_problems:
             problems += [line.replace(str(manifest.path), relative) for line in source_problems]
             continue
-        plan.sources[manifest.id] = {"sha256": digest, "info": info}
-        _plan_video(plan, manifest, presets, info, digest, version, cache, index)
+        plan.sources[manifest.id] = {"sha256": digest, "info": info, "path": source}
+        _plan_video(plan, manifest, presets, info, digest, version, cache, index, remote)
     if problems:
         raise MediaError(problems)
     return plan
@@ -138,15 +158,20 @@ def _plan_video(
     version: str,
     cache: MediaCache,
     index: dict[str, Any],
+    remote: S3MediaCache | None = None,
 ) -> None:
     outputs: list[PlannedOutput] = []
+    source = plan.sources[manifest.id]["path"]
     poster_preset = _poster_preset(presets)
     for cut in manifest.all_cuts():
         in_ms, out_ms = cut.in_ms, cut.out_ms if cut.out_ms is not None else info.duration_ms
         at = _poster_at(manifest, in_ms, out_ms, cut.id == FULL)
 
         def planned(preset: Preset, poster: bool, listed: bool, cut=cut, span=(in_ms, out_ms, at)):
-            return _planned(manifest, cut, preset, span, digest, version, cache, poster, listed)
+            output = _planned(manifest, cut, preset, span, digest, version, cache, poster, listed)
+            if not output.cached and remote is not None and remote.fetch(output.key, cache):
+                output = dataclasses.replace(output, cached=True)
+            return output
 
         renditions = [
             planned(presets[name], presets[name] == poster_preset, True) for name in cut.presets
@@ -159,7 +184,7 @@ def _plan_video(
             plan.jobs.append(
                 Job(
                     manifest,
-                    manifest.source_path,
+                    source,
                     cut,
                     streams,
                     _reason(streams, index, digest, version),
@@ -170,7 +195,7 @@ def _plan_video(
             plan.jobs.append(
                 Job(
                     manifest,
-                    manifest.source_path,
+                    source,
                     cut,
                     [still],
                     _reason([still], index, digest, version),
@@ -209,6 +234,12 @@ def _planned(
         poster=poster,
         listed=listed,
     )
+
+
+def _local_source(manifest: VideoManifest, cache_dir: Path) -> Path:
+    if manifest.source_is_remote:
+        return fetch_source(manifest.source, cache_dir)
+    return manifest.source_path
 
 
 def _index_id(output: PlannedOutput) -> str:
@@ -345,13 +376,23 @@ def build_media(
     progress: bool = True,
     ffmpeg: str | None = None,
     runner: Runner | None = None,
+    shared_cache: str | None = None,
 ) -> dict[str, dict]:
-    """Encode what is missing, then lay every video's files and manifest.json in output_dir."""
+    """Encode what is missing, then lay every video's files and manifest.json in output_dir.
+
+    `shared_cache` (`s3://bucket/prefix`) is a cache shared by every build machine: outputs
+    found there are fetched, not encoded, and what this build encodes is uploaded to it.
+    """
     clips_dir, output_dir, cache_dir = Path(clips_dir), Path(output_dir), Path(cache_dir)
-    plan = plan_media(clips_dir, output_dir, cache_dir, ffmpeg)
+    remote = S3MediaCache(shared_cache) if shared_cache else None
+    plan = plan_media(clips_dir, output_dir, cache_dir, ffmpeg, remote)
     exe = encode.ffmpeg_exe(ffmpeg)
     cache = MediaCache(cache_dir)
     _run_jobs(plan.jobs, cache, exe, runner or encode.run, jobs or os.cpu_count() or 1, progress)
+    if remote is not None:
+        for job in plan.jobs:
+            for output in job.outputs:
+                remote.push(output.key, cache)
     _write_index(cache_dir, plan, encode.ffmpeg_version(exe))
     return {
         manifest.id: _publish_video(manifest, plan, cache, output_dir)

@@ -190,7 +190,8 @@ def build_site(
     counts: dict[str, int] = {}
     try:
         if has_media and not partial:
-            _build_media(project, staging, media_jobs, media_progress)
+            shared = settings.get("NEWSREEL_MEDIA_CACHE") or None
+            _build_media(project, staging, media_jobs, media_progress, shared)
         if parallel and len(jobs) > 1:
             context = multiprocessing.get_context("spawn")
             with ProcessPoolExecutor(max_workers=len(jobs), mp_context=context) as pool:
@@ -227,13 +228,22 @@ def build_site(
     )
 
 
-def _build_media(project: Project, staging: Path, jobs: int | None, progress: bool) -> None:
-    """Every clip the site shows, encoded (or taken from the cache) into the staging folder."""
+def _build_media(
+    project: Project, staging: Path, jobs: int | None, progress: bool, shared: str | None
+) -> None:
+    """Every clip the site shows, encoded (or taken from a cache) into the staging folder."""
     from newsreel.media.errors import MediaError
     from newsreel.media.run import build_media
 
     try:
-        build_media(project.clips, staging, project.cache / "media", jobs=jobs, progress=progress)
+        build_media(
+            project.clips,
+            staging,
+            project.cache / "media",
+            jobs=jobs,
+            progress=progress,
+            shared_cache=shared,
+        )
     except MediaError as error:
         raise BuildError(_relative(line, project.root) for line in error.problems) from None
 

@@ -1,0 +1,106 @@
+"""The media cache in S3, shared by every build machine, and sources kept in S3.
+
+A build looks a missing output up by its cache key in `s3://bucket/prefix/<key[:2]>/<key>/`
+before encoding it, and uploads what it encoded, so two machines building the same site encode
+each output once in total. As in the local cache, `meta.json` is written last: an entry with
+it is complete.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from newsreel.media.cache import MediaCache, sha256_file, write_atomic
+
+
+def parse_s3_url(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    if parts.scheme != "s3" or not parts.netloc:
+        raise ValueError(f"{url!r} is not an s3://bucket/prefix URL")
+    return parts.netloc, parts.path.lstrip("/")
+
+
+def _client(client: Any | None) -> Any:
+    if client is not None:
+        return client
+    import boto3
+
+    return boto3.client("s3")
+
+
+class S3MediaCache:
+    def __init__(self, url: str, client: Any | None = None):
+        self.bucket, prefix = parse_s3_url(url)
+        self.prefix = prefix.rstrip("/") + "/" if prefix else ""
+        self.client = _client(client)
+
+    def _entry(self, key: str) -> str:
+        return f"{self.prefix}{key[:2]}/{key}/"
+
+    def fetch(self, key: str, local: MediaCache) -> bool:
+        """Copy a finished entry into the local cache; False when the bucket has none."""
+        from botocore.exceptions import ClientError
+
+        try:
+            answer = self.client.get_object(Bucket=self.bucket, Key=self._entry(key) + "meta.json")
+        except ClientError as error:
+            if error.response["Error"]["Code"] in ("NoSuchKey", "404"):
+                return False
+            raise
+        meta = json.loads(answer["Body"].read())
+        scratch = local.scratch()
+        with tempfile.NamedTemporaryFile(dir=scratch, delete=False) as handle:
+            temporary = Path(handle.name)
+        try:
+            self.client.download_file(
+                self.bucket, self._entry(key) + meta["filename"], str(temporary)
+            )
+            local.put(key, temporary, meta)
+        finally:
+            temporary.unlink(missing_ok=True)
+        return True
+
+    def push(self, key: str, local: MediaCache) -> None:
+        """Upload a finished local entry (the file, then meta.json)."""
+        found = local.get(key)
+        if found is None:
+            return
+        file, meta = found
+        self.client.upload_file(str(file), self.bucket, self._entry(key) + meta["filename"])
+        self.client.put_object(
+            Bucket=self.bucket, Key=self._entry(key) + "meta.json", Body=json.dumps(meta).encode()
+        )
+
+
+def fetch_source(url: str, cache_dir: Path, client: Any | None = None) -> Path:
+    """An `s3://` source, downloaded once and kept by its SHA-256 under `<cache>/sources/`.
+
+    The object's ETag says whether the copy we have is still the object in the bucket, so an
+    unchanged source is never downloaded again.
+    """
+    client = _client(client)
+    bucket, key = parse_s3_url(url)
+    etag = client.head_object(Bucket=bucket, Key=key)["ETag"].strip('"')
+    folder = cache_dir / "sources"
+    index_path = folder / "index.json"
+    try:
+        index = json.loads(index_path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):
+        index = {}
+    known = index.get(f"{url}#{etag}")
+    if known and (folder / known).exists():
+        return folder / known
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=folder, delete=False) as handle:
+        temporary = Path(handle.name)
+    client.download_file(bucket, key, str(temporary))
+    name = sha256_file(temporary) + Path(key).suffix
+    os.replace(temporary, folder / name)
+    index[f"{url}#{etag}"] = name
+    write_atomic(index_path, json.dumps(index, indent=1).encode())
+    return folder / name

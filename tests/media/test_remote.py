@@ -1,0 +1,78 @@
+"""One media cache in S3 for every build machine; sources kept in S3 and fetched once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from newsreel.media.remote import fetch_source
+from newsreel.media.run import build_media
+
+from .conftest import CountingRunner, write_manifest
+
+
+@pytest.fixture
+def s3(aws, request):
+    client = aws("client", "s3")
+    bucket = "media-" + request.node.name.replace("_", "-")[:40].lower().strip("-")
+    client.create_bucket(
+        Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
+    )
+    return client, bucket
+
+
+def test_two_machines_encode_each_output_once(clips: Path, tmp_path: Path, s3, aws, monkeypatch):
+    client, bucket = s3
+    monkeypatch.setenv("AWS_ENDPOINT_URL", aws.endpoint)
+    shared = f"s3://{bucket}/cache"
+    first, second = CountingRunner(), CountingRunner()
+    one = build_media(
+        clips,
+        tmp_path / "out1",
+        tmp_path / "machine1",
+        progress=False,
+        runner=first,
+        shared_cache=shared,
+    )
+    assert first.commands
+    listed = client.list_objects_v2(Bucket=bucket, Prefix="cache/")["Contents"]
+    assert any(item["Key"].endswith("meta.json") for item in listed)
+    two = build_media(
+        clips,
+        tmp_path / "out2",
+        tmp_path / "machine2",
+        progress=False,
+        runner=second,
+        shared_cache=shared,
+    )
+    assert second.commands == [], "the second machine fetched everything"
+    assert one == two
+    write_manifest(clips, cut_out="00:00:04.000")
+    third = CountingRunner()
+    build_media(
+        clips,
+        tmp_path / "out3",
+        tmp_path / "machine3",
+        progress=False,
+        runner=third,
+        shared_cache=shared,
+    )
+    assert len(third.commands) == 2, "only the changed cut (and its poster)"
+
+
+def test_s3_sources_are_fetched_once(clips: Path, tmp_path: Path, s3, aws, monkeypatch):
+    client, bucket = s3
+    monkeypatch.setenv("AWS_ENDPOINT_URL", aws.endpoint)
+    source = clips / "sources" / "test.mp4"
+    client.upload_file(str(source), bucket, "sources/test.mp4")
+    url = f"s3://{bucket}/sources/test.mp4"
+    write_manifest(clips, **{'source = "sources/test.mp4"': f'source = "{url}"'})
+    source.unlink()
+    cache = tmp_path / "cache"
+    manifest = build_media(clips, tmp_path / "out", cache, progress=False)["2025-10-15-test"]
+    kept = list((cache / "sources").glob("*.mp4"))
+    assert len(kept) == 1 and kept[0].stem == manifest["source"]["sha256"]
+    mtime = kept[0].stat().st_mtime_ns
+    assert fetch_source(url, cache) == kept[0]
+    assert kept[0].stat().st_mtime_ns == mtime, "not downloaded again"
