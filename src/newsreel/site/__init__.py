@@ -6,15 +6,16 @@ Pelican's signals, in the manner of the pelican-plugins organisation's `sitemap`
 
 from __future__ import annotations
 
+import json
 import logging
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-from feedgenerator import get_tag_uri
+from feedgenerator import Enclosure, get_tag_uri
 from pelican import signals
 
-from newsreel.site import assets, i18n, languages, typography, video
+from newsreel.site import assets, i18n, languages, syndication, typography, video
 
 logger = logging.getLogger(__name__)
 
@@ -64,10 +65,49 @@ def on_generator_init(generator: Any) -> None:
     env.globals["asset"] = partial(
         assets.asset_url, theme_dir / "static", settings.get("THEME_STATIC_DIR", "theme")
     )
+    base = _public_base(settings)
+    env.globals["absolute"] = partial(syndication.absolute, base)
+    env.globals["json_ld"] = lambda article: syndication.json_ld(
+        article, base, settings.get("AUTHOR", ""), lang
+    )
+    env.globals["OG_LOCALE"] = settings.get("NEWSREEL_LANGUAGES", {}).get(lang, {}).get("locale")
     env.globals["listing_url"] = languages.listing_url
     env.globals["translations_of"] = languages.translation_map
     counterparts = generator.context.setdefault("NEWSREEL_COUNTERPARTS", {})
     env.globals["counterpart"] = partial(_counterpart, counterparts)
+
+
+def _public_base(settings: dict[str, Any]) -> str:
+    """The site's public address: SITEURL in production, FEED_DOMAIN (the local server) here."""
+    return (settings.get("SITEURL") or settings.get("FEED_DOMAIN") or "").rstrip("/")
+
+
+def on_all_generators_finalized(generators: list[Any]) -> None:
+    """Write the language's Media RSS feed and its sitemap entries (merged by the build)."""
+    articles_generator = next((g for g in generators if hasattr(g, "articles")), None)
+    pages_generator = next((g for g in generators if hasattr(g, "pages")), None)
+    if articles_generator is None:
+        return
+    settings = articles_generator.settings
+    lang = _run_lang(settings)
+    base = _public_base(settings)
+    output = Path(settings["OUTPUT_PATH"]) / lang
+    feeds = output / "feeds"
+    feeds.mkdir(parents=True, exist_ok=True)
+    sitename = settings.get("SITENAME", "")
+    title = f"{sitename} – " + ("Vidéos" if lang == "fr" else "Videos")
+    (feeds / "videos.rss").write_text(
+        syndication.media_rss(
+            articles_generator.articles, base, lang, title, settings.get("AUTHOR", "")
+        ),
+        encoding="utf-8",
+    )
+    pages = pages_generator.pages if pages_generator else []
+    languages_list = list(settings.get("NEWSREEL_LANGUAGES", {lang: {}}))
+    entries = syndication.sitemap_entries(
+        articles_generator.articles, pages, base, lang, languages_list
+    )
+    (output / syndication.SITEMAP_ENTRIES).write_text(json.dumps(entries), encoding="utf-8")
 
 
 def _counterpart(counterparts: dict[str, Any], kind: str, slug: str, lang: str) -> str | None:
@@ -144,10 +184,20 @@ def on_feed_generated(context: dict[str, Any], feed: Any) -> None:
     feed.feed["language"] = lang
     feed.feed["link"] = home
     feed.feed["id"] = home
+    posters = {}
+    for article in context.get("articles", []):
+        video = getattr(article, "video", None)
+        if video and video.get("poster"):
+            poster = video["cuts"][0].get("poster_entry")
+            posters[f"{base}/{article.url}"] = (video["poster"], poster)
     for item in feed.items:
         if item["link"].startswith("/"):
             item["link"] = base + item["link"]
         item["unique_id"] = get_tag_uri(item["link"], item["pubdate"])
+        if item["link"] in posters:
+            url, entry = posters[item["link"]]
+            size = str(entry["bytes"]) if entry else "0"
+            item["enclosures"] = [Enclosure(syndication.absolute(base, url), size, "image/jpeg")]
 
 
 def register() -> None:
@@ -158,3 +208,4 @@ def register() -> None:
     signals.article_generator_finalized.connect(on_articles_finalized)
     signals.page_generator_finalized.connect(on_pages_finalized)
     signals.feed_generated.connect(on_feed_generated)
+    signals.all_generators_finalized.connect(on_all_generators_finalized)

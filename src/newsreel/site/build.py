@@ -24,6 +24,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from newsreel.site import settings as site_settings
 from newsreel.site import validate
 from newsreel.site.assets import asset_url, write_fingerprinted_copies
+from newsreel.site.syndication import write_sitemaps
 
 
 class BuildError(Exception):
@@ -217,6 +218,8 @@ def build_site(
         if before_swap:
             before_swap(staging)
         _swap(staging, project.output, wanted if partial else None)
+        base = (settings.get("SITEURL") or settings.get("FEED_DOMAIN") or "").rstrip("/")
+        write_sitemaps(project.output, all_languages, base)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return BuildResult(

@@ -69,8 +69,10 @@ def video_view(manifest: dict[str, Any], lang: str) -> dict[str, Any]:
                 "out": cut["out"][:8],
                 "in_s": cut["in_ms"] / 1000,
                 "duration": timecode.short(cut["duration_ms"]),
+                "duration_s": cut["duration_ms"] / 1000,
                 "duration_iso": timecode.iso_duration(cut["duration_ms"]),
                 "poster": cut.get("poster", {}).get("url"),
+                "poster_entry": cut.get("poster"),
                 "files": files,
                 "full": cut["id"] == "full",
             }

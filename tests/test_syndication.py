@@ -1,0 +1,93 @@
+"""What other systems read: Atom with posters, Media RSS, JSON-LD, Open Graph, sitemaps."""
+
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ElementTree
+
+import feedparser
+import pytest
+
+from newsreel.site.build import Project
+
+MEETING = "defence-ministers-meet-in-brussels"
+NS = {
+    "s": "http://www.sitemaps.org/schemas/sitemap/0.9",
+    "xhtml": "http://www.w3.org/1999/xhtml",
+    "video": "http://www.google.com/schemas/sitemap-video/1.1",
+}
+
+
+def manifest(project: Project) -> dict:
+    path = project.output / "media/2025-10-15-defence-ministers-press-conference/manifest.json"
+    return json.loads(path.read_text("utf-8"))
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_media_rss_lists_every_public_rendition(demo_site: Project, lang: str):
+    raw = (demo_site.output / lang / "feeds/videos.rss").read_text("utf-8")
+    feed = feedparser.parse(raw)
+    assert not feed.bozo, feed.bozo_exception
+    assert feed.feed.language == lang
+    assert len(feed.entries) == 2
+    entry = next(e for e in feed.entries if MEETING in e.link)
+    public = [f for f in manifest(demo_site)["cuts"][0]["files"] if f["access"] == "public"]
+    contents = {c["url"].rsplit("/", 1)[1]: c for c in entry.media_content}
+    assert set(contents) == {f["filename"] for f in public}
+    web = next(f for f in public if f["preset"] == "web")
+    item = contents[web["filename"]]
+    assert item["filesize"] == str(web["bytes"]) and item["type"] == "video/mp4"
+    assert item["width"] == "1280" and item["height"] == "720" and item["duration"] == "60"
+    assert entry.media_thumbnail[0]["url"].endswith("-still.jpg")
+    assert entry.media_credit[0]["content"] == "NATO"
+    assert "NATO" in entry.media_copyright or "OTAN" in entry.media_copyright
+    assert raw.count("<media:title ") == 2 and raw.count("<media:description ") == 2
+    assert not [c for c in entry.media_content if "_private" in c["url"] or "1080p" in c["url"]]
+
+
+def test_atom_entries_carry_the_poster(demo_site: Project):
+    feed = feedparser.parse((demo_site.output / "en/feeds/atom.xml").read_bytes())
+    entry = next(e for e in feed.entries if MEETING in e.link)
+    [poster] = [link for link in entry.links if link.rel == "enclosure"]
+    assert poster.type == "image/jpeg" and poster.href.startswith("http")
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_json_ld_news_article_with_video_and_clips(demo_site: Project, lang: str):
+    html = (demo_site.output / lang / "news" / MEETING / "index.html").read_text("utf-8")
+    block = re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
+    data = json.loads(block.group(1))
+    assert data["@type"] == "NewsArticle" and data["inLanguage"] == lang
+    video = data["video"]
+    assert video["@type"] == "VideoObject" and video["duration"] == "PT1M"
+    assert video["uploadDate"] == "2025-10-15"
+    assert video["contentUrl"].endswith("-720p.mp4") and video["thumbnailUrl"].endswith(".jpg")
+    clips = video["hasPart"]
+    assert [(c["startOffset"], c["endOffset"]) for c in clips] == [
+        (32, 46),
+        (8, 16),
+        (16, 24),
+        (46, 54),
+    ]
+    assert all(c["@type"] == "Clip" for c in clips)
+    assert '<meta property="og:type" content="article">' in html
+    assert re.search(r'<meta property="og:image" content="http[^"]+\.jpg">', html)
+    assert '<meta name="twitter:card" content="summary_large_image">' in html
+
+
+def test_sitemaps(demo_site: Project):
+    tree = ElementTree.parse(demo_site.output / "sitemap.xml")
+    urls = tree.getroot().findall("s:url", NS)
+    locations = [u.find("s:loc", NS).text for u in urls]
+    assert any(loc.endswith(f"/fr/news/{MEETING}/") for loc in locations)
+    assert len(locations) >= 2 * (6 + 5 + 1)
+    meeting = next(u for u in urls if u.find("s:loc", NS).text.endswith(f"/en/news/{MEETING}/"))
+    links = {link.get("hreflang"): link.get("href") for link in meeting.findall("xhtml:link", NS)}
+    assert set(links) == {"en", "fr"} and links["fr"].endswith(f"/fr/news/{MEETING}/")
+    videos = ElementTree.parse(demo_site.output / "sitemap-video.xml").getroot()
+    entries = videos.findall("s:url/video:video", NS)
+    assert len(entries) == 4  # two videos, each in two languages
+    assert all(int(v.find("video:duration", NS).text) > 0 for v in entries)
+    robots = (demo_site.output / "robots.txt").read_text("utf-8")
+    assert "Sitemap: " in robots and "Disallow: /_private/" in robots
