@@ -57,6 +57,7 @@ def on_generator_init(generator: Any) -> None:
     )
     env.filters["longdate"] = partial(i18n.long_date, lang=lang)
     env.filters["isodate"] = i18n.iso_date
+    env.filters["plain"] = typography.plain_text
     env.filters["language_name"] = partial(i18n.language_name, lang=lang)
     env.filters["typeset"] = typography.french_html if lang == "fr" else (lambda text: text)
     env.globals["LANG"] = lang

@@ -16,6 +16,8 @@ from xml.sax.saxutils import escape
 
 from markupsafe import Markup
 
+from newsreel.site.typography import plain_text
+
 SITEMAP_ENTRIES = ".sitemap.json"
 
 
@@ -27,7 +29,7 @@ def absolute(base: str, path: str) -> str:
 
 
 def _plain(html: str) -> str:
-    return Markup(html).striptags()
+    return plain_text(html)
 
 
 def json_ld(article: Any, base: str, publisher: str, lang: str) -> Markup:

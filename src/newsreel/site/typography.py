@@ -46,3 +46,15 @@ def french_html(html: str) -> str:
         else:
             out.append(french_text(part))
     return "".join(out)
+
+
+_ASCII_SPACE = re.compile(r"[ \t\r\n\f]+")
+
+
+def plain_text(html: str) -> str:
+    """Text of an HTML fragment, for titles and meta tags, keeping non-breaking spaces
+    (Jinja's `striptags` turns them into ordinary ones)."""
+    import html as html_module
+
+    text = html_module.unescape(_TAG.sub("", str(html or "")))
+    return _ASCII_SPACE.sub(" ", text).strip()
