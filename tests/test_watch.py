@@ -23,8 +23,13 @@ def test_body_edit_rebuilds_only_its_language(tmp_path: Path):
     languages = classifier.languages_to_rebuild([source], LANGS)
     assert languages == ["fr"]
 
+    index = project.output / "pagefind/fr/pagefind-entry.json"
+    old_index = index.stat().st_mtime_ns
     result = build_site(project, languages=languages)
     assert result.languages == ["fr"]
+    assert index.exists(), "the old search index serves while the new one is made"
+    result.search_thread.join()
+    assert index.stat().st_mtime_ns != old_index, "the search index caught up"
     assert "Un paragraphe ajouté." in (project.output / "fr/news/meeting/index.html").read_text(
         encoding="utf-8"
     )

@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from feedgenerator import Enclosure, get_tag_uri
+from markupsafe import Markup
 from pelican import signals
 
-from newsreel.site import assets, i18n, languages, syndication, typography, video
+from newsreel.site import assets, i18n, languages, reader, syndication, typography, video
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +75,15 @@ def on_generator_init(generator: Any) -> None:
     env.globals["OG_LOCALE"] = settings.get("NEWSREEL_LANGUAGES", {}).get(lang, {}).get("locale")
     env.globals["listing_url"] = languages.listing_url
     env.globals["translations_of"] = languages.translation_map
+    rendered: dict[str, Markup] = {}
+
+    def once(name: str) -> Markup:
+        """A fragment that is the same on every page of the run, rendered the first time."""
+        if name not in rendered:
+            rendered[name] = Markup(env.get_template(name).render(**generator.context))
+        return rendered[name]
+
+    env.globals["once"] = once
     counterparts = generator.context.setdefault("NEWSREEL_COUNTERPARTS", {})
     env.globals["counterpart"] = partial(_counterpart, counterparts)
 
@@ -203,6 +213,7 @@ def on_feed_generated(context: dict[str, Any], feed: Any) -> None:
 
 def register() -> None:
     signals.initialized.connect(on_initialized)
+    signals.readers_init.connect(reader.on_readers_init)
     signals.content_object_init.connect(on_content_init)
     signals.generator_init.connect(on_generator_init)
     signals.article_generator_pretaxonomy.connect(on_articles_pretaxonomy)

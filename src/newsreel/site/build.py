@@ -12,6 +12,7 @@ import logging
 import multiprocessing
 import os
 import shutil
+import threading
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
@@ -44,6 +45,9 @@ class BuildResult:
     seconds: float
     warnings: list[str] = field(default_factory=list)
     items: dict[str, int] = field(default_factory=dict)
+    #: After a rebuild of some languages, the pages are live at once and their search index
+    #: follows a moment later, from this thread (join it to wait).
+    search_thread: threading.Thread | None = None
 
 
 @dataclass(frozen=True)
@@ -126,12 +130,35 @@ def _run_language(
         first=first,
         extra=extra,
     )
+    from newsreel.site import i18n, video
+
+    i18n.load_translations.cache_clear()  # the worker may have served an earlier build
+    video.load_manifest.cache_clear()
     try:
         Pelican(settings).run()
     except Exception as error:  # Pelican raised: report it as the editor's problem, not a trace
         collected.errors.append(f"{lang}: {type(error).__name__}: {error}")
+    finally:
+        pelican_logger.removeHandler(collected)
+    if not collected.errors and extra.get("NEWSREEL_SEARCH", True):
+        problem = index_for_search(Path(output), lang)
+        if problem:
+            collected.errors.append(problem)
     count = len(list(Path(output, lang, "news").glob("*/index.html")))
     return collected.errors, collected.warnings, count
+
+
+_POOL: ProcessPoolExecutor | None = None
+
+
+def _workers(count: int) -> ProcessPoolExecutor:
+    """Worker processes, started once and kept: `newsreel watch` rebuilds without paying for
+    a new Python and a fresh import of Pelican each time."""
+    global _POOL
+    if _POOL is None or getattr(_POOL, "_broken", False):
+        context = multiprocessing.get_context("spawn")
+        _POOL = ProcessPoolExecutor(max_workers=count, mp_context=context)
+    return _POOL
 
 
 class _Collector(logging.Handler):
@@ -165,6 +192,7 @@ def build_site(
     Raises `BuildError` with one line per problem, leaving the previous output untouched.
     """
     started = time.perf_counter()
+    search_thread: threading.Thread | None = None
     settings = base_settings(project)
     problems = check_content(project, settings)
     if problems:
@@ -180,6 +208,8 @@ def build_site(
     staging.mkdir(parents=True)
     cache = project.cache / "pelican" / _cache_key(project)
     extra = dict(extra_settings or {})
+    if partial:  # the live index is carried over, and refreshed once the pages are live
+        extra["NEWSREEL_SEARCH"] = False
     has_media = media and (project.clips / "presets.toml").is_file()
     extra["NEWSREEL_MEDIA_DIR"] = str((project.output if partial else staging) / "media")
     jobs = [
@@ -193,16 +223,15 @@ def build_site(
         if has_media and not partial:
             shared = settings.get("NEWSREEL_MEDIA_CACHE") or None
             _build_media(project, staging, media_jobs, media_progress, shared)
-        if parallel and len(jobs) > 1:
-            context = multiprocessing.get_context("spawn")
-            with ProcessPoolExecutor(max_workers=len(jobs), mp_context=context) as pool:
-                futures = {pool.submit(_run_language, *job, extra): job[1] for job in jobs}
-                for future, lang in futures.items():
-                    run_errors, run_warnings, counts[lang] = future.result()
-                    errors += run_errors
-                    warnings += run_warnings
-                    if on_language_done:
-                        on_language_done(lang)
+        if parallel:
+            pool = _workers(len(all_languages))
+            futures = {pool.submit(_run_language, *job, extra): job[1] for job in jobs}
+            for future, lang in futures.items():
+                run_errors, run_warnings, counts[lang] = future.result()
+                errors += run_errors
+                warnings += run_warnings
+                if on_language_done:
+                    on_language_done(lang)
         else:
             for job in jobs:
                 run_errors, run_warnings, counts[job[1]] = _run_language(*job, extra)
@@ -218,11 +247,17 @@ def build_site(
         if before_swap:
             before_swap(staging)
         _swap(staging, project.output, wanted if partial else None)
+        if partial and _search_wanted(extra_settings):
+            search_thread = threading.Thread(
+                target=_refresh_search, args=(project.output, wanted), daemon=False
+            )
+            search_thread.start()
         base = (settings.get("SITEURL") or settings.get("FEED_DOMAIN") or "").rstrip("/")
         write_sitemaps(project.output, all_languages, base)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return BuildResult(
+        search_thread=search_thread,
         output=project.output,
         languages=wanted,
         seconds=time.perf_counter() - started,
@@ -251,6 +286,48 @@ def _build_media(
         raise BuildError(_relative(line, project.root) for line in error.problems) from None
 
 
+def index_for_search(site: Path, lang: str, into: Path | None = None) -> str | None:
+    """Pagefind's index of one language's pages, in `pagefind/<lang>/`; an error or None.
+
+    The index lives outside `<lang>/`, so a rebuild of a language swaps its pages at once and
+    its index a moment later, without copying the old index around.
+    """
+    import subprocess
+
+    from pagefind.service import _must_get_executable  # the binary the wheel ships
+
+    result = subprocess.run(
+        [str(_must_get_executable()), "--site", str(site),
+         "--glob", f"{lang}/{{news/*,*}}/index.html",  # items and pages, not listings
+         "--output-path", str(into or site / "pagefind" / lang), "--quiet"],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    if result.returncode != 0:
+        return f"{lang}: search index: pagefind failed: {result.stderr.strip()[-400:]}"
+    return None
+
+
+def _search_wanted(extra: dict[str, Any] | None) -> bool:
+    return (extra or {}).get("NEWSREEL_SEARCH", True)
+
+
+def _refresh_search(output: Path, languages: list[str]) -> None:
+    """Re-index the rebuilt languages, then swap each new index in with a rename."""
+    for lang in languages:
+        fresh = output / "pagefind" / f".{lang}.new"
+        shutil.rmtree(fresh, ignore_errors=True)
+        if index_for_search(output, lang, into=fresh) is None:
+            target = output / "pagefind" / lang
+            old = output / "pagefind" / f".{lang}.old"
+            shutil.rmtree(old, ignore_errors=True)
+            if target.exists():
+                target.rename(old)
+            fresh.rename(target)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            shutil.rmtree(fresh, ignore_errors=True)
+
+
 def _swap(staging: Path, output: Path, languages: list[str] | None) -> None:
     """Put the new build live with renames only, then drop the old one."""
     if languages is None:
@@ -267,7 +344,8 @@ def _swap(staging: Path, output: Path, languages: list[str] | None) -> None:
         if (output / lang).exists():
             (output / lang).rename(old)
         (staging / lang).rename(output / lang)
-        shutil.rmtree(old, ignore_errors=True)
+        # the old pages are no longer served: remove them without keeping the editor waiting
+        threading.Thread(target=shutil.rmtree, args=(old, True), daemon=False).start()
 
 
 def render_root_pages(settings: dict[str, Any], output: Path) -> None:

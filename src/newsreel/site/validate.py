@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from pelican.utils import get_date
@@ -54,6 +55,14 @@ class SourceItem:
     @property
     def is_translation(self) -> bool:
         return self.meta.get("translation", "false").strip().lower() not in ("", "false", "no")
+
+
+def _parse_date(text: str) -> None:
+    """Raise ValueError unless Pelican can read `text` as a date (ISO dates, checked fast)."""
+    try:
+        datetime.fromisoformat(text.strip())
+    except ValueError:
+        get_date(text)
 
 
 def read_front_matter(path: Path) -> dict[str, str]:
@@ -125,7 +134,7 @@ def _check_item(
             )
         else:
             try:
-                get_date(meta["date"])
+                _parse_date(meta["date"])
             except (ValueError, OverflowError):
                 found.append(
                     Problem(
