@@ -10,7 +10,7 @@ from newsreel.site.build import Project
 def test_one_index_per_language(demo_site: Project):
     for lang in ("en", "fr"):
         entry = json.loads(
-            (demo_site.output / "pagefind" / lang / "pagefind-entry.json").read_text()
+            (demo_site.output / "pagefind" / lang / "pagefind-entry.json").read_text("utf-8")
         )
         assert list(entry["languages"]) == [lang]
         assert entry["languages"][lang]["page_count"] == 6 + 5  # news items and pages
