@@ -47,6 +47,8 @@ def test_article_shows_player_shots_rights_and_downloads(demo_site: Project, lan
     size = "MB" if lang == "en" else "Mo"
     assert re.search(rf"\d[\d.,]*\u00a0{size}", html)
     assert "20251015-defence-ministers-press-conference-rutte-soundbite-720p.mp4" in html
+    kit = data["press_kit"]
+    assert f'href="{kit["url"]}" download="{kit["filename"]}"' in html
 
 
 @pytest.mark.parametrize("lang", ["en", "fr"])

@@ -55,7 +55,7 @@ def test_gc_removes_only_unused_entries(clips: Path, tmp_path: Path):
     write_manifest(clips, cut_out="00:00:04.000")
     build_media(clips, tmp_path / "out", cache, progress=False)
     removed = gc_cache(clips, cache)
-    assert len(removed) == 3  # the old cut's two renditions and its poster
+    assert len(removed) == 4  # the old cut's two renditions, its poster and the old press kit
     after = set(MediaCache(cache).keys())
     assert after == plan_media(clips, tmp_path / "o", cache).keys
     assert not (before - after) - {path.name for path in removed}

@@ -28,6 +28,7 @@ from newsreel.media.manifests import (
 )
 from newsreel.media.plan import Job, MediaPlan, PlannedOutput, cache_key, output_filename
 from newsreel.media.presets import Preset, load_presets
+from newsreel.media.presskit import build_press_kit
 from newsreel.media.probe import MediaInfo, ProbeError, image_size, measure, probe_source
 from newsreel.media.remote import S3MediaCache, fetch_source
 
@@ -394,10 +395,15 @@ def build_media(
             for output in job.outputs:
                 remote.push(output.key, cache)
     _write_index(cache_dir, plan, encode.ffmpeg_version(exe))
-    return {
+    videos = {
         manifest.id: _publish_video(manifest, plan, cache, output_dir)
         for manifest in plan.manifests
     }
+    index = _read_index(cache_dir)
+    for video_id, data in videos.items():
+        index[f"{video_id}/press-kit"] = {"key": data["press_kit"]["key"]}
+    write_atomic(cache_dir / "index.json", json.dumps(index, indent=1, sort_keys=True).encode())
+    return videos
 
 
 def _run_jobs(
@@ -519,6 +525,7 @@ def _publish_video(
         "cuts": list(cuts.values()),
     }
     data["poster"] = data["cuts"][0].get("poster")
+    data["press_kit"] = build_press_kit(data, output_dir, cache)
     write_atomic(
         output_dir / "media" / manifest.id / "manifest.json",
         json.dumps(data, indent=2, ensure_ascii=False).encode(),
@@ -542,4 +549,9 @@ def _cut_entry(manifest: VideoManifest, output: PlannedOutput) -> dict[str, Any]
 def gc_cache(clips_dir: Path, cache_dir: Path, ffmpeg: str | None = None) -> list[Path]:
     """Remove cache entries that no manifest uses any more."""
     plan = plan_media(Path(clips_dir), Path("."), Path(cache_dir), ffmpeg)
-    return MediaCache(Path(cache_dir)).gc(plan.keys)
+    kits = {
+        entry["key"]
+        for name, entry in _read_index(Path(cache_dir)).items()
+        if name.endswith("/press-kit") and name.split("/")[0] in plan.outputs
+    }
+    return MediaCache(Path(cache_dir)).gc(plan.keys | kits)

@@ -104,4 +104,9 @@ def video_view(manifest: dict[str, Any], lang: str) -> dict[str, Any]:
         "mobile": public.get("mobile"),
         "shots": shots,
         "cuts": cuts,
+        "press_kit": (
+            {**manifest["press_kit"], "size": human_size(manifest["press_kit"]["bytes"], lang)}
+            if manifest.get("press_kit")
+            else None
+        ),
     }

@@ -1,0 +1,54 @@
+"""The press kit: every public file of every cut, the texts, checksums; built once."""
+
+from __future__ import annotations
+
+import hashlib
+import zipfile
+from pathlib import Path
+
+from newsreel.media.run import build_media, gc_cache
+
+
+def test_press_kit_holds_public_files_texts_and_checksums(clips: Path, tmp_path: Path):
+    out = tmp_path / "out"
+    video = build_media(clips, out, tmp_path / "cache", progress=False)["2025-10-15-test"]
+    kit = video["press_kit"]
+    assert kit["filename"] == "20251015-test-press-kit.zip"
+    path = out / kit["url"].lstrip("/")
+    assert path.stat().st_size == kit["bytes"]
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == kit["sha256"]
+    with zipfile.ZipFile(path) as archive:
+        names = set(archive.namelist())
+        public = {
+            entry["filename"]
+            for cut in video["cuts"]
+            for entry in [*cut["files"], cut["poster"]]
+            if entry["access"] == "public"
+        }
+        assert {f"media/{name}" for name in public} <= names
+        assert not [name for name in names if name.endswith("-hd.mp4")], "account-only stays out"
+        for text in ("shot-list.en.txt", "shot-list.fr.txt", "transcript.fr.txt", "rights.en.txt"):
+            assert text in names
+        assert "Notre soutien à l’Ukraine est vital." in archive.read("transcript.en.txt").decode()
+        assert "Mention : OTAN." in archive.read("rights.fr.txt").decode()
+        sums = archive.read("SHA256SUMS").decode().splitlines()
+        assert len(sums) == len(names) - 1
+        for line in sums:
+            digest, name = line.split("  ", 1)
+            assert hashlib.sha256(archive.read(name)).hexdigest() == digest
+
+
+def test_press_kit_is_the_same_bytes_again_and_survives_gc(clips: Path, tmp_path: Path):
+    from newsreel.media.cache import MediaCache
+    from newsreel.media.presskit import build_press_kit
+
+    out = tmp_path / "out"
+    video = build_media(clips, out, tmp_path / "cache1", progress=False)["2025-10-15-test"]
+    again = build_press_kit(video, out, MediaCache(tmp_path / "elsewhere"))
+    assert (again["sha256"], again["url"]) == (
+        video["press_kit"]["sha256"],
+        video["press_kit"]["url"],
+    )
+    gc_cache(clips, tmp_path / "cache1")
+    rebuilt = build_media(clips, tmp_path / "c", tmp_path / "cache1", progress=False)
+    assert rebuilt["2025-10-15-test"]["press_kit"]["url"] == video["press_kit"]["url"]
