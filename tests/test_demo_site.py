@@ -86,6 +86,7 @@ def test_interface_catalogue_translates_every_template_string():
             "Pages",
             "Code",
             "type",
+            "zip",
         ):
             missing.append(singular)
     assert not missing, f"untranslated: {missing}"

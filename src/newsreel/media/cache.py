@@ -12,7 +12,8 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable
+import uuid
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -82,6 +83,10 @@ class MediaCache:
         path.mkdir(parents=True, exist_ok=True)
         return path
 
+    def scratch_file(self, key: str, extension: str) -> Path:
+        """A name no other process (two builds sharing the cache) writes at the same time."""
+        return self.scratch() / f"{key}.{os.getpid()}.{uuid.uuid4().hex[:8]}.{extension}"
+
     def keys(self) -> list[str]:
         if not self.root.exists():
             return []
@@ -119,3 +124,31 @@ class SourceHashes:
         self.known[str(source)] = {**stamp, "sha256": digest}
         write_atomic(self.path, json.dumps(self.known, indent=2).encode())
         return digest
+
+
+class ToolVersions:
+    """ffmpeg's version string, remembered by binary path, size and mtime.
+
+    The version is part of every cache key, but asking for it starts a process; remembering it
+    means a build whose outputs are all cached starts no ffmpeg process at all.
+    """
+
+    def __init__(self, cache_root: Path):
+        self.path = cache_root / "tools.json"
+        try:
+            self.known: dict[str, dict[str, Any]] = json.loads(self.path.read_text("utf-8"))
+        except (FileNotFoundError, json.JSONDecodeError):
+            self.known = {}
+
+    def version(self, exe: str, ask: Callable[[str], str]) -> str:
+        """The remembered version of `exe`, or `ask(exe)` when the binary changed."""
+        resolved = shutil.which(exe) or exe
+        stat = Path(resolved).stat()
+        stamp = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+        remembered = self.known.get(resolved)
+        if remembered and all(remembered.get(k) == v for k, v in stamp.items()):
+            return remembered["version"]
+        version = ask(exe)
+        self.known[resolved] = {**stamp, "version": version}
+        write_atomic(self.path, json.dumps(self.known, indent=2).encode())
+        return version

@@ -12,6 +12,7 @@ import json
 import os
 import re
 import subprocess
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
@@ -176,7 +177,7 @@ def rendition_command(
             options.update(_audio_options(preset))
         if preset.faststart:
             options["movflags"] = "+faststart"
-        options["f"] = "mp4" if preset.extension in ("mp4", "m4a") else preset.extension
+        options["f"] = preset.container
         rendered.append(ffmpeg.output(*streams, str(output.path), **options))
     args = ffmpeg.merge_outputs(*rendered).compile(cmd=exe)
     return _with_global_args(args)
@@ -195,7 +196,10 @@ def still_command(exe: str, source: Path, at_ms: int, preset: Preset, path: Path
     """One JPEG frame at `at_ms`, scaled to the preset."""
     stream = _video_chain(ffmpeg.input(str(source), ss=_seconds(at_ms)).video, preset)
     output = ffmpeg.output(
-        stream, str(path), vframes=1, **{"q:v": preset.video.get("quality", 3)}, f="image2"
+        stream,
+        str(path),
+        **{"frames:v": 1, "q:v": preset.video.get("quality", 3), "update": 1},
+        f=preset.container,
     )
     return _with_global_args(output.compile(cmd=exe))
 
@@ -217,39 +221,49 @@ def loudness_command(
         LRA=loudness.get("lra", 11.0),
         print_format="json",
     )
-    args = ffmpeg.output(audio, "-", f="null").compile(cmd=exe)
-    return [args[0], "-hide_banner", "-nostats", *args[1:]]
+    return _with_global_args(ffmpeg.output(audio, "-", f="null").compile(cmd=exe))
 
 
-def measure_loudness(args: list[str]) -> dict[str, str]:
-    """Run a loudness pass and return loudnorm's measurements."""
-    result = subprocess.run(args, capture_output=True, text=True)
-    if result.returncode != 0:
-        raise EncodeError(_tail(result.stderr))
-    match = re.search(r"\{[^{}]*\"input_i\"[^{}]*\}", result.stderr, re.S)
+def parse_loudness(stderr: str) -> dict[str, str]:
+    """loudnorm's measurement: the JSON object it prints last on stderr."""
+    match = re.search(r"\{[^{}]*\"input_i\"[^{}]*\}", stderr, re.S)
     if not match:
         raise EncodeError("loudnorm printed no measurement")
     return json.loads(match.group(0))
 
 
+Progress = Callable[[float], None]
+#: Runs one ffmpeg command (reporting progress 0..1) and returns its stderr; injectable so
+#: tests can count, or refuse, every process the pipeline starts.
+Runner = Callable[[list[str], int | None, Progress | None], str]
+
+
+def measure_loudness(
+    args: list[str],
+    runner: Runner | None = None,
+    duration_ms: int | None = None,
+    on_progress: Progress | None = None,
+) -> dict[str, str]:
+    """Run the first loudnorm pass (through `runner`) and return its measurements."""
+    return parse_loudness((runner or run)(args, duration_ms, on_progress))
+
+
 def run(
     args: list[str],
-    duration_ms: int | None,
-    on_progress: Callable[[float], None] | None = None,
-) -> None:
-    """Run ffmpeg, reporting progress (0..1) from `-progress pipe:1` as it goes."""
+    duration_ms: int | None = None,
+    on_progress: Progress | None = None,
+) -> str:
+    """Run ffmpeg, reporting progress (0..1) from `-progress pipe:1`; returns its stderr."""
     process = subprocess.Popen(
         args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1
     )
     stderr_lines: list[str] = []
 
-    def drain_stderr() -> None:
+    def drain_stderr() -> None:  # a full pipe would block ffmpeg: read it as it comes
         assert process.stderr is not None
         for line in process.stderr:
             stderr_lines.append(line)
-            del stderr_lines[:-40]
-
-    import threading
+            del stderr_lines[:-200]
 
     reader = threading.Thread(target=drain_stderr, daemon=True)
     reader.start()
@@ -261,10 +275,12 @@ def run(
                 on_progress(min(1.0, int(value) / 1000 / duration_ms))
     code = process.wait()
     reader.join(timeout=5)
+    stderr = "".join(stderr_lines)
     if code != 0:
-        raise EncodeError(_tail("".join(stderr_lines)))
+        raise EncodeError(_tail(stderr))
     if on_progress:
         on_progress(1.0)
+    return stderr
 
 
 def _tail(stderr: str) -> str:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 
 class MediaError(Exception):
@@ -20,3 +23,18 @@ class MediaError(Exception):
 def problem(path: Path | str, field: str, message: str, fix: str) -> str:
     """One line naming the file, the field and the fix."""
     return f"{path}: {field}: {message}; {fix}"
+
+
+def unknown_keys(
+    path: Path | str, where: str, data: Mapping[str, Any], allowed: Iterable[str]
+) -> list[str]:
+    """Problems for keys nobody reads (`cfr` for `crf`): a typo must not be silently ignored."""
+    allowed = sorted(allowed)
+    lines = []
+    for key in data:
+        if key in allowed:
+            continue
+        close = difflib.get_close_matches(key, allowed, n=1)
+        fix = f"did you mean {close[0]!r}?" if close else f"use one of {', '.join(allowed)}"
+        lines.append(problem(path, f"{where}.{key}" if where else key, "unknown field", fix))
+    return lines

@@ -16,12 +16,18 @@ from pathlib import Path
 from typing import Any
 
 from newsreel.media import timecode
-from newsreel.media.errors import MediaError, problem
+from newsreel.media.errors import MediaError, problem, unknown_keys
 from newsreel.media.presets import LANGUAGES, Preset
 
 FULL = "full"
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_FIELDS = {
+    "": ("id", "source", "sha256", "date", "location", "presets", "poster", "title", "rights",
+         "shots", "cuts", "captions"),
+    "shots": ("at", "en", "fr", "speaker", "language", "quote"),
+    "cuts": ("id", "in", "out", "presets", "title"),
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -70,6 +76,7 @@ class VideoManifest:
     shots: tuple[Shot, ...]
     cuts: tuple[Cut, ...]
     poster_ms: int | None = None
+    captions: dict[str, str] = field(default_factory=dict)  # lang -> WebVTT path (clips/)
 
     @property
     def source_is_remote(self) -> bool:
@@ -121,11 +128,23 @@ def _text_by_lang(path: Path, where: str, value: Any, problems: list[str]) -> di
 
 
 def _time(path: Path, where: str, value: Any, problems: list[str]) -> int | None:
+    if value is None:
+        problems.append(problem(path, where, "missing", 'add a time code, e.g. "00:00:12.000"'))
+        return None
+    if isinstance(value, dt.time) and value.tzinfo is None:  # unquoted: TOML's local time
+        return ((value.hour * 60 + value.minute) * 60 + value.second) * 1000 + (
+            value.microsecond // 1000
+        )
     try:
         return timecode.parse(value)
     except ValueError:
         problems.append(
-            problem(path, where, f"{value!r} is not a time code", 'write "HH:MM:SS" or ".mmm"')
+            problem(
+                path,
+                where,
+                f"{value!r} is not a time code",
+                'write "HH:MM:SS" or "HH:MM:SS.mmm", in quotes',
+            )
         )
         return None
 
@@ -149,9 +168,22 @@ def _preset_list(
     return tuple(name for name in value if name in presets)
 
 
+def _tables(path: Path, where: str, value: Any, problems: list[str]) -> list[dict[str, Any]]:
+    """The `[[shots]]` or `[[cuts]]` tables, each checked for unknown fields."""
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        problems.append(
+            problem(path, where, "is not a list of tables", f"write [[{where}]] tables")
+        )
+        return []
+    for index, item in enumerate(value):
+        problems += unknown_keys(path, f"{where}[{index}]", item, _FIELDS[where])
+    return value
+
+
 def _manifest(
     path: Path, data: dict[str, Any], presets: dict[str, Preset], problems: list[str]
 ) -> VideoManifest | None:
+    problems += unknown_keys(path, "", data, _FIELDS[""])
     video_id = data.get("id")
     if not isinstance(video_id, str) or not _ID.match(video_id):
         problems.append(
@@ -184,9 +216,19 @@ def _manifest(
     rights = _text_by_lang(path, "rights", data.get("rights"), problems)
     full_presets = _preset_list(path, "presets", data.get("presets"), presets, problems)
     poster_ms = _time(path, "poster", data["poster"], problems) if "poster" in data else None
+    captions = data.get("captions", {})
+    if not isinstance(captions, dict):
+        problems.append(problem(path, "captions", "is not a table", "write [captions] en = ..."))
+        captions = {}
+    for lang, value in captions.items():
+        if lang not in LANGUAGES or not isinstance(value, str):
+            problems.append(
+                problem(path, f"captions.{lang}", "not a language of the site with a file path",
+                        f"use {' or '.join(LANGUAGES)} = \"captions/<file>.vtt\"")
+            )  # fmt: skip
 
     shots: list[Shot] = []
-    for index, shot in enumerate(data.get("shots", [])):
+    for index, shot in enumerate(_tables(path, "shots", data.get("shots", []), problems)):
         where = f"shots[{index}]"
         at_ms = _time(path, f"{where}.at", shot.get("at"), problems)
         if "quote" in shot:
@@ -213,7 +255,7 @@ def _manifest(
 
     cuts: list[Cut] = []
     seen: set[str] = {FULL}
-    for index, cut in enumerate(data.get("cuts", [])):
+    for index, cut in enumerate(_tables(path, "cuts", data.get("cuts", []), problems)):
         where = f"cuts[{index}]"
         cut_id = cut.get("id")
         if not isinstance(cut_id, str) or not _ID.match(cut_id):
@@ -263,6 +305,7 @@ def _manifest(
         shots=tuple(shots),
         cuts=tuple(cuts),
         poster_ms=poster_ms,
+        captions=dict(captions),
     )
 
 

@@ -14,12 +14,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from newsreel.media.errors import MediaError, problem
+from newsreel.media.errors import MediaError, problem, unknown_keys
 
 KINDS = ("video", "audio", "still")
 ACCESS = ("public", "account")
 EXTENSIONS = {"video": ("mp4",), "audio": ("m4a",), "still": ("jpg",)}
+#: ffmpeg muxers each kind may use; the first is the default.
+CONTAINERS = {"video": ("mp4", "mov"), "audio": ("mp4", "ipod"), "still": ("image2",)}
 LANGUAGES = ("en", "fr")
+
+# Every key a preset may have: anything else is a typo that would be silently ignored.
+_KEYS = {
+    "": {"kind", "access", "container", "extension", "suffix", "faststart", "label", "video",
+         "audio"},
+    "video": {"codec", "width", "height", "fps", "profile", "level", "crf", "bitrate", "minrate",
+              "maxrate", "bufsize", "x264_params", "x264_preset", "pix_fmt", "quality"},
+    "audio": {"codec", "bitrate", "sample_rate", "channels", "loudness"},
+    "audio.loudness": {"integrated", "true_peak", "lra"},
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -30,6 +42,7 @@ class Preset:
     kind: str
     access: str
     extension: str
+    container: str
     suffix: str
     label: dict[str, str]
     video: dict[str, Any] = field(default_factory=dict)
@@ -48,6 +61,7 @@ class Preset:
         """A canonical text of everything that changes the output's bytes (for cache keys)."""
         data = {
             "kind": self.kind,
+            "container": self.container,
             "extension": self.extension,
             "video": self.video,
             "audio": self.audio,
@@ -111,6 +125,17 @@ def _preset(path: Path, name: str, table: Any, problems: list[str]) -> Preset | 
                 f"use {EXTENSIONS[kind][0]!r}",
             )
         )
+    container = table.get("container", CONTAINERS[kind][0])
+    if container not in CONTAINERS[kind]:
+        problems.append(
+            problem(
+                path,
+                f"{where}.container",
+                f"{container!r} does not suit a {kind} preset",
+                f"use one of {', '.join(CONTAINERS[kind])}",
+            )
+        )
+    _unknown_keys(path, where, table, problems)
     label = table.get("label", {})
     for lang in LANGUAGES:
         if not isinstance(label, dict) or not isinstance(label.get(lang), str):
@@ -166,9 +191,19 @@ def _preset(path: Path, name: str, table: Any, problems: list[str]) -> Preset | 
         kind=kind,
         access=access,
         extension=extension,
+        container=container,
         suffix=str(suffix),
         label=dict(label),
         video=dict(video),
         audio=dict(audio),
         faststart=bool(table.get("faststart", False)),
     )
+
+
+def _unknown_keys(path: Path, where: str, table: dict[str, Any], problems: list[str]) -> None:
+    for section, allowed in _KEYS.items():
+        data: Any = table
+        for part in filter(None, section.split(".")):
+            data = data.get(part) if isinstance(data, dict) else None
+        if isinstance(data, dict):
+            problems += unknown_keys(path, ".".join(filter(None, (where, section))), data, allowed)

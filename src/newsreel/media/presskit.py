@@ -51,6 +51,7 @@ def _members(video: dict[str, Any], output: Path) -> list[tuple[str, Path, str]]
         entries = [entry for entry in cut["files"] if entry["access"] == "public"]
         if cut.get("poster"):
             entries.append(cut["poster"])
+        entries += list(cut.get("captions", {}).values())
         for entry in entries:
             members[entry["filename"]] = (
                 entry["filename"],

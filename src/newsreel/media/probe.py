@@ -104,3 +104,19 @@ def image_size(path: Path) -> tuple[int, int]:
     with av.open(str(path)) as container:
         context = container.streams.video[0].codec_context
         return context.width, context.height
+
+
+def keyframes(path: Path) -> list[float]:
+    """Presentation times (seconds) of the video's keyframes, from packet flags alone.
+
+    Players and HLS packagers can only start or switch at a keyframe, so renditions force one
+    every 2 s; this is how tests (and curious editors) check it without decoding anything.
+    """
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        times = [
+            float(packet.pts * stream.time_base)
+            for packet in container.demux(stream)
+            if packet.is_keyframe and packet.pts is not None
+        ]
+    return sorted(times)

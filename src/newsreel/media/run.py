@@ -16,7 +16,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from newsreel.media import encode, timecode
+from newsreel.media import captions, encode, timecode
 from newsreel.media.cache import MediaCache, SourceHashes, link_or_copy, sha256_file, write_atomic
 from newsreel.media.errors import MediaError, problem
 from newsreel.media.manifests import (
@@ -38,6 +38,7 @@ DEFAULT_STILL = Preset(
     kind="still",
     access="public",
     extension="jpg",
+    container="image2",
     suffix="still",
     label={"en": "Still (JPEG)", "fr": "Image fixe (JPEG)"},
     video={"width": 1280, "height": 720, "quality": 3},
@@ -140,10 +141,28 @@ def plan_media(
             )
             continue
         source_problems = check_against_source(manifest, info.duration_ms, info.has_audio, presets)
+        cues: dict[str, list] = {}
+        for lang, caption_path in manifest.captions.items():
+            field_name = f"captions.{lang}"
+            try:
+                cues[lang] = captions.load_cues(
+                    (manifest.path.parent / caption_path).resolve(), relative, field_name
+                )
+            except MediaError as error:
+                source_problems += error.problems
+                continue
+            source_problems += captions.check_cues(
+                cues[lang], info.duration_ms, relative, field_name
+            )
         if source_problems:
             problems += [line.replace(str(manifest.path), relative) for line in source_problems]
             continue
-        plan.sources[manifest.id] = {"sha256": digest, "info": info, "path": source}
+        plan.sources[manifest.id] = {
+            "sha256": digest,
+            "info": info,
+            "path": source,
+            "captions": cues,
+        }
         _plan_video(plan, manifest, presets, info, digest, version, cache, index, remote)
     if problems:
         raise MediaError(problems)
@@ -525,12 +544,40 @@ def _publish_video(
         "cuts": list(cuts.values()),
     }
     data["poster"] = data["cuts"][0].get("poster")
+    _write_captions(manifest, data, plan.sources[manifest.id]["captions"], output_dir)
     data["press_kit"] = build_press_kit(data, output_dir, cache)
     write_atomic(
         output_dir / "media" / manifest.id / "manifest.json",
         json.dumps(data, indent=2, ensure_ascii=False).encode(),
     )
     return data
+
+
+def _write_captions(
+    manifest: VideoManifest, data: dict[str, Any], cues: dict[str, list], output_dir: Path
+) -> None:
+    """Each cut's captions per language (content-addressed), and the full transcript."""
+    data["transcript"] = {
+        lang: [{"at": timecode.format_ms(c.start_ms), "text": c.text} for c in lang_cues]
+        for lang, lang_cues in cues.items()
+    }
+    slug = output_filename(manifest, manifest.full, DEFAULT_STILL, False).rsplit("-", 1)[0]
+    for cut in data["cuts"]:
+        cut["captions"] = {}
+        for lang, lang_cues in cues.items():
+            text = captions.to_webvtt(captions.cut_cues(lang_cues, cut["in_ms"], cut["out_ms"]))
+            key = captions.digest(text)
+            name = f"{slug}{'' if cut['id'] == FULL else '-' + cut['id']}.{lang}.vtt"
+            relative = Path("media") / manifest.id / key[:16] / name
+            write_atomic(output_dir / relative, text.encode("utf-8"))
+            cut["captions"][lang] = {
+                "url": "/" + relative.as_posix(),
+                "filename": name,
+                "bytes": len(text.encode("utf-8")),
+                "sha256": key,
+                "mime": "text/vtt",
+                "access": "public",
+            }
 
 
 def _cut_entry(manifest: VideoManifest, output: PlannedOutput) -> dict[str, Any]:

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import re
 
-_TIMECODE = re.compile(r"^(\d{2,}):([0-5]\d):([0-5]\d)(?:\.(\d{1,3}))?$")
+# ASCII digits only (`\d` would accept Arabic-Indic digits), no sign, no surrounding spaces.
+# No PyPI time code library fits: `timecode` and friends count SMPTE frames (HH:MM:SS:FF) at a
+# given rate, while editors here write wall-clock time with optional milliseconds.
+_TIMECODE = re.compile(r"([0-9]{2,}):([0-5][0-9]):([0-5][0-9])(?:\.([0-9]{1,3}))?", re.ASCII)
 
 
 def parse(text: str) -> int:
     """Milliseconds from `HH:MM:SS(.mmm)`; raises ValueError on anything else."""
-    match = _TIMECODE.match(text.strip()) if isinstance(text, str) else None
+    match = _TIMECODE.fullmatch(text) if isinstance(text, str) else None
     if not match:
         raise ValueError(f"{text!r} is not a time code")
     hours, minutes, seconds, fraction = match.groups()

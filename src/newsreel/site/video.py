@@ -104,6 +104,20 @@ def video_view(manifest: dict[str, Any], lang: str) -> dict[str, Any]:
         "mobile": public.get("mobile"),
         "shots": shots,
         "cuts": cuts,
+        "tracks": [
+            {"lang": code, "url": entry["url"]}
+            for code, entry in sorted(
+                manifest["cuts"][0].get("captions", {}).items(), key=lambda item: item[0] != lang
+            )
+        ],
+        "transcript": [
+            {
+                "at": cue["at"][:8],
+                "at_s": timecode.parse(cue["at"]) / 1000,
+                "text": typeset(cue["text"]),
+            }
+            for cue in manifest.get("transcript", {}).get(lang, [])
+        ],
         "press_kit": (
             {**manifest["press_kit"], "size": human_size(manifest["press_kit"]["bytes"], lang)}
             if manifest.get("press_kit")

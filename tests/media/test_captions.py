@@ -1,0 +1,69 @@
+"""Captions: validated at build time, cut to match each cut, offered on the page and in the kit."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from newsreel.media.errors import MediaError
+from newsreel.media.run import build_media, plan_media
+
+from .conftest import write_manifest
+
+VTT = """WEBVTT
+
+00:00:00.500 --> 00:00:02.000
+Exterior
+
+00:00:03.000 --> 00:00:05.500
+Notre soutien à l’Ukraine est vital.
+"""
+
+
+def with_captions(clips: Path, text: str = VTT) -> None:
+    (clips / "captions").mkdir(exist_ok=True)
+    (clips / "captions" / "test.fr.vtt").write_text(text, encoding="utf-8")
+    write_manifest(
+        clips,
+        **{"date = 2025-10-15": 'date = 2025-10-15\ncaptions = { fr = "captions/test.fr.vtt" }'},
+    )
+
+
+def test_captions_are_cut_with_each_cut(clips: Path, tmp_path: Path):
+    with_captions(clips)
+    out = tmp_path / "out"
+    video = build_media(clips, out, tmp_path / "cache", progress=False)["2025-10-15-test"]
+    full, cut = video["cuts"]
+    assert (out / full["captions"]["fr"]["url"].lstrip("/")).read_text("utf-8") == (
+        "WEBVTT\n\n00:00:00.500 --> 00:00:02.000\nExterior\n\n"
+        "00:00:03.000 --> 00:00:05.500\nNotre soutien à l’Ukraine est vital.\n"
+    )
+    # the cut runs 00:00:01.040 to 00:00:03.520: both cues overlap it, shifted and clipped
+    assert (out / cut["captions"]["fr"]["url"].lstrip("/")).read_text("utf-8") == (
+        "WEBVTT\n\n00:00:00.000 --> 00:00:00.960\nExterior\n\n"
+        "00:00:01.960 --> 00:00:02.480\nNotre soutien à l’Ukraine est vital.\n"
+    )
+    assert video["transcript"]["fr"][1] == {
+        "at": "00:00:03.000",
+        "text": "Notre soutien à l’Ukraine est vital.",
+    }
+    kit = out / video["press_kit"]["url"].lstrip("/")
+    with zipfile.ZipFile(kit) as archive:
+        assert "media/20251015-test-soundbite.fr.vtt" in archive.namelist()
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("not a caption file", "is not valid WebVTT"),
+        (VTT.replace("00:00:05.500", "00:00:09.000"), "cue 2 ends at 00:00:09.000, past the end"),
+    ],
+)
+def test_bad_captions_are_refused(clips: Path, tmp_path: Path, text: str, words: str):
+    with_captions(clips, text)
+    with pytest.raises(MediaError) as raised:
+        plan_media(clips, tmp_path / "out", tmp_path / "cache")
+    [line] = raised.value.problems
+    assert "2025-10-15-test.toml: captions.fr: " in line and words in line
