@@ -28,7 +28,9 @@ def test_each_run_writes_only_its_language(tmp_path: Path):
 
     html = (out / "fr/news/meeting/index.html").read_text(encoding="utf-8")
     assert '<html lang="fr">' in html
-    assert '<link rel="alternate" hreflang="en" href="/en/news/meeting/">' in html
+    assert (
+        '<link rel="alternate" hreflang="en" href="http://127.0.0.1:8000/en/news/meeting/">' in html
+    )
     assert "15 octobre 2025" in html
     assert "Actualités" in html and "Skip to" not in html
 

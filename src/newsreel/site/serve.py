@@ -10,6 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -44,4 +46,5 @@ def create_app(output: Path, api: ASGIApp | None = None) -> Starlette:
     if api is not None:
         routes.append(Mount("/api", app=api))
     routes.append(Mount("/", app=SiteFiles(directory=output, html=True, check_dir=False)))
-    return Starlette(routes=routes)
+    # compressed like the CDN does (CloudFront `Compress: true`)
+    return Starlette(routes=routes, middleware=[Middleware(GZipMiddleware, minimum_size=1024)])
