@@ -12,10 +12,17 @@ import re
 from pathlib import Path
 
 from markdown import Markdown
+from markdown.preprocessors import Preprocessor
 from pelican.readers import MarkdownReader
-from pelican.utils import pelican_open
+
+from newsreel.site.validate import read_front_matter
 
 _FILE_LANG = re.compile(r"\.([a-z]{2})$")
+
+
+class _Unchanged(Preprocessor):
+    def run(self, lines: list[str]) -> list[str]:
+        return lines
 
 
 class RunLanguageMarkdownReader(MarkdownReader):
@@ -24,12 +31,14 @@ class RunLanguageMarkdownReader(MarkdownReader):
         if match is None or match.group(1) == self.settings.get("DEFAULT_LANG"):
             return super().read(source_path)
         self._source_path = source_path
-        self._md = Markdown(**self.settings["MARKDOWN"])
-        with pelican_open(source_path) as text:
-            header = re.split(r"\n[ \t]*\n", text, maxsplit=1)[0]
-        self._md.convert(header + "\n\n")
-        metadata = self._parse_metadata(self._md.Meta) if hasattr(self._md, "Meta") else {}
-        return "", metadata
+        if getattr(self, "_summary_md", None) is None:  # formats `Summary:`; made once, reused
+            self._summary_md = Markdown(**self.settings["MARKDOWN"])
+        self._md = self._summary_md
+        # Pelican removes the `meta` preprocessor before formatting fields: put one back
+        self._md.preprocessors.register(_Unchanged(self._md), "meta", 27)
+        # the same header lines Python-Markdown's `meta` extension reads, without Markdown
+        meta = {key: [value] for key, value in read_front_matter(Path(source_path)).items()}
+        return "", self._parse_metadata(meta)
 
 
 def on_readers_init(readers) -> None:
