@@ -25,7 +25,7 @@ def test_body_edit_rebuilds_only_its_language(tmp_path: Path):
 
     index = project.output / "pagefind/fr/pagefind-entry.json"
     old_index = index.stat().st_mtime_ns
-    result = build_site(project, languages=languages)
+    result = build_site(project, languages=languages, search="background")
     assert result.languages == ["fr"]
     assert index.exists(), "the old search index serves while the new one is made"
     result.search_thread.join()

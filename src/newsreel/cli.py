@@ -57,7 +57,10 @@ def _project(root: Path, settings: str, output: Path | None) -> Project:
 
 
 def run_build(
-    project: Project, languages: list[str] | None = None, jobs: int | None = None
+    project: Project,
+    languages: list[str] | None = None,
+    jobs: int | None = None,
+    wait_for_search: bool = True,
 ) -> BuildResult:
     """Build with progress; exit 1 with one line per problem (and no traceback) on failure."""
     from newsreel.media.demo import ensure_demo_sources
@@ -74,6 +77,7 @@ def run_build(
             media_jobs=jobs,
             media_progress=True,
             on_language_done=lambda lang: console.print(f"  [green]✓[/green] {lang}"),
+            search="background",
         )
     except (BuildError, MediaError) as error:
         console.print(f"[bold red]Build failed, {project.output} left as it was:[/bold red]")
@@ -82,6 +86,9 @@ def run_build(
         raise typer.Exit(1) from None
     for line in result.warnings:
         console.print(line, style="yellow", markup=False, highlight=False, soft_wrap=True)
+    if result.search_thread and wait_for_search:
+        with console.status("Indexing for search…"):
+            result.search_thread.join()
     items = ", ".join(f"{lang}: {count} items" for lang, count in result.items.items())
     console.print(
         f"[green]Built[/green] {', '.join(result.languages)} ({items}) into {result.output} "
@@ -137,7 +144,7 @@ def serve(
 
     project = _project(root, settings, output)
     if do_build:
-        run_build(project)
+        run_build(project, wait_for_search=False)  # the index follows while we serve
     elif not project.output.is_dir():
         console.print(f"[red]{project.output}: not built yet; run newsreel build first[/red]")
         raise typer.Exit(1)
@@ -169,7 +176,9 @@ def _watch_forever(project: Project, stop: threading.Event | None = None) -> Non
 
     def rebuild(languages: list[str]) -> None:
         try:
-            run_build(project, languages if languages != all_languages else None)
+            run_build(
+                project, languages if languages != all_languages else None, wait_for_search=False
+            )
         except typer.Exit:
             console.print("[yellow]Waiting for the next change…[/yellow]")
 

@@ -45,8 +45,8 @@ class BuildResult:
     seconds: float
     warnings: list[str] = field(default_factory=list)
     items: dict[str, int] = field(default_factory=dict)
-    #: After a rebuild of some languages, the pages are live at once and their search index
-    #: follows a moment later, from this thread (join it to wait).
+    #: The pages are live as soon as the build returns; each language's search index follows
+    #: a moment later, from this thread (join it to wait: `newsreel build` and publish do).
     search_thread: threading.Thread | None = None
 
 
@@ -140,10 +140,6 @@ def _run_language(
         collected.errors.append(f"{lang}: {type(error).__name__}: {error}")
     finally:
         pelican_logger.removeHandler(collected)
-    if not collected.errors and extra.get("NEWSREEL_SEARCH", True):
-        problem = index_for_search(Path(output), lang)
-        if problem:
-            collected.errors.append(problem)
     count = len(list(Path(output, lang, "news").glob("*/index.html")))
     return collected.errors, collected.warnings, count
 
@@ -187,10 +183,14 @@ def build_site(
     media: bool = True,
     media_jobs: int | None = None,
     media_progress: bool = False,
+    search: str = "wait",
 ) -> BuildResult:
     """Build `languages` (default: all) and swap them into `project.output`.
 
     `before_swap` may add more to the new folder (the media pipeline does) before it goes live.
+    The search index is made once the pages are live: `search="wait"` returns when it is in,
+    `"background"` at once (with `BuildResult.search_thread` to join; `newsreel watch` and
+    `serve` use it), `"off"` never makes it.
     Raises `BuildError` with one line per problem, leaving the previous output untouched.
     """
     started = time.perf_counter()
@@ -210,8 +210,6 @@ def build_site(
     staging.mkdir(parents=True)
     cache = project.cache / "pelican" / _cache_key(project)
     extra = dict(extra_settings or {})
-    if partial:  # the live index is carried over, and refreshed once the pages are live
-        extra["NEWSREEL_SEARCH"] = False
     has_media = media and (project.clips / "presets.toml").is_file()
     extra["NEWSREEL_MEDIA_DIR"] = str((project.output if partial else staging) / "media")
     jobs = [
@@ -246,14 +244,18 @@ def build_site(
         if not partial:
             render_root_pages(settings, staging)
             write_fingerprinted_copies(staging / settings.get("THEME_STATIC_DIR", "theme"))
+            _carry_over(project.output / "pagefind", staging / "pagefind")
         if before_swap:
             before_swap(staging)
         _swap(staging, project.output, wanted if partial else None)
-        if partial and _search_wanted(extra_settings):
+        if search != "off" and _search_wanted(extra_settings):
             search_thread = threading.Thread(
                 target=_refresh_search, args=(project.output, wanted), daemon=False
             )
             search_thread.start()
+            if search == "wait":
+                search_thread.join()
+                search_thread = None
         base = (settings.get("SITEURL") or settings.get("FEED_DOMAIN") or "").rstrip("/")
         write_sitemaps(project.output, all_languages, base)
     finally:
@@ -307,6 +309,12 @@ def index_for_search(site: Path, lang: str, into: Path | None = None) -> str | N
     if result.returncode != 0:
         return f"{lang}: search index: pagefind failed: {result.stderr.strip()[-400:]}"
     return None
+
+
+def _carry_over(source: Path, target: Path) -> None:
+    """Hard-link the live search index into the new build: it serves until the new one is in."""
+    if source.is_dir():
+        shutil.copytree(source, target, copy_function=os.link)
 
 
 def _search_wanted(extra: dict[str, Any] | None) -> bool:
