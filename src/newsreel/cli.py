@@ -61,6 +61,7 @@ def run_build(
     languages: list[str] | None = None,
     jobs: int | None = None,
     wait_for_search: bool = True,
+    only: list[str] | None = None,
 ) -> BuildResult:
     """Build with progress; exit 1 with one line per problem (and no traceback) on failure."""
     from newsreel.media.demo import ensure_demo_sources
@@ -78,6 +79,7 @@ def run_build(
             media_progress=True,
             on_language_done=lambda lang: console.print(f"  [green]✓[/green] {lang}"),
             search="background",
+            only=only,
         )
     except (BuildError, MediaError) as error:
         console.print(f"[bold red]Build failed, {project.output} left as it was:[/bold red]")
@@ -174,16 +176,17 @@ def _watch_forever(project: Project, stop: threading.Event | None = None) -> Non
     settings = base_settings(project)
     all_languages = languages_of(settings)
 
-    def rebuild(languages: list[str]) -> None:
+    def rebuild(languages: list[str], only: list[str] | None) -> None:
         try:
-            run_build(
-                project, languages if languages != all_languages else None, wait_for_search=False
-            )
+            partial = languages if languages != all_languages else None
+            run_build(project, partial, wait_for_search=False, only=only if partial else None)
         except typer.Exit:
             console.print("[yellow]Waiting for the next change…[/yellow]")
 
     paths = [Path(settings["PATH"]), Path(settings["THEME"]), project.settings_file, project.clips]
-    site_watch.watch(paths, Path(settings["PATH"]), all_languages, rebuild, stop_event=stop)
+    site_watch.watch(
+        paths, Path(settings["PATH"]), all_languages, rebuild, project.output, stop_event=stop
+    )
 
 
 @app.command()

@@ -16,7 +16,17 @@ from feedgenerator import Enclosure, get_tag_uri
 from markupsafe import Markup
 from pelican import signals
 
-from newsreel.site import assets, i18n, languages, reader, syndication, typography, video
+from newsreel.media.cache import write_atomic
+from newsreel.site import (
+    assets,
+    i18n,
+    languages,
+    reader,
+    syndication,
+    typography,
+    video,
+    writer,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -107,18 +117,16 @@ def on_all_generators_finalized(generators: list[Any]) -> None:
     feeds.mkdir(parents=True, exist_ok=True)
     sitename = settings.get("SITENAME", "")
     title = f"{sitename} – " + ("Vidéos" if lang == "fr" else "Videos")
-    (feeds / "videos.rss").write_text(
-        syndication.media_rss(
-            articles_generator.articles, base, lang, title, settings.get("AUTHOR", "")
-        ),
-        encoding="utf-8",
+    rss = syndication.media_rss(
+        articles_generator.articles, base, lang, title, settings.get("AUTHOR", "")
     )
+    write_atomic(feeds / "videos.rss", rss.encode("utf-8"))  # never into a linked live file
     pages = pages_generator.pages if pages_generator else []
     languages_list = list(settings.get("NEWSREEL_LANGUAGES", {lang: {}}))
     entries = syndication.sitemap_entries(
         articles_generator.articles, pages, base, lang, languages_list
     )
-    (output / syndication.SITEMAP_ENTRIES).write_text(json.dumps(entries), encoding="utf-8")
+    write_atomic(output / syndication.SITEMAP_ENTRIES, json.dumps(entries).encode("utf-8"))
 
 
 def _counterpart(counterparts: dict[str, Any], kind: str, slug: str, lang: str) -> str | None:
@@ -214,6 +222,7 @@ def on_feed_generated(context: dict[str, Any], feed: Any) -> None:
 def register() -> None:
     signals.initialized.connect(on_initialized)
     signals.readers_init.connect(reader.on_readers_init)
+    signals.get_writer.connect(writer.on_get_writer)
     signals.content_object_init.connect(on_content_init)
     signals.generator_init.connect(on_generator_init)
     signals.article_generator_pretaxonomy.connect(on_articles_pretaxonomy)

@@ -184,13 +184,16 @@ def build_site(
     media_jobs: int | None = None,
     media_progress: bool = False,
     search: str = "wait",
+    only: list[str] | None = None,
 ) -> BuildResult:
     """Build `languages` (default: all) and swap them into `project.output`.
 
     `before_swap` may add more to the new folder (the media pipeline does) before it goes live.
     The search index is made once the pages are live: `search="wait"` returns when it is in,
     `"background"` at once (with `BuildResult.search_thread` to join; `newsreel watch` and
-    `serve` use it), `"off"` never makes it.
+    `serve` use it), `"off"` never makes it. `only` (for a rebuild of some languages) names the
+    output files to render again (see `watch.ChangeClassifier.body_only_outputs`); the rest of
+    those languages is carried over from the live site as hard links.
     Raises `BuildError` with one line per problem, leaving the previous output untouched.
     """
     started = time.perf_counter()
@@ -210,6 +213,8 @@ def build_site(
     staging.mkdir(parents=True)
     cache = project.cache / "pelican" / _cache_key(project)
     extra = dict(extra_settings or {})
+    if partial and only:
+        extra["NEWSREEL_ONLY"] = list(only)
     has_media = media and (project.clips / "presets.toml").is_file()
     extra["NEWSREEL_MEDIA_DIR"] = str((project.output if partial else staging) / "media")
     jobs = [
@@ -220,6 +225,8 @@ def build_site(
     warnings: list[str] = []
     counts: dict[str, int] = {}
     try:
+        if partial and only:
+            _link_live_languages(project.output, staging, wanted, only)
         if has_media and not partial:
             shared = settings.get("NEWSREEL_MEDIA_CACHE") or None
             _build_media(project, staging, media_jobs, media_progress, shared)
@@ -309,6 +316,14 @@ def index_for_search(site: Path, lang: str, into: Path | None = None) -> str | N
     if result.returncode != 0:
         return f"{lang}: search index: pagefind failed: {result.stderr.strip()[-400:]}"
     return None
+
+
+def _link_live_languages(output: Path, staging: Path, languages: list[str], only: list[str]):
+    """The live pages of `languages`, hard-linked into staging, minus the files to rewrite."""
+    for lang in languages:
+        shutil.copytree(output / lang, staging / lang, copy_function=os.link)
+    for relative in only:
+        (staging / relative).unlink(missing_ok=True)
 
 
 def _carry_over(source: Path, target: Path) -> None:

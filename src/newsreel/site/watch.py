@@ -16,6 +16,13 @@ from newsreel.site import validate
 _LINKING_FIELDS = ("slug", "lang", "translation", "category", "tags", "status", "date")
 
 
+def _front_matter(path: Path) -> dict[str, str] | None:
+    try:
+        return validate.read_front_matter(path)
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
 def _fingerprint(path: Path) -> tuple[str, ...] | None:
     try:
         meta = validate.read_front_matter(path)
@@ -25,15 +32,49 @@ def _fingerprint(path: Path) -> tuple[str, ...] | None:
 
 
 class ChangeClassifier:
-    """Remembers the linking front matter of every item, to tell a local edit from a wide one."""
+    """Remembers the front matter of every item, to tell a local edit from a wide one."""
 
-    def __init__(self, content_dir: Path):
+    def __init__(self, content_dir: Path, article_paths: tuple[str, ...] = ("news",)):
         self.content_dir = content_dir
+        self.article_paths = article_paths
         self.known: dict[Path, tuple[str, ...] | None] = {}
+        self.front_matter: dict[Path, dict[str, str]] = {}
         self.refresh()
 
     def refresh(self) -> None:
-        self.known = {path: _fingerprint(path) for path in self.content_dir.rglob("*.md")}
+        paths = list(self.content_dir.rglob("*.md"))
+        self.known = {path: _fingerprint(path) for path in paths}
+        self.front_matter = {path: _front_matter(path) for path in paths}
+
+    def body_only_outputs(self, changed: Iterable[Path], output: Path) -> list[str] | None:
+        """The output files a body-only edit changes, or None when more may have changed.
+
+        A body-only edit leaves the whole front matter as it was, and the item has its own
+        `Summary:`: then no listing, link or title elsewhere changes, only the item's page and
+        (for a news item) its language's feeds, which carry the full text.
+        """
+        outputs: list[str] = []
+        for path in changed:
+            path = path.resolve()
+            meta = self.front_matter.get(path)
+            if meta is None or _front_matter(path) != meta or not meta.get("summary"):
+                return None
+            lang = meta.get("lang", "")
+            slug = meta.get("slug") or path.stem.rsplit(".", 1)[0]
+            relative = path.relative_to(self.content_dir.resolve())
+            if relative.parts[0] in self.article_paths:
+                page = f"{lang}/news/{slug}/index.html"
+                outputs += [page, f"{lang}/feeds/atom.xml"]
+                needle = f"/{lang}/news/{slug}/"
+                for feed in (output / lang / "feeds" / "category").glob("*.atom.xml"):
+                    if needle in feed.read_text(encoding="utf-8"):
+                        outputs.append(feed.relative_to(output).as_posix())
+            else:
+                page = f"{lang}/{slug}/index.html"
+                outputs.append(page)
+            if not (output / page).exists():
+                return None
+        return sorted(set(outputs))
 
     def languages_to_rebuild(self, changed: Iterable[Path], all_languages: list[str]) -> list[str]:
         """The languages a set of changed files needs rebuilt (all of them when in doubt)."""
@@ -58,10 +99,14 @@ def watch(
     paths: list[Path],
     content_dir: Path,
     languages: list[str],
-    rebuild: Callable[[list[str]], None],
+    rebuild: Callable[[list[str], list[str] | None], None],
+    output: Path,
     stop_event=None,
 ) -> None:
-    """Call `rebuild(languages)` after each batch of changes under `paths`, until stopped."""
+    """Call `rebuild(languages, only)` after each batch of changes under `paths`, until stopped.
+
+    `only` lists the output files to rewrite when the batch is body-only edits (else None).
+    """
     from watchfiles import watch as watch_changes
 
     classifier = ChangeClassifier(content_dir.resolve())
@@ -70,5 +115,7 @@ def watch(
         changed = [Path(name) for _, name in changes if not Path(name).name.startswith(".")]
         if not changed:
             continue
-        rebuild(classifier.languages_to_rebuild(changed, languages))
+        wanted = classifier.languages_to_rebuild(changed, languages)
+        only = classifier.body_only_outputs(changed, output) if wanted != languages else None
+        rebuild(wanted, only)
         classifier.refresh()
