@@ -153,7 +153,7 @@ class CountingRunner:
         from newsreel.media import encode
 
         self.commands.append(args)
-        encode.run(args, duration_ms, on_progress)
+        return encode.run(args, duration_ms, on_progress)
 
 
 @pytest.fixture

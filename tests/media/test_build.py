@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 
 import av
+import pytest
 
 from newsreel.media.encode import ffmpeg_exe
 from newsreel.media.run import build_media
@@ -65,7 +66,8 @@ def test_build_writes_every_cut_and_preset(clips: Path, tmp_path: Path, runner):
 
 def test_one_process_makes_all_full_length_renditions(clips: Path, tmp_path: Path, runner):
     build_media(clips, tmp_path / "out", tmp_path / "cache", progress=False, runner=runner)
-    renditions = [c for c in runner.commands if "-filter_complex" in c and "-ss" not in c]
+    encodes = [c for c in runner.commands if c[-1] != "-"]  # not the loudness measure pass
+    renditions = [c for c in encodes if "-filter_complex" in c and "-ss" not in c]
     assert len(renditions) == 1
     graph = renditions[0][renditions[0].index("-filter_complex") + 1]
     assert "split=2" in graph and "asplit=3" in graph
@@ -98,3 +100,52 @@ def test_broadcast_loudness_and_web_faststart(clips: Path, tmp_path: Path):
     assert web["width"] == 256 and web["height"] == 144
     assert audio["width"] is None and audio["audio_bitrate"] > 0
     assert hd["video_bitrate"] > 0 and web["video_bitrate"] > 0
+
+
+def test_keyframes_every_two_seconds_and_48_khz_everywhere(clips: Path, tmp_path: Path):
+    from newsreel.media.probe import keyframes, measure
+
+    out = tmp_path / "out"
+    manifest = build_media(clips, out, tmp_path / "cache", progress=False)["2025-10-15-test"]
+    for cut in manifest["cuts"]:
+        for entry in cut["files"]:
+            path = out / (entry.get("private_path") or entry["url"].lstrip("/"))
+            if entry["kind"] == "video":
+                seconds = entry["duration_ms"] / 1000
+                expected = [float(t) for t in range(0, int(seconds + 0.999), 2)]
+                assert keyframes(path) == pytest.approx(expected), (cut["id"], entry["preset"])
+            if entry["kind"] in ("video", "audio"):
+                info = measure(path)
+                assert (info.sample_rate, info.channels, info.audio_codec) == (48000, 2, "aac")
+            if entry["kind"] == "video":
+                assert measure(path).video_codec == "h264"
+
+
+def test_every_cut_has_a_poster_even_without_the_still_preset(clips: Path, tmp_path: Path):
+    from newsreel.media.probe import image_size
+
+    out = tmp_path / "out"
+    manifest = build_media(clips, out, tmp_path / "cache", progress=False)["2025-10-15-test"]
+    assert manifest["poster"]["url"] == manifest["cuts"][0]["poster"]["url"]
+    for cut in manifest["cuts"]:
+        poster = out / cut["poster"]["url"].lstrip("/")
+        assert poster.read_bytes()[:3] == b"\xff\xd8\xff", "a JPEG"
+        assert image_size(poster) == (320, 180)
+    assert "still" not in [f["preset"] for f in manifest["cuts"][1]["files"]]
+
+
+def test_manifest_json_has_the_contract_fields(clips: Path, tmp_path: Path):
+    manifest = build_media(clips, tmp_path / "out", tmp_path / "cache", progress=False)
+    video = manifest["2025-10-15-test"]
+    for field in ("id", "title", "date", "location", "rights", "shots", "duration_ms", "poster"):
+        assert video[field], field
+    assert video["date"] == "2025-10-15" and video["rights"]["fr"] == "Mention : OTAN."
+    for cut in video["cuts"]:
+        for entry in cut["files"]:
+            for field in ("url", "bytes", "sha256", "access", "label", "filename", "width"):
+                assert entry[field] or entry["kind"] == "audio", (cut["id"], entry["preset"], field)
+            if entry["kind"] != "still":
+                assert {"duration_ms", "height", "video_bitrate", "audio_bitrate"} <= set(entry)
+                assert entry["duration_ms"] > 0 and entry["audio_bitrate"] > 0
+            if entry["kind"] == "video":
+                assert entry["width"] and entry["video_bitrate"] and entry["audio_bitrate"]

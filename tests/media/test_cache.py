@@ -35,7 +35,8 @@ def test_changing_one_cut_reencodes_only_that_cut(clips: Path, tmp_path: Path, r
     assert "cut range changed" in plan.jobs[0].reason
     again = CountingRunner()
     build_media(clips, tmp_path / "out", tmp_path / "cache", progress=False, runner=again)
-    assert len(again.commands) == 2  # the cut's two renditions in one process, and its poster
+    # the hd loudness measure pass, the cut's two renditions in one process, and its poster
+    assert len(again.commands) == 3
     assert all("-ss" in command for command in again.commands)
 
 
@@ -72,3 +73,51 @@ def test_a_failed_encode_leaves_no_file_behind(clips: Path, tmp_path: Path):
     assert MediaCache(tmp_path / "cache").keys() == []
     assert not list((tmp_path / "cache").rglob("*.mp4"))
     assert not (tmp_path / "out" / "media").exists()
+
+
+def test_a_fully_cached_build_starts_no_process_at_all(clips: Path, tmp_path: Path, monkeypatch):
+    """Not even `ffmpeg -version`: the version is remembered by the binary's size and mtime."""
+    import subprocess
+
+    build_media(clips, tmp_path / "out", tmp_path / "cache", progress=False)
+    started: list = []
+
+    class Spy(subprocess.Popen):
+        def __init__(self, args, *rest, **options):
+            started.append(args)
+            super().__init__(args, *rest, **options)
+
+    monkeypatch.setattr(subprocess, "Popen", Spy)
+    videos = build_media(clips, tmp_path / "out2", tmp_path / "cache", progress=True)
+    assert started == []
+    assert (tmp_path / "out2" / "media/2025-10-15-test/manifest.json").exists()
+    assert videos["2025-10-15-test"]["cuts"][1]["files"]
+
+
+def test_a_changed_preset_is_encoded_alone_in_the_shared_process(clips: Path, tmp_path: Path):
+    cache = tmp_path / "cache"
+    build_media(clips, tmp_path / "out", cache, progress=False)
+    presets = clips / "presets.toml"
+    presets.write_text(presets.read_text("utf-8").replace("crf = 28", "crf = 30"), "utf-8")
+    before = set(MediaCache(cache).keys())
+    again = CountingRunner()
+    build_media(clips, tmp_path / "out", cache, progress=False, runner=again)
+    # full length and the cut: one process each, web only (no loudness pass for hd, no split)
+    assert len(again.commands) == 2
+    assert not any("split=" in " ".join(command) for command in again.commands)
+    new = set(MediaCache(cache).keys()) - before
+    assert {MediaCache(cache).get(key)[1]["filename"] for key in new} >= {
+        "20251015-test-web.mp4",
+        "20251015-test-soundbite-web.mp4",
+    }
+    assert all(MediaCache(cache).get(k)[1]["mime"] in ("video/mp4", "application/zip") for k in new)
+
+
+def test_plan_says_what_and_why(clips: Path, tmp_path: Path):
+    plan = plan_media(clips, tmp_path / "out", tmp_path / "cache")
+    text = plan.describe()
+    assert text.splitlines()[0] == "7 of 7 outputs to encode, in 4 jobs:"
+    assert "- 2025-10-15-test / full: hd, web, audio (hd: new; web: new; audio: new)" in text
+    build_media(clips, tmp_path / "out", tmp_path / "cache", progress=False)
+    again = plan_media(clips, tmp_path / "out", tmp_path / "cache")
+    assert again.describe() == "All 7 outputs are in the cache: nothing to encode."

@@ -58,7 +58,7 @@ def test_two_machines_encode_each_output_once(clips: Path, tmp_path: Path, s3, a
         runner=third,
         shared_cache=shared,
     )
-    assert len(third.commands) == 2, "only the changed cut (and its poster)"
+    assert len(third.commands) == 3, "only the changed cut (measure, encode) and its poster"
 
 
 def test_s3_sources_are_fetched_once(clips: Path, tmp_path: Path, s3, aws, monkeypatch):

@@ -20,7 +20,8 @@ ClipsOption = Annotated[Path, typer.Option("--clips", help="Folder of presets.to
 OutputOption = Annotated[Path, typer.Option("--output", "-o", help="The site's output folder.")]
 CacheOption = Annotated[Path, typer.Option("--cache", help="The media cache folder.")]
 JobsOption = Annotated[
-    int | None, typer.Option("--jobs", "-j", help="ffmpeg processes at once [default: cores].")
+    int | None,
+    typer.Option("--jobs", "-j", help="ffmpeg processes at once (default: one per CPU core)."),
 ]
 
 
@@ -44,13 +45,12 @@ def plan(
         media_plan = plan_media(clips, output, cache)
     except MediaError as error:
         raise fail(error) from None
-    Console().print(media_plan.table())
-    if not media_plan.jobs:
-        console.print("[green]Everything is in the cache: nothing to encode.[/green]")
-    for job in media_plan.jobs:
-        console.print(
-            f"• {job.describe()} — {job.reason}", markup=False, highlight=False, soft_wrap=True
-        )
+    out = Console()
+    out.print(media_plan.table())
+    if media_plan.jobs:
+        out.print(media_plan.jobs_table())
+    summary = media_plan.describe().splitlines()[0]
+    out.print(summary, style="yellow" if media_plan.jobs else "green", highlight=False)
 
 
 @clips_app.command("build")

@@ -103,17 +103,46 @@ class MediaPlan:
     def keys(self) -> set[str]:
         return {o.key for outputs in self.outputs.values() for o in outputs}
 
-    def table(self):
-        """A rich table of the plan, for `newsreel clips plan`."""
+    @property
+    def encodes(self) -> int:
+        """How many output files the jobs will write."""
+        return sum(len(job.outputs) for job in self.jobs)
+
+    def describe(self) -> str:
+        """The plan in plain text, one line per job and why it must run."""
+        total = sum(len(outputs) for outputs in self.outputs.values())
+        if not self.jobs:
+            return f"All {total} outputs are in the cache: nothing to encode."
+        lines = [f"{self.encodes} of {total} outputs to encode, in {len(self.jobs)} jobs:"]
+        lines += [f"- {job.describe()} ({job.reason})" for job in self.jobs]
+        return "\n".join(lines)
+
+    def jobs_table(self):
+        """A rich table of the jobs still to run and why, for `newsreel clips plan`."""
         from rich.table import Table
 
-        table = Table(title="Media plan")
-        table.add_column("video")
-        table.add_column("cut")
-        table.add_column("output")
-        table.add_column("status")
-        for video_id, outputs in self.outputs.items():
-            for output in outputs:
-                status = "cached" if output.cached else "[yellow]to encode[/yellow]"
-                table.add_row(video_id, output.cut.id, output.filename, status)
+        table = Table(title="Jobs to run")
+        for column in ("video", "cut", "outputs", "seconds", "why"):
+            table.add_column(column, justify="right" if column == "seconds" else "left")
+        for job in self.jobs:
+            names = ", ".join(o.filename for o in job.outputs)
+            seconds = f"{job.duration_ms / 1000:g}" if job.kind != "still" else "frame"
+            table.add_row(job.manifest.id, job.cut.id, names, seconds, job.reason)
         return table
+
+    def table(self):
+        """Rich tables of the plan, one per video, for `newsreel clips plan`."""
+        from rich.console import Group
+        from rich.table import Table
+
+        tables = []
+        for video_id, outputs in self.outputs.items():
+            table = Table(title=video_id, title_justify="left")
+            for column in ("cut", "preset", "access", "file", "status"):
+                table.add_column(column, overflow="fold")
+            for output in outputs:
+                status = "[green]cached[/green]" if output.cached else "[yellow]to encode[/yellow]"
+                preset = output.preset.name if output.listed else "(poster)"
+                table.add_row(output.cut.id, preset, output.preset.access, output.filename, status)
+            tables.append(table)
+        return Group(*tables)

@@ -17,7 +17,14 @@ from pathlib import Path
 from typing import Any
 
 from newsreel.media import captions, encode, timecode
-from newsreel.media.cache import MediaCache, SourceHashes, link_or_copy, sha256_file, write_atomic
+from newsreel.media.cache import (
+    MediaCache,
+    SourceHashes,
+    ToolVersions,
+    link_or_copy,
+    sha256_file,
+    write_atomic,
+)
 from newsreel.media.errors import MediaError, problem
 from newsreel.media.manifests import (
     FULL,
@@ -45,7 +52,7 @@ DEFAULT_STILL = Preset(
 )
 MIME = {"mp4": "video/mp4", "m4a": "audio/mp4", "jpg": "image/jpeg"}
 
-Runner = Callable[[list[str], int | None, Callable[[float], None] | None], None]
+Runner = encode.Runner
 
 
 def load_all(clips_dir: Path) -> tuple[dict[str, Preset], list[VideoManifest]]:
@@ -87,7 +94,7 @@ def plan_media(
     clips_dir = Path(clips_dir)
     presets, manifests = load_all(clips_dir)
     exe = encode.ffmpeg_exe(ffmpeg)
-    version = encode.ffmpeg_version(exe)
+    version = _ffmpeg_version(exe, Path(cache_dir))
     cache = MediaCache(Path(cache_dir))
     hashes = SourceHashes(Path(cache_dir))
     index = _read_index(Path(cache_dir))
@@ -309,6 +316,11 @@ def _write_index(cache_dir: Path, plan: MediaPlan, version: str) -> None:
     write_atomic(cache_dir / "index.json", json.dumps(index, indent=1, sort_keys=True).encode())
 
 
+def _ffmpeg_version(exe: str, cache_dir: Path) -> str:
+    """ffmpeg's version (part of every key), remembered so a fully cached build runs no ffmpeg."""
+    return ToolVersions(cache_dir).version(exe, encode.ffmpeg_version)
+
+
 def _display(path: Path) -> str:
     try:
         return str(path.relative_to(Path.cwd()))
@@ -324,18 +336,17 @@ def run_job(
     on_progress: Callable[[float], None] | None = None,
 ) -> None:
     """Encode one job's outputs into the cache (through a scratch folder, atomically)."""
-    scratch = cache.scratch()
     first = job.outputs[0]
     produced: list[tuple[PlannedOutput, Path]] = []
     try:
         if job.kind == "still":
-            path = scratch / f"{first.key}.{first.preset.extension}"
+            path = cache.scratch_file(first.key, first.preset.extension)
+            produced.append((first, path))
             runner(
                 encode.still_command(exe, job.source, first.still_at_ms or 0, first.preset, path),
                 None,
                 on_progress,
             )
-            produced.append((first, path))
         else:
             duration = None if job.cut.id == FULL else first.out_ms - first.in_ms
             outputs = []
@@ -345,9 +356,10 @@ def run_job(
                     measured = encode.measure_loudness(
                         encode.loudness_command(
                             exe, job.source, output.preset, output.in_ms, duration
-                        )
+                        ),
+                        runner,
                     )
-                path = scratch / f"{output.key}.{output.preset.extension}"
+                path = cache.scratch_file(output.key, output.preset.extension)
                 outputs.append(encode.Output(output.preset, path, measured))
                 produced.append((output, path))
             args = encode.rendition_command(
@@ -413,7 +425,7 @@ def build_media(
         for job in plan.jobs:
             for output in job.outputs:
                 remote.push(output.key, cache)
-    _write_index(cache_dir, plan, encode.ffmpeg_version(exe))
+    _write_index(cache_dir, plan, _ffmpeg_version(exe, cache_dir))
     videos = {
         manifest.id: _publish_video(manifest, plan, cache, output_dir)
         for manifest in plan.manifests

@@ -1,0 +1,113 @@
+"""Time codes and cache keys: pure functions, no ffmpeg."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from newsreel.media import timecode
+from newsreel.media.manifests import Cut, VideoManifest
+from newsreel.media.plan import PIPELINE_VERSION, cache_key, output_filename
+from newsreel.media.presets import load_presets
+
+from .conftest import PRESETS
+
+
+@pytest.mark.parametrize(
+    ("text", "millis"),
+    [
+        ("00:00:00", 0),
+        ("00:00:12", 12_000),
+        ("00:00:12.5", 12_500),
+        ("00:00:12.040", 12_040),
+        ("01:02:03.004", 3_723_004),
+        ("100:00:00", 360_000_000),
+    ],
+)
+def test_time_codes_parse_exactly(text: str, millis: int):
+    assert timecode.parse(text) == millis
+    assert timecode.parse(timecode.format_ms(millis)) == millis
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "12", "0:00:12", "00:60:00", "00:00:60", "00:00:12.0001", "00:00:12,5", " 00:00:12",
+     "00:00:12\n", "-00:00:12", "٠٠:٠٠:١٢", "00:00:1e", None, 12],
+)  # fmt: skip
+def test_anything_else_is_refused(text):
+    with pytest.raises(ValueError):
+        timecode.parse(text)
+
+
+def test_durations_for_people_and_feeds():
+    assert timecode.short(64_000) == "01:04"
+    assert timecode.short(3_725_000) == "1:02:05"
+    assert timecode.iso_duration(64_000) == "PT1M4S"
+    assert timecode.iso_duration(2_480) == "PT2.48S"
+
+
+@pytest.fixture
+def presets(tmp_path: Path):
+    path = tmp_path / "presets.toml"
+    path.write_text(PRESETS, encoding="utf-8")
+    return load_presets(path)
+
+
+def test_cache_keys_are_stable_and_change_with_each_input(presets):
+    web = presets["web"]
+    base = dict(source_sha256="a" * 64, preset=web, in_ms=0, out_ms=6000, ffmpeg_version="9.0")
+    key = cache_key(**base)
+    assert key == cache_key(**base), "the same inputs give the same key, on any machine"
+    assert len(key) == 64 and int(key, 16) >= 0
+    changed = [
+        {"source_sha256": "b" * 64},
+        {"preset": presets["hd"]},
+        {"preset": dataclasses.replace(web, video={**web.video, "crf": 29})},
+        {"preset": dataclasses.replace(web, container="mov")},
+        {"in_ms": 40},
+        {"out_ms": 5960},
+        {"ffmpeg_version": "9.1"},
+        {"still_at_ms": 1000},
+    ]
+    keys = {cache_key(**{**base, **change}) for change in changed}
+    assert key not in keys and len(keys) == len(changed)
+    assert PIPELINE_VERSION
+
+
+def test_labels_access_and_names_do_not_change_the_bytes(presets):
+    web = presets["web"]
+    relabelled = dataclasses.replace(
+        web, label={"en": "Other", "fr": "Autre"}, access="account", suffix="x", name="y"
+    )
+    assert relabelled.normalised() == web.normalised()
+
+
+def test_output_names_a_downloader_recognises(presets):
+    manifest = VideoManifest(
+        path=Path("clips/2025-10-15-defence-ministers-press-conference.toml"),
+        id="2025-10-15-defence-ministers-press-conference",
+        source="sources/x.mp4",
+        sha256=None,
+        date=dt.date(2025, 10, 15),
+        location="Brussels",
+        presets=("hd",),
+        title={"en": "T", "fr": "T"},
+        rights={"en": "R", "fr": "R"},
+        shots=(),
+        cuts=(),
+    )
+    cut = Cut("rutte-soundbite", 12_000, 40_000, ("hd",), {})
+    assert (
+        output_filename(manifest, cut, presets["hd"], poster=False)
+        == "20251015-defence-ministers-press-conference-rutte-soundbite-hd.mp4"
+    )
+    assert (
+        output_filename(manifest, manifest.full, presets["audio"], poster=False)
+        == "20251015-defence-ministers-press-conference-audio.m4a"
+    )
+    assert output_filename(manifest, cut, presets["still"], poster=True).endswith(
+        "-rutte-soundbite-poster.jpg"
+    )
