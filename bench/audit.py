@@ -38,7 +38,7 @@ def free_port() -> int:
 def serve(output: Path, port: int):
     import uvicorn
 
-    from newsreel.site.serve import create_app
+    from newsreel.serve import create_app
 
     server = uvicorn.Server(
         uvicorn.Config(create_app(output), host="127.0.0.1", port=port, log_level="warning")

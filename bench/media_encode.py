@@ -26,6 +26,7 @@ from rich.table import Table
 from newsreel.media import encode
 from newsreel.media.demo import ensure_demo_sources
 from newsreel.media.presets import load_presets
+from newsreel.project import Project
 
 REPO = Path(__file__).resolve().parents[1]
 SOURCE = REPO / "clips/sources/2025-10-15-defence-ministers.mp4"
@@ -64,8 +65,9 @@ def camera_like_source(exe: str) -> Path:
 
 
 def main() -> None:
-    ensure_demo_sources(REPO / "clips")
-    presets = load_presets(REPO / "clips/presets.toml")
+    project = Project.at(REPO)
+    ensure_demo_sources(project.clips, project.languages)
+    presets = load_presets(project.clips / "presets.toml", project.languages)
     exe = encode.ffmpeg_exe()
     source = camera_like_source(exe)
     chosen = [presets[name] for name in ("web", "mobile", "audio")]

@@ -40,9 +40,9 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from newsreel.site import build as site_build
-from newsreel.site.build import Project, build_site
-from newsreel.site.watch import ChangeClassifier
+from newsreel.build import build_site, workers
+from newsreel.build.watch import ChangeClassifier
+from newsreel.project import Project
 
 REPO = Path(__file__).resolve().parents[1]
 FULL_TARGET = 1.3
@@ -405,9 +405,7 @@ def generate(root: Path, items: int, seed: int = 15102025) -> dict[str, int]:
 def _fresh_workers() -> None:
     """Drop `build_site`'s kept worker processes, so the next build starts from cold (new
     Python processes importing Pelican), as `newsreel build` from a shell does."""
-    if site_build._POOL is not None:
-        site_build._POOL.shutdown(wait=True)
-        site_build._POOL = None
+    workers.stop()
 
 
 def cpu_seconds() -> float:
@@ -428,7 +426,7 @@ def time_ours_once(root: Path, items: int, round_number: int) -> dict[str, float
     shutil.rmtree(project.cache, ignore_errors=True)
     _fresh_workers()
     cpu, started = cpu_seconds(), time.perf_counter()
-    result = build_site(project, search="background")
+    result = build_site(project, search_index="background")
     cold = time.perf_counter() - started  # every page live
     result.search_thread.join()
     cold_indexed = time.perf_counter() - started  # and both search indexes in
@@ -436,7 +434,7 @@ def time_ours_once(root: Path, items: int, round_number: int) -> dict[str, float
     cold_cpu = cpu_seconds() - cpu
 
     cpu, started = cpu_seconds(), time.perf_counter()
-    result = build_site(project, search="background")
+    result = build_site(project, search_index="background")
     warm = time.perf_counter() - started  # every page live, as `cold` above
     result.search_thread.join()
     warm_indexed = time.perf_counter() - started
@@ -454,7 +452,7 @@ def time_ours_once(root: Path, items: int, round_number: int) -> dict[str, float
     started = time.perf_counter()
     only = classifier.body_only_outputs([edited], project.output)  # as `newsreel watch` does
     assert only, "a body-only edit of an item with its own Summary"
-    result = build_site(project, languages=languages, search="background", only=only)
+    result = build_site(project, languages=languages, search_index="background", only=only)
     rebuild = time.perf_counter() - started
     page = project.output / "fr/news" / edited.name.split(".")[0] / "index.html"
     assert marker in page.read_text(encoding="utf-8"), "the edit is not in the rebuilt page"

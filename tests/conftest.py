@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from newsreel.site.build import Project, build_site
+from newsreel.build import build_site
+from newsreel.project import Project
 
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "test-artifacts"
@@ -91,7 +92,7 @@ def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Project:
 
     base = tmp_path_factory.mktemp("demo")
     project = Project.at(REPO, output=base / "output")
-    ensure_demo_sources(project.clips)
+    ensure_demo_sources(project.clips, project.languages)
     build_site(project)
     return project
 
@@ -115,7 +116,7 @@ def demo_server(demo_site: Project, demo_var: Path) -> Iterator[str]:
 
     from newsreel.api.app import create_app as create_api
     from newsreel.api.config import ApiConfig
-    from newsreel.site.serve import create_app
+    from newsreel.serve import create_app
 
     port = _free_port()
     url = f"http://127.0.0.1:{port}"

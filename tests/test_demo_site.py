@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from conftest import vnu_errors
-from newsreel.site.build import Project
+from newsreel.project import Project
 
 MEETING = "defence-ministers-meet-in-brussels"
 

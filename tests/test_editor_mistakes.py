@@ -8,8 +8,8 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import SMALL_SITE, item, write_site
+from newsreel.build import BuildError, build_site
 from newsreel.cli import app
-from newsreel.site.build import BuildError, build_site
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
@@ -58,8 +58,8 @@ def test_each_mistake_fails_the_build_and_keeps_output(tmp_path: Path, mistake: 
     with pytest.raises(BuildError) as raised:
         build_site(project)
 
-    assert len(raised.value.problems) == 1
-    assert raised.value.problems[0].startswith("content/" + expected)
+    assert len(raised.value.lines()) == 1
+    assert raised.value.lines()[0].startswith("content/" + expected)
     assert snapshot(project.output) == before
     assert not list(tmp_path.glob("site/.output*")), "no staging folder may be left behind"
 
@@ -71,17 +71,19 @@ def test_all_problems_are_listed_at_once(tmp_path: Path):
     )
     with pytest.raises(BuildError) as raised:
         build_site(project)
-    fields = sorted(line.split(": ")[1] for line in raised.value.problems)
+    fields = sorted(line.split(": ")[1] for line in raised.value.lines())
     assert fields == ["date", "lang", "title"]
     assert not project.output.exists()
 
 
-def test_cli_prints_one_line_per_problem_and_exits_non_zero(tmp_path: Path):
+def test_cli_prints_one_line_per_problem_and_exits_2(tmp_path: Path):
     project = write_site(tmp_path / "site", {"news/oops.en.md": item("Oops", "en", date="soon")})
     result = CliRunner().invoke(app, ["build", "--root", str(project.root)])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "Traceback" not in result.output
     assert "content/news/oops.en.md: date: 'soon' is not a date" in result.output
+    verbose = CliRunner().invoke(app, ["build", "--root", str(project.root), "--verbose"])
+    assert verbose.exit_code == 2 and "Traceback" in verbose.output
 
 
 def test_file_name_and_lang_must_agree(tmp_path: Path):

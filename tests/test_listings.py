@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from conftest import item, write_site
-from newsreel.site.build import build_site
+from newsreel.build import build_site
 
 
 def test_indexes_are_paginated_per_language(tmp_path: Path):

@@ -7,7 +7,7 @@ from pathlib import Path
 from pelican import Pelican
 
 from conftest import SMALL_SITE, write_site
-from newsreel.site.settings import load_language_settings
+from newsreel.build.settings import load_language_settings
 
 
 def run_language(root: Path, lang: str, output: Path) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from newsreel.site.build import Project
+from newsreel.project import Project
 
 
 def test_one_index_per_language(demo_site: Project):

@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ElementTree
 import feedparser
 import pytest
 
-from newsreel.site.build import Project
+from newsreel.project import Project
 
 MEETING = "defence-ministers-meet-in-brussels"
 NS = {

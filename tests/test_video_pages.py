@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from conftest import vnu_errors
-from newsreel.site.build import Project
+from newsreel.project import Project
 
 MEETING = "defence-ministers-meet-in-brussels"
 VIDEO = "2025-10-15-defence-ministers-press-conference"

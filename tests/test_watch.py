@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from conftest import SMALL_SITE, write_site
-from newsreel.site.build import build_site
-from newsreel.site.watch import ChangeClassifier
+from newsreel.build import build_site
+from newsreel.build.watch import ChangeClassifier
 
 LANGS = ["en", "fr"]
 
@@ -25,7 +25,7 @@ def test_body_edit_rebuilds_only_its_language(tmp_path: Path):
 
     index = project.output / "pagefind/fr/pagefind-entry.json"
     old_index = index.stat().st_mtime_ns
-    result = build_site(project, languages=languages, search="background")
+    result = build_site(project, languages=languages, search_index="background")
     assert result.languages == ["fr"]
     assert index.exists(), "the old search index serves while the new one is made"
     result.search_thread.join()

@@ -98,7 +98,7 @@ def outbox(tmp_path: Path) -> Outbox:
 @pytest.fixture
 def client(config: ApiConfig) -> TestClient:
     """The app as a browser on the site would call it: same origin, JSON."""
-    from newsreel.site.serve import create_app as serve_app
+    from newsreel.serve import create_app as serve_app
 
     output = config.downloads.output
     output.mkdir(parents=True, exist_ok=True)

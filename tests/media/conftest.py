@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from newsreel.media import pipeline, record
 from newsreel.media.encode import ffmpeg_exe
+from newsreel.media.plan import MediaPlan, MediaSettings
+
+LANGUAGES = ("en", "fr")
 
 PRESETS = """
 [presets.hd]
@@ -159,3 +164,23 @@ class CountingRunner:
 @pytest.fixture
 def runner() -> CountingRunner:
     return CountingRunner()
+
+
+def media_settings(clips: Path, cache: Path, shared_cache: str | None = None) -> MediaSettings:
+    return MediaSettings(clips, cache, LANGUAGES, shared_cache)
+
+
+def build_media(
+    clips: Path, out: Path, cache: Path, runner=None, shared_cache: str | None = None
+) -> dict[str, dict]:
+    """Build the media; each video's manifest as the JSON its readers get (the contract)."""
+    videos = pipeline.build_media(media_settings(clips, cache, shared_cache), out, runner=runner)
+    return {video_id: json.loads(record.encode(video)) for video_id, video in videos.items()}
+
+
+def plan_media(clips: Path, cache: Path) -> MediaPlan:
+    return pipeline.plan(media_settings(clips, cache))
+
+
+def gc_cache(clips: Path, cache: Path) -> list[Path]:
+    return pipeline.gc_cache(media_settings(clips, cache))

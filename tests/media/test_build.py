@@ -12,7 +12,8 @@ import av
 import pytest
 
 from newsreel.media.encode import ffmpeg_exe
-from newsreel.media.run import build_media
+
+from .conftest import build_media
 
 
 def top_level_atoms(path: Path) -> list[str]:
@@ -37,7 +38,7 @@ def integrated_loudness(path: Path) -> float:
 
 def test_build_writes_every_cut_and_preset(clips: Path, tmp_path: Path, runner):
     out = tmp_path / "out"
-    videos = build_media(clips, out, tmp_path / "cache", progress=False, runner=runner)
+    videos = build_media(clips, out, tmp_path / "cache", runner=runner)
     manifest = json.loads((out / "media/2025-10-15-test/manifest.json").read_text("utf-8"))
     assert videos["2025-10-15-test"] == manifest
     assert [cut["id"] for cut in manifest["cuts"]] == ["full", "soundbite"]
@@ -61,11 +62,11 @@ def test_build_writes_every_cut_and_preset(clips: Path, tmp_path: Path, runner):
         poster = out / part["poster"]["url"].lstrip("/")
         assert poster.exists() and poster.suffix == ".jpg"
     assert manifest["shots"][1]["quote"].startswith("Notre soutien")
-    assert manifest["duration"] == "PT6S"
+    assert manifest["duration_ms"] == 6000 and manifest["schema_version"] == 1
 
 
 def test_one_process_makes_all_full_length_renditions(clips: Path, tmp_path: Path, runner):
-    build_media(clips, tmp_path / "out", tmp_path / "cache", progress=False, runner=runner)
+    build_media(clips, tmp_path / "out", tmp_path / "cache", runner=runner)
     encodes = [c for c in runner.commands if c[-1] != "-"]  # not the loudness measure pass
     renditions = [c for c in encodes if "-filter_complex" in c and "-ss" not in c]
     assert len(renditions) == 1
@@ -77,7 +78,7 @@ def test_one_process_makes_all_full_length_renditions(clips: Path, tmp_path: Pat
 
 def test_cuts_are_frame_accurate(clips: Path, tmp_path: Path):
     out = tmp_path / "out"
-    manifest = build_media(clips, out, tmp_path / "cache", progress=False)["2025-10-15-test"]
+    manifest = build_media(clips, out, tmp_path / "cache")["2025-10-15-test"]
     cut = manifest["cuts"][1]
     expected = round((3.520 - 1.040) * 25)
     for entry in cut["files"]:
@@ -90,7 +91,7 @@ def test_cuts_are_frame_accurate(clips: Path, tmp_path: Path):
 
 def test_broadcast_loudness_and_web_faststart(clips: Path, tmp_path: Path):
     out = tmp_path / "out"
-    manifest = build_media(clips, out, tmp_path / "cache", progress=False)["2025-10-15-test"]
+    manifest = build_media(clips, out, tmp_path / "cache")["2025-10-15-test"]
     hd, web, audio, _ = manifest["cuts"][0]["files"]
     hd_path = out / hd["private_path"]
     assert abs(integrated_loudness(hd_path) - -23.0) <= 1.0
@@ -98,7 +99,7 @@ def test_broadcast_loudness_and_web_faststart(clips: Path, tmp_path: Path):
     atoms = top_level_atoms(out / web["url"].lstrip("/"))
     assert atoms.index("moov") < atoms.index("mdat")
     assert web["width"] == 256 and web["height"] == 144
-    assert audio["width"] is None and audio["audio_bitrate"] > 0
+    assert "width" not in audio and audio["audio_bitrate"] > 0
     assert hd["video_bitrate"] > 0 and web["video_bitrate"] > 0
 
 
@@ -106,7 +107,7 @@ def test_keyframes_every_two_seconds_and_48_khz_everywhere(clips: Path, tmp_path
     from newsreel.media.probe import keyframes, measure
 
     out = tmp_path / "out"
-    manifest = build_media(clips, out, tmp_path / "cache", progress=False)["2025-10-15-test"]
+    manifest = build_media(clips, out, tmp_path / "cache")["2025-10-15-test"]
     for cut in manifest["cuts"]:
         for entry in cut["files"]:
             path = out / (entry.get("private_path") or entry["url"].lstrip("/"))
@@ -125,8 +126,7 @@ def test_every_cut_has_a_poster_even_without_the_still_preset(clips: Path, tmp_p
     from newsreel.media.probe import image_size
 
     out = tmp_path / "out"
-    manifest = build_media(clips, out, tmp_path / "cache", progress=False)["2025-10-15-test"]
-    assert manifest["poster"]["url"] == manifest["cuts"][0]["poster"]["url"]
+    manifest = build_media(clips, out, tmp_path / "cache")["2025-10-15-test"]
     for cut in manifest["cuts"]:
         poster = out / cut["poster"]["url"].lstrip("/")
         assert poster.read_bytes()[:3] == b"\xff\xd8\xff", "a JPEG"
@@ -135,17 +135,21 @@ def test_every_cut_has_a_poster_even_without_the_still_preset(clips: Path, tmp_p
 
 
 def test_manifest_json_has_the_contract_fields(clips: Path, tmp_path: Path):
-    manifest = build_media(clips, tmp_path / "out", tmp_path / "cache", progress=False)
+    manifest = build_media(clips, tmp_path / "out", tmp_path / "cache")
     video = manifest["2025-10-15-test"]
-    for field in ("id", "title", "date", "location", "rights", "shots", "duration_ms", "poster"):
+    for field in ("id", "title", "date", "location", "rights", "shots", "duration_ms", "cuts"):
         assert video[field], field
+    assert video["languages"] == ["en", "fr"] and video["$schema"] == "/media/manifest.schema.json"
     assert video["date"] == "2025-10-15" and video["rights"]["fr"] == "Mention : OTAN."
     for cut in video["cuts"]:
         for entry in cut["files"]:
-            for field in ("url", "bytes", "sha256", "access", "label", "filename", "width"):
-                assert entry[field] or entry["kind"] == "audio", (cut["id"], entry["preset"], field)
+            for field in ("url", "bytes", "sha256", "access", "label", "filename", "mime"):
+                assert entry[field], (cut["id"], entry["preset"], field)
+            if entry["kind"] in ("video", "still"):
+                assert entry["width"] and entry["height"], (cut["id"], entry["preset"])
             if entry["kind"] != "still":
-                assert {"duration_ms", "height", "video_bitrate", "audio_bitrate"} <= set(entry)
                 assert entry["duration_ms"] > 0 and entry["audio_bitrate"] > 0
+            if entry["kind"] == "video":
+                assert entry["video_bitrate"] > 0 and entry["frames"] > 0
             if entry["kind"] == "video":
                 assert entry["width"] and entry["video_bitrate"] and entry["audio_bitrate"]

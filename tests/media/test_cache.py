@@ -9,9 +9,8 @@ import pytest
 from newsreel.media.cache import MediaCache
 from newsreel.media.encode import EncodeError
 from newsreel.media.errors import MediaError
-from newsreel.media.run import build_media, gc_cache, plan_media
 
-from .conftest import CountingRunner, write_manifest
+from .conftest import CountingRunner, build_media, gc_cache, plan_media, write_manifest
 
 
 def outputs_of(command: list[str]) -> list[str]:
@@ -19,47 +18,47 @@ def outputs_of(command: list[str]) -> list[str]:
 
 
 def test_second_build_encodes_nothing(clips: Path, tmp_path: Path, runner):
-    build_media(clips, tmp_path / "out", tmp_path / "cache", progress=False, runner=runner)
+    build_media(clips, tmp_path / "out", tmp_path / "cache", runner=runner)
     assert runner.commands
     again = CountingRunner()
-    build_media(clips, tmp_path / "out2", tmp_path / "cache", progress=False, runner=again)
+    build_media(clips, tmp_path / "out2", tmp_path / "cache", runner=again)
     assert again.commands == []
-    assert plan_media(clips, tmp_path / "out2", tmp_path / "cache").jobs == []
+    assert plan_media(clips, tmp_path / "cache").jobs == []
 
 
 def test_changing_one_cut_reencodes_only_that_cut(clips: Path, tmp_path: Path, runner):
-    build_media(clips, tmp_path / "out", tmp_path / "cache", progress=False, runner=runner)
+    build_media(clips, tmp_path / "out", tmp_path / "cache", runner=runner)
     write_manifest(clips, cut_out="00:00:04.000")
-    plan = plan_media(clips, tmp_path / "out", tmp_path / "cache")
+    plan = plan_media(clips, tmp_path / "cache")
     assert {job.cut.id for job in plan.jobs} == {"soundbite"}
     assert "cut range changed" in plan.jobs[0].reason
     again = CountingRunner()
-    build_media(clips, tmp_path / "out", tmp_path / "cache", progress=False, runner=again)
+    build_media(clips, tmp_path / "out", tmp_path / "cache", runner=again)
     # the hd loudness measure pass, the cut's two renditions in one process, and its poster
     assert len(again.commands) == 3
     assert all("-ss" in command for command in again.commands)
 
 
 def test_changing_one_preset_reencodes_only_its_outputs(clips: Path, tmp_path: Path, runner):
-    build_media(clips, tmp_path / "out", tmp_path / "cache", progress=False, runner=runner)
+    build_media(clips, tmp_path / "out", tmp_path / "cache", runner=runner)
     presets = clips / "presets.toml"
     presets.write_text(presets.read_text("utf-8").replace("crf = 28", "crf = 30"), "utf-8")
-    plan = plan_media(clips, tmp_path / "out", tmp_path / "cache")
+    plan = plan_media(clips, tmp_path / "cache")
     assert sorted(o.preset.name for job in plan.jobs for o in job.outputs) == ["web", "web"]
     assert all(job.reason == "web: preset changed" for job in plan.jobs)
 
 
 def test_gc_removes_only_unused_entries(clips: Path, tmp_path: Path):
     cache = tmp_path / "cache"
-    build_media(clips, tmp_path / "out", cache, progress=False)
+    build_media(clips, tmp_path / "out", cache)
     before = set(MediaCache(cache).keys())
     write_manifest(clips, cut_out="00:00:04.000")
-    build_media(clips, tmp_path / "out", cache, progress=False)
+    build_media(clips, tmp_path / "out", cache)
     removed = gc_cache(clips, cache)
     assert len(removed) == 4  # the old cut's two renditions, its poster and the old press kit
     after = set(MediaCache(cache).keys())
-    kept_extra = after - plan_media(clips, tmp_path / "o", cache).keys
-    assert [MediaCache(cache).get(key)[1]["mime"] for key in kept_extra] == ["application/zip"]
+    kept_extra = after - plan_media(clips, cache).keys
+    assert [MediaCache(cache).get(key)[1].mime for key in kept_extra] == ["application/zip"]
     assert not (before - after) - {path.name for path in removed}
 
 
@@ -69,7 +68,7 @@ def test_a_failed_encode_leaves_no_file_behind(clips: Path, tmp_path: Path):
         raise EncodeError("Conversion failed!")
 
     with pytest.raises(MediaError, match="2025-10-15-test.toml: cut full: ffmpeg failed"):
-        build_media(clips, tmp_path / "out", tmp_path / "cache", progress=False, runner=failing)
+        build_media(clips, tmp_path / "out", tmp_path / "cache", runner=failing)
     assert MediaCache(tmp_path / "cache").keys() == []
     assert not list((tmp_path / "cache").rglob("*.mp4"))
     assert not (tmp_path / "out" / "media").exists()
@@ -79,7 +78,7 @@ def test_a_fully_cached_build_starts_no_process_at_all(clips: Path, tmp_path: Pa
     """Not even `ffmpeg -version`: the version is remembered by the binary's size and mtime."""
     import subprocess
 
-    build_media(clips, tmp_path / "out", tmp_path / "cache", progress=False)
+    build_media(clips, tmp_path / "out", tmp_path / "cache")
     started: list = []
 
     class Spy(subprocess.Popen):
@@ -88,7 +87,7 @@ def test_a_fully_cached_build_starts_no_process_at_all(clips: Path, tmp_path: Pa
             super().__init__(args, *rest, **options)
 
     monkeypatch.setattr(subprocess, "Popen", Spy)
-    videos = build_media(clips, tmp_path / "out2", tmp_path / "cache", progress=True)
+    videos = build_media(clips, tmp_path / "out2", tmp_path / "cache")
     assert started == []
     assert (tmp_path / "out2" / "media/2025-10-15-test/manifest.json").exists()
     assert videos["2025-10-15-test"]["cuts"][1]["files"]
@@ -96,28 +95,28 @@ def test_a_fully_cached_build_starts_no_process_at_all(clips: Path, tmp_path: Pa
 
 def test_a_changed_preset_is_encoded_alone_in_the_shared_process(clips: Path, tmp_path: Path):
     cache = tmp_path / "cache"
-    build_media(clips, tmp_path / "out", cache, progress=False)
+    build_media(clips, tmp_path / "out", cache)
     presets = clips / "presets.toml"
     presets.write_text(presets.read_text("utf-8").replace("crf = 28", "crf = 30"), "utf-8")
     before = set(MediaCache(cache).keys())
     again = CountingRunner()
-    build_media(clips, tmp_path / "out", cache, progress=False, runner=again)
+    build_media(clips, tmp_path / "out", cache, runner=again)
     # full length and the cut: one process each, web only (no loudness pass for hd, no split)
     assert len(again.commands) == 2
     assert not any("split=" in " ".join(command) for command in again.commands)
     new = set(MediaCache(cache).keys()) - before
-    assert {MediaCache(cache).get(key)[1]["filename"] for key in new} >= {
+    assert {MediaCache(cache).get(key)[1].filename for key in new} >= {
         "20251015-test-web.mp4",
         "20251015-test-soundbite-web.mp4",
     }
-    assert all(MediaCache(cache).get(k)[1]["mime"] in ("video/mp4", "application/zip") for k in new)
+    assert all(MediaCache(cache).get(k)[1].mime in ("video/mp4", "application/zip") for k in new)
 
 
 def test_plan_says_what_and_why(clips: Path, tmp_path: Path):
-    plan = plan_media(clips, tmp_path / "out", tmp_path / "cache")
+    plan = plan_media(clips, tmp_path / "cache")
     text = plan.describe()
     assert text.splitlines()[0] == "7 of 7 outputs to encode, in 4 jobs:"
     assert "- 2025-10-15-test / full: hd, web, audio (hd: new; web: new; audio: new)" in text
-    build_media(clips, tmp_path / "out", tmp_path / "cache", progress=False)
-    again = plan_media(clips, tmp_path / "out", tmp_path / "cache")
+    build_media(clips, tmp_path / "out", tmp_path / "cache")
+    again = plan_media(clips, tmp_path / "cache")
     assert again.describe() == "All 7 outputs are in the cache: nothing to encode."

@@ -8,9 +8,8 @@ from pathlib import Path
 import pytest
 
 from newsreel.media.errors import MediaError
-from newsreel.media.run import build_media, plan_media
 
-from .conftest import write_manifest
+from .conftest import build_media, plan_media, write_manifest
 
 VTT = """WEBVTT
 
@@ -34,7 +33,7 @@ def with_captions(clips: Path, text: str = VTT) -> None:
 def test_captions_are_cut_with_each_cut(clips: Path, tmp_path: Path):
     with_captions(clips)
     out = tmp_path / "out"
-    video = build_media(clips, out, tmp_path / "cache", progress=False)["2025-10-15-test"]
+    video = build_media(clips, out, tmp_path / "cache")["2025-10-15-test"]
     full, cut = video["cuts"]
     assert (out / full["captions"]["fr"]["url"].lstrip("/")).read_text("utf-8") == (
         "WEBVTT\n\n00:00:00.500 --> 00:00:02.000\nExterior\n\n"
@@ -46,7 +45,7 @@ def test_captions_are_cut_with_each_cut(clips: Path, tmp_path: Path):
         "00:00:01.960 --> 00:00:02.480\nNotre soutien à l’Ukraine est vital.\n"
     )
     assert video["transcript"]["fr"][1] == {
-        "at": "00:00:03.000",
+        "at_ms": 3000,
         "text": "Notre soutien à l’Ukraine est vital.",
     }
     kit = out / video["press_kit"]["url"].lstrip("/")
@@ -64,6 +63,6 @@ def test_captions_are_cut_with_each_cut(clips: Path, tmp_path: Path):
 def test_bad_captions_are_refused(clips: Path, tmp_path: Path, text: str, words: str):
     with_captions(clips, text)
     with pytest.raises(MediaError) as raised:
-        plan_media(clips, tmp_path / "out", tmp_path / "cache")
-    [line] = raised.value.problems
+        plan_media(clips, tmp_path / "cache")
+    [line] = raised.value.lines()
     assert "2025-10-15-test.toml: captions.fr: " in line and words in line

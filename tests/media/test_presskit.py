@@ -6,12 +6,12 @@ import hashlib
 import zipfile
 from pathlib import Path
 
-from newsreel.media.run import build_media, gc_cache
+from .conftest import build_media, gc_cache
 
 
 def test_press_kit_holds_public_files_texts_and_checksums(clips: Path, tmp_path: Path):
     out = tmp_path / "out"
-    video = build_media(clips, out, tmp_path / "cache", progress=False)["2025-10-15-test"]
+    video = build_media(clips, out, tmp_path / "cache")["2025-10-15-test"]
     kit = video["press_kit"]
     assert kit["filename"] == "20251015-test-press-kit.zip"
     path = out / kit["url"].lstrip("/")
@@ -39,16 +39,18 @@ def test_press_kit_holds_public_files_texts_and_checksums(clips: Path, tmp_path:
 
 
 def test_press_kit_is_the_same_bytes_again_and_survives_gc(clips: Path, tmp_path: Path):
+    from newsreel.media import record
     from newsreel.media.cache import MediaCache
     from newsreel.media.presskit import build_press_kit
 
     out = tmp_path / "out"
-    video = build_media(clips, out, tmp_path / "cache1", progress=False)["2025-10-15-test"]
-    again = build_press_kit(video, out, MediaCache(tmp_path / "elsewhere"))
-    assert (again["sha256"], again["url"]) == (
+    video = build_media(clips, out, tmp_path / "cache1")["2025-10-15-test"]
+    typed = record.read(out / "media/2025-10-15-test/manifest.json")
+    again = build_press_kit(typed, out, MediaCache(tmp_path / "elsewhere"))
+    assert (again.sha256, again.url) == (
         video["press_kit"]["sha256"],
         video["press_kit"]["url"],
     )
     gc_cache(clips, tmp_path / "cache1")
-    rebuilt = build_media(clips, tmp_path / "c", tmp_path / "cache1", progress=False)
+    rebuilt = build_media(clips, tmp_path / "c", tmp_path / "cache1")
     assert rebuilt["2025-10-15-test"]["press_kit"]["url"] == video["press_kit"]["url"]

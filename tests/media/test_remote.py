@@ -7,9 +7,8 @@ from pathlib import Path
 import pytest
 
 from newsreel.media.remote import fetch_source
-from newsreel.media.run import build_media
 
-from .conftest import CountingRunner, write_manifest
+from .conftest import CountingRunner, build_media, write_manifest
 
 
 @pytest.fixture
@@ -31,7 +30,6 @@ def test_two_machines_encode_each_output_once(clips: Path, tmp_path: Path, s3, a
         clips,
         tmp_path / "out1",
         tmp_path / "machine1",
-        progress=False,
         runner=first,
         shared_cache=shared,
     )
@@ -42,7 +40,6 @@ def test_two_machines_encode_each_output_once(clips: Path, tmp_path: Path, s3, a
         clips,
         tmp_path / "out2",
         tmp_path / "machine2",
-        progress=False,
         runner=second,
         shared_cache=shared,
     )
@@ -54,7 +51,6 @@ def test_two_machines_encode_each_output_once(clips: Path, tmp_path: Path, s3, a
         clips,
         tmp_path / "out3",
         tmp_path / "machine3",
-        progress=False,
         runner=third,
         shared_cache=shared,
     )
@@ -70,7 +66,7 @@ def test_s3_sources_are_fetched_once(clips: Path, tmp_path: Path, s3, aws, monke
     write_manifest(clips, **{'source = "sources/test.mp4"': f'source = "{url}"'})
     source.unlink()
     cache = tmp_path / "cache"
-    manifest = build_media(clips, tmp_path / "out", cache, progress=False)["2025-10-15-test"]
+    manifest = build_media(clips, tmp_path / "out", cache)["2025-10-15-test"]
     kept = list((cache / "sources").glob("*.mp4"))
     assert len(kept) == 1 and kept[0].stem == manifest["source"]["sha256"]
     mtime = kept[0].stat().st_mtime_ns

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from conftest import item, write_site
-from newsreel.site.build import BuildError, build_site
+from newsreel.build import BuildError, build_site
+from newsreel.errors import NewsreelError
 
 from .conftest import write_manifest
 
@@ -38,9 +39,9 @@ def test_a_broken_manifest_stops_the_build_and_keeps_the_site(site_with_video):
     page = site_with_video.output / "en/news/clip/index.html"
     before = page.read_text("utf-8")
     write_manifest(site_with_video.clips, cut_out="00:09:00.000")
-    with pytest.raises(BuildError) as raised:
+    with pytest.raises(NewsreelError) as raised:
         build_site(site_with_video)
-    [line] = raised.value.problems
+    [line] = raised.value.lines()
     assert line.startswith("clips/2025-10-15-test.toml: cuts[0].out: 00:09:00.000 is past the end")
     assert page.read_text("utf-8") == before
 
@@ -50,7 +51,7 @@ def test_an_unknown_video_is_an_editors_mistake(site_with_video):
     path.write_text(item("With video", "en", video="no-such-video"), encoding="utf-8")
     with pytest.raises(BuildError) as raised:
         build_site(site_with_video)
-    assert raised.value.problems == [
+    assert raised.value.lines() == [
         "content/news/clip.en.md: video: no manifest clips/no-such-video.toml; "
         "add the manifest, or use the id of one in clips/"
     ]

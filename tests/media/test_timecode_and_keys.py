@@ -13,7 +13,7 @@ from newsreel.media.manifests import Cut, VideoManifest
 from newsreel.media.plan import PIPELINE_VERSION, cache_key, output_filename
 from newsreel.media.presets import load_presets
 
-from .conftest import PRESETS
+from .conftest import LANGUAGES, PRESETS
 
 
 @pytest.mark.parametrize(
@@ -53,7 +53,7 @@ def test_durations_for_people_and_feeds():
 def presets(tmp_path: Path):
     path = tmp_path / "presets.toml"
     path.write_text(PRESETS, encoding="utf-8")
-    return load_presets(path)
+    return load_presets(path, LANGUAGES)
 
 
 def test_cache_keys_are_stable_and_change_with_each_input(presets):

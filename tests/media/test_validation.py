@@ -7,15 +7,14 @@ from pathlib import Path
 import pytest
 
 from newsreel.media.errors import MediaError
-from newsreel.media.run import build_media, plan_media
 
-from .conftest import make_source, write_manifest
+from .conftest import build_media, make_source, plan_media, write_manifest
 
 
 def problems_of(clips: Path, tmp_path: Path) -> list[str]:
     with pytest.raises(MediaError) as raised:
-        plan_media(clips, tmp_path / "out", tmp_path / "cache")
-    return raised.value.problems
+        plan_media(clips, tmp_path / "cache")
+    return raised.value.lines()
 
 
 @pytest.mark.parametrize(
@@ -91,9 +90,9 @@ def test_bad_preset_file(clips: Path, tmp_path: Path):
 
 
 def test_nothing_half_written_when_a_source_is_bad(clips: Path, tmp_path: Path):
-    build_media(clips, tmp_path / "out", tmp_path / "cache", progress=False)
+    build_media(clips, tmp_path / "out", tmp_path / "cache")
     before = sorted(p for p in (tmp_path / "out").rglob("*"))
     write_manifest(clips, **{'out = "00:00:03.520"': 'out = "00:00:09.000"'})
     with pytest.raises(MediaError):
-        build_media(clips, tmp_path / "out", tmp_path / "cache", progress=False)
+        build_media(clips, tmp_path / "out", tmp_path / "cache")
     assert sorted(p for p in (tmp_path / "out").rglob("*")) == before

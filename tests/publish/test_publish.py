@@ -9,10 +9,10 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import SMALL_SITE, write_site
+from newsreel.build import build_site
 from newsreel.cli import app
 from newsreel.publish.plan import IMMUTABLE, SHORT, make_plan
 from newsreel.publish.sync import apply, invalidate
-from newsreel.site.build import build_site
 
 
 @pytest.fixture

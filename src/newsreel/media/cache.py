@@ -17,7 +17,21 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
+from newsreel.media.record import Measured
+
 _CHUNK = 1 << 20
+_META = msgspec.json.Decoder(Measured)
+
+
+def encode_meta(meta: Measured) -> bytes:
+    """A cache entry's `meta.json` (the same in the local and the shared cache)."""
+    return msgspec.json.encode(meta)
+
+
+def decode_meta(data: bytes) -> Measured:
+    return _META.decode(data)
 
 
 def sha256_file(path: Path) -> str:
@@ -58,23 +72,22 @@ class MediaCache:
     def entry(self, key: str) -> Path:
         return self.root / key[:2] / key
 
-    def get(self, key: str) -> tuple[Path, dict[str, Any]] | None:
+    def get(self, key: str) -> tuple[Path, Measured] | None:
         """The cached file and its figures, or None when the key was never finished."""
-        meta_path = self.entry(key) / "meta.json"
         try:
-            meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        except (FileNotFoundError, json.JSONDecodeError):
+            meta = decode_meta((self.entry(key) / "meta.json").read_bytes())
+        except (FileNotFoundError, msgspec.DecodeError):
             return None
-        file = self.entry(key) / meta["filename"]
+        file = self.entry(key) / meta.filename
         return (file, meta) if file.exists() else None
 
-    def put(self, key: str, produced: Path, meta: dict[str, Any]) -> Path:
+    def put(self, key: str, produced: Path, meta: Measured) -> Path:
         """Move a finished file into the cache; `meta.json` is written last."""
         entry = self.entry(key)
         entry.mkdir(parents=True, exist_ok=True)
-        target = entry / meta["filename"]
+        target = entry / meta.filename
         os.replace(produced, target)
-        write_atomic(entry / "meta.json", json.dumps(meta, indent=2).encode())
+        write_atomic(entry / "meta.json", encode_meta(meta))
         return target
 
     def scratch(self) -> Path:

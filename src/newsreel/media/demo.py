@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import subprocess
 import tempfile
 import textwrap
+from collections.abc import Sequence
 from pathlib import Path
 
 from newsreel.media import encode, timecode
@@ -157,7 +159,7 @@ def generate(
     """Draw the source of `manifest` into `target`, atomically (a part file, then a rename)."""
     exe = encode.ffmpeg_exe(ffmpeg)
     target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f".{target.name}.part")
+    partial = target.with_name(f".{target.name}.{os.getpid()}.part")
     with tempfile.TemporaryDirectory() as work:
         command = demo_command(exe, manifest, seconds, partial, Path(work), size, fps)
         result = subprocess.run(command, capture_output=True, text=True)
@@ -174,6 +176,7 @@ def generate(
 
 def generate_demo_source(
     manifest_path: Path,
+    languages: Sequence[str],
     out_path: Path | None = None,
     *,
     seconds: float | None = None,
@@ -187,8 +190,8 @@ def generate_demo_source(
     ones (`size=(320, 180)`, a few seconds) from the same slates.
     """
     manifest_path = Path(manifest_path)
-    presets = load_presets(manifest_path.parent / "presets.toml")
-    manifest = load_manifest(manifest_path, presets)
+    presets = load_presets(manifest_path.parent / "presets.toml", languages)
+    manifest = load_manifest(manifest_path, presets, languages)
     if seconds is None:
         last = max((shot.at_ms for shot in manifest.shots), default=0) / 1000
         seconds = DEMO_SOURCES.get(manifest.source, last + 8)
@@ -197,14 +200,14 @@ def generate_demo_source(
 
 
 def ensure_demo_sources(
-    clips_dir: Path, force: bool = False, ffmpeg: str | None = None
+    clips_dir: Path, languages: Sequence[str], force: bool = False, ffmpeg: str | None = None
 ) -> list[Path]:
     """Draw every demo source that is missing or drawn from an older shot list; returns them."""
     clips_dir = Path(clips_dir)
-    presets = load_presets(clips_dir / "presets.toml")
+    presets = load_presets(clips_dir / "presets.toml", languages)
     written: list[Path] = []
     for path in manifest_paths(clips_dir):
-        manifest = load_manifest(path, presets)
+        manifest = load_manifest(path, presets, languages)
         seconds = DEMO_SOURCES.get(manifest.source)
         if seconds is None:
             continue

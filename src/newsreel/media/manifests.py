@@ -11,21 +11,22 @@ from __future__ import annotations
 import datetime as dt
 import re
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from newsreel.media import timecode
-from newsreel.media.errors import MediaError, problem, unknown_keys
-from newsreel.media.presets import LANGUAGES, Preset
+from newsreel.media.errors import MediaError, Problem, problem, unknown_keys
+from newsreel.media.presets import Preset
+from newsreel.media.record import FULL
 
-FULL = "full"
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _FIELDS = {
     "": ("id", "source", "sha256", "date", "location", "presets", "poster", "title", "rights",
          "shots", "cuts", "captions"),
-    "shots": ("at", "en", "fr", "speaker", "language", "quote"),
+    "shots": ("at", "speaker", "language", "quote"),  # and one text per language
     "cuts": ("id", "in", "out", "presets", "title"),
 }  # fmt: skip
 
@@ -104,30 +105,36 @@ def manifest_paths(clips_dir: Path) -> list[Path]:
     return sorted(p for p in clips_dir.glob("*.toml") if p.name != "presets.toml")
 
 
-def load_manifest(path: Path, presets: dict[str, Preset]) -> VideoManifest:
-    """Parse and check one manifest; raises MediaError listing every problem found."""
+def load_manifest(
+    path: Path, presets: dict[str, Preset], languages: Sequence[str]
+) -> VideoManifest:
+    """Parse and check one manifest, whose texts must exist in every one of `languages`;
+    raises MediaError listing every problem found."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as error:
         raise MediaError(problem(path, "toml", str(error), "fix the TOML syntax")) from None
-    problems: list[str] = []
-    manifest = _manifest(path, data, presets, problems)
+    problems: list[Problem] = []
+    manifest = _manifest(path, data, presets, tuple(languages), problems)
     if problems or manifest is None:
         raise MediaError(problems)
     return manifest
 
 
-def _text_by_lang(path: Path, where: str, value: Any, problems: list[str]) -> dict[str, str]:
+def _text_by_lang(
+    path: Path, where: str, value: Any, languages: tuple[str, ...], problems: list[Problem]
+) -> dict[str, str]:
     if not isinstance(value, dict):
-        problems.append(problem(path, where, "missing", f"add [{where}] with en and fr"))
+        names = " and ".join(languages)
+        problems.append(problem(path, where, "missing", f"add [{where}] with {names}"))
         return {}
-    for lang in LANGUAGES:
+    for lang in languages:
         if not isinstance(value.get(lang), str) or not value[lang].strip():
             problems.append(problem(path, f"{where}.{lang}", "missing", f"add {where}.{lang}"))
-    return {lang: value[lang] for lang in LANGUAGES if isinstance(value.get(lang), str)}
+    return {lang: value[lang] for lang in languages if isinstance(value.get(lang), str)}
 
 
-def _time(path: Path, where: str, value: Any, problems: list[str]) -> int | None:
+def _time(path: Path, where: str, value: Any, problems: list[Problem]) -> int | None:
     if value is None:
         problems.append(problem(path, where, "missing", 'add a time code, e.g. "00:00:12.000"'))
         return None
@@ -150,7 +157,7 @@ def _time(path: Path, where: str, value: Any, problems: list[str]) -> int | None
 
 
 def _preset_list(
-    path: Path, where: str, value: Any, presets: dict[str, Preset], problems: list[str]
+    path: Path, where: str, value: Any, presets: dict[str, Preset], problems: list[Problem]
 ) -> tuple[str, ...]:
     if not isinstance(value, list) or not value:
         problems.append(problem(path, where, "missing or empty", 'list presets, e.g. ["web"]'))
@@ -168,7 +175,9 @@ def _preset_list(
     return tuple(name for name in value if name in presets)
 
 
-def _tables(path: Path, where: str, value: Any, problems: list[str]) -> list[dict[str, Any]]:
+def _tables(
+    path: Path, where: str, value: Any, extra: tuple[str, ...], problems: list[Problem]
+) -> list[dict[str, Any]]:
     """The `[[shots]]` or `[[cuts]]` tables, each checked for unknown fields."""
     if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
         problems.append(
@@ -176,12 +185,16 @@ def _tables(path: Path, where: str, value: Any, problems: list[str]) -> list[dic
         )
         return []
     for index, item in enumerate(value):
-        problems += unknown_keys(path, f"{where}[{index}]", item, _FIELDS[where])
+        problems += unknown_keys(path, f"{where}[{index}]", item, (*_FIELDS[where], *extra))
     return value
 
 
 def _manifest(
-    path: Path, data: dict[str, Any], presets: dict[str, Preset], problems: list[str]
+    path: Path,
+    data: dict[str, Any],
+    presets: dict[str, Preset],
+    languages: tuple[str, ...],
+    problems: list[Problem],
 ) -> VideoManifest | None:
     problems += unknown_keys(path, "", data, _FIELDS[""])
     video_id = data.get("id")
@@ -212,8 +225,8 @@ def _manifest(
     if not isinstance(date, dt.date):
         problems.append(problem(path, "date", f"{date!r} is not a date", "write date = 2025-10-15"))
     location = data.get("location", "")
-    title = _text_by_lang(path, "title", data.get("title"), problems)
-    rights = _text_by_lang(path, "rights", data.get("rights"), problems)
+    title = _text_by_lang(path, "title", data.get("title"), languages, problems)
+    rights = _text_by_lang(path, "rights", data.get("rights"), languages, problems)
     full_presets = _preset_list(path, "presets", data.get("presets"), presets, problems)
     poster_ms = _time(path, "poster", data["poster"], problems) if "poster" in data else None
     captions = data.get("captions", {})
@@ -221,14 +234,16 @@ def _manifest(
         problems.append(problem(path, "captions", "is not a table", "write [captions] en = ..."))
         captions = {}
     for lang, value in captions.items():
-        if lang not in LANGUAGES or not isinstance(value, str):
+        if lang not in languages or not isinstance(value, str):
             problems.append(
                 problem(path, f"captions.{lang}", "not a language of the site with a file path",
-                        f"use {' or '.join(LANGUAGES)} = \"captions/<file>.vtt\"")
+                        f"use {' or '.join(languages)} = \"captions/<file>.vtt\"")
             )  # fmt: skip
 
     shots: list[Shot] = []
-    for index, shot in enumerate(_tables(path, "shots", data.get("shots", []), problems)):
+    for index, shot in enumerate(
+        _tables(path, "shots", data.get("shots", []), languages, problems)
+    ):
         where = f"shots[{index}]"
         at_ms = _time(path, f"{where}.at", shot.get("at"), problems)
         if "quote" in shot:
@@ -247,7 +262,9 @@ def _manifest(
                     Shot(at_ms, {}, shot.get("speaker"), shot.get("language"), shot["quote"])
                 )
         else:
-            text = _text_by_lang(path, where, {k: shot.get(k) for k in LANGUAGES}, problems)
+            text = _text_by_lang(
+                path, where, {k: shot.get(k) for k in languages}, languages, problems
+            )
             if at_ms is not None:
                 shots.append(Shot(at_ms, text))
     if any(a.at_ms > b.at_ms for a, b in zip(shots, shots[1:], strict=False)):
@@ -255,7 +272,7 @@ def _manifest(
 
     cuts: list[Cut] = []
     seen: set[str] = {FULL}
-    for index, cut in enumerate(_tables(path, "cuts", data.get("cuts", []), problems)):
+    for index, cut in enumerate(_tables(path, "cuts", data.get("cuts", []), (), problems)):
         where = f"cuts[{index}]"
         cut_id = cut.get("id")
         if not isinstance(cut_id, str) or not _ID.match(cut_id):
@@ -287,7 +304,7 @@ def _manifest(
                 )
             )
         cut_presets = _preset_list(path, f"{where}.presets", cut.get("presets"), presets, problems)
-        cut_title = _text_by_lang(path, f"{where}.title", cut.get("title"), problems)
+        cut_title = _text_by_lang(path, f"{where}.title", cut.get("title"), languages, problems)
         if in_ms is not None and out_ms is not None:
             cuts.append(Cut(cut_id, in_ms, out_ms, cut_presets, cut_title))
     if problems:
@@ -311,11 +328,11 @@ def _manifest(
 
 def check_against_source(
     manifest: VideoManifest, duration_ms: int, has_audio: bool, presets: dict[str, Preset]
-) -> list[str]:
+) -> list[Problem]:
     """Problems only the probed source reveals: time codes past its end, audio missing."""
     path = manifest.path
     end = timecode.format_ms(duration_ms)
-    problems: list[str] = []
+    problems: list[Problem] = []
 
     def past_end(where: str, millis: int, strict: bool) -> None:
         if millis > duration_ms or (strict and millis == duration_ms):

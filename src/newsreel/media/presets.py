@@ -10,18 +10,18 @@ from __future__ import annotations
 
 import json
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from newsreel.media.errors import MediaError, problem, unknown_keys
+from newsreel.media.errors import MediaError, Problem, problem, unknown_keys
 
 KINDS = ("video", "audio", "still")
 ACCESS = ("public", "account")
 EXTENSIONS = {"video": ("mp4",), "audio": ("m4a",), "still": ("jpg",)}
 #: ffmpeg muxers each kind may use; the first is the default.
 CONTAINERS = {"video": ("mp4", "mov"), "audio": ("mp4", "ipod"), "still": ("image2",)}
-LANGUAGES = ("en", "fr")
 
 # Every key a preset may have: anything else is a typo that would be silently ignored.
 _KEYS = {
@@ -74,8 +74,9 @@ _VIDEO_INTS = ("width", "height", "fps", "crf", "quality")
 _AUDIO_INTS = ("sample_rate", "channels")
 
 
-def load_presets(path: Path) -> dict[str, Preset]:
-    """All presets of `path`; raises MediaError listing every problem found."""
+def load_presets(path: Path, languages: Sequence[str]) -> dict[str, Preset]:
+    """All presets of `path`, labelled in every one of `languages`; raises MediaError listing
+    every problem found."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -87,10 +88,10 @@ def load_presets(path: Path) -> dict[str, Preset]:
     presets_table = data.get("presets")
     if not isinstance(presets_table, dict) or not presets_table:
         raise MediaError(problem(path, "presets", "no [presets.<name>] table", "add presets"))
-    problems: list[str] = []
+    problems: list[Problem] = []
     presets: dict[str, Preset] = {}
     for name, table in presets_table.items():
-        preset = _preset(path, name, table, problems)
+        preset = _preset(path, name, table, languages, problems)
         if preset:
             presets[name] = preset
     if problems:
@@ -98,7 +99,9 @@ def load_presets(path: Path) -> dict[str, Preset]:
     return presets
 
 
-def _preset(path: Path, name: str, table: Any, problems: list[str]) -> Preset | None:
+def _preset(
+    path: Path, name: str, table: Any, languages: Sequence[str], problems: list[Problem]
+) -> Preset | None:
     where = f"presets.{name}"
     if not isinstance(table, dict):
         problems.append(problem(path, where, "is not a table", f"write it as [presets.{name}]"))
@@ -137,7 +140,7 @@ def _preset(path: Path, name: str, table: Any, problems: list[str]) -> Preset | 
         )
     _unknown_keys(path, where, table, problems)
     label = table.get("label", {})
-    for lang in LANGUAGES:
+    for lang in languages:
         if not isinstance(label, dict) or not isinstance(label.get(lang), str):
             problems.append(
                 problem(path, f"{where}.label.{lang}", "missing", f"add {where}.label.{lang}")
@@ -200,7 +203,7 @@ def _preset(path: Path, name: str, table: Any, problems: list[str]) -> Preset | 
     )
 
 
-def _unknown_keys(path: Path, where: str, table: dict[str, Any], problems: list[str]) -> None:
+def _unknown_keys(path: Path, where: str, table: dict[str, Any], problems: list[Problem]) -> None:
     for section, allowed in _KEYS.items():
         data: Any = table
         for part in filter(None, section.split(".")):

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from newsreel.media.cache import MediaCache, sha256_file, write_atomic
+from newsreel.media.cache import MediaCache, decode_meta, encode_meta, sha256_file, write_atomic
 
 
 def parse_s3_url(url: str) -> tuple[str, str]:
@@ -52,14 +52,12 @@ class S3MediaCache:
             if error.response["Error"]["Code"] in ("NoSuchKey", "404"):
                 return False
             raise
-        meta = json.loads(answer["Body"].read())
+        meta = decode_meta(answer["Body"].read())
         scratch = local.scratch()
         with tempfile.NamedTemporaryFile(dir=scratch, delete=False) as handle:
             temporary = Path(handle.name)
         try:
-            self.client.download_file(
-                self.bucket, self._entry(key) + meta["filename"], str(temporary)
-            )
+            self.client.download_file(self.bucket, self._entry(key) + meta.filename, str(temporary))
             local.put(key, temporary, meta)
         finally:
             temporary.unlink(missing_ok=True)
@@ -71,9 +69,9 @@ class S3MediaCache:
         if found is None:
             return
         file, meta = found
-        self.client.upload_file(str(file), self.bucket, self._entry(key) + meta["filename"])
+        self.client.upload_file(str(file), self.bucket, self._entry(key) + meta.filename)
         self.client.put_object(
-            Bucket=self.bucket, Key=self._entry(key) + "meta.json", Body=json.dumps(meta).encode()
+            Bucket=self.bucket, Key=self._entry(key) + "meta.json", Body=encode_meta(meta)
         )
 
 

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-PRIVATE_DIR = "_private"
+from newsreel.media.record import PRIVATE_DIR
+
 IMMUTABLE = "public, max-age=31536000, immutable"
 SHORT = "public, max-age=300, must-revalidate"
 MEDIUM = "public, max-age=3600"

@@ -6,7 +6,6 @@ Pelican's signals, in the manner of the pelican-plugins organisation's `sitemap`
 
 from __future__ import annotations
 
-import json
 import logging
 from functools import partial
 from pathlib import Path
@@ -120,13 +119,13 @@ def on_all_generators_finalized(generators: list[Any]) -> None:
     rss = syndication.media_rss(
         articles_generator.articles, base, lang, title, settings.get("AUTHOR", "")
     )
-    write_atomic(feeds / "videos.rss", rss.encode("utf-8"))  # never into a linked live file
+    write_atomic(feeds / "videos.rss", rss)  # never into a linked live file
     pages = pages_generator.pages if pages_generator else []
     languages_list = list(settings.get("NEWSREEL_LANGUAGES", {lang: {}}))
     entries = syndication.sitemap_entries(
         articles_generator.articles, pages, base, lang, languages_list
     )
-    write_atomic(output / syndication.SITEMAP_ENTRIES, json.dumps(entries).encode("utf-8"))
+    write_atomic(output / syndication.SITEMAP_ENTRIES, syndication.encode_entries(entries))
 
 
 def _counterpart(counterparts: dict[str, Any], kind: str, slug: str, lang: str) -> str | None:
@@ -158,11 +157,12 @@ def attach_videos(generator: Any) -> None:
         video_id = article.metadata.get("video")
         if not video_id:
             continue
-        manifest = video.load_manifest(media_dir, video_id)
-        if manifest is None:
+        found = video.load_record(media_dir, video_id)
+        if found is None:
             logger.error("%s: video: no media built for %r", article.source_path, video_id)
             continue
-        article.video = video.video_view(manifest, article.lang)
+        article.video_record = found
+        article.video = video.video_view(found, article.lang)
 
 
 def on_articles_finalized(generator: Any) -> None:
@@ -205,18 +205,17 @@ def on_feed_generated(context: dict[str, Any], feed: Any) -> None:
     feed.feed["id"] = home
     posters = {}
     for article in context.get("articles", []):
-        video = getattr(article, "video", None)
-        if video and video.get("poster"):
-            poster = video["cuts"][0].get("poster_entry")
-            posters[f"{base}/{article.url}"] = (video["poster"], poster)
+        found = getattr(article, "video_record", None)
+        if found and found.poster:
+            posters[f"{base}/{article.url}"] = found.poster
     for item in feed.items:
         if item["link"].startswith("/"):
             item["link"] = base + item["link"]
         item["unique_id"] = get_tag_uri(item["link"], item["pubdate"])
-        if item["link"] in posters:
-            url, entry = posters[item["link"]]
-            size = str(entry["bytes"]) if entry else "0"
-            item["enclosures"] = [Enclosure(syndication.absolute(base, url), size, "image/jpeg")]
+        poster = posters.get(item["link"])
+        if poster:
+            url = syndication.absolute(base, poster.url)
+            item["enclosures"] = [Enclosure(url, str(poster.size), poster.mime)]
 
 
 def register() -> None:

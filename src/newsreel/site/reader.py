@@ -15,7 +15,7 @@ from markdown import Markdown
 from markdown.preprocessors import Preprocessor
 from pelican.readers import MarkdownReader
 
-from newsreel.site.validate import read_front_matter
+from newsreel.site.frontmatter import read_front_matter
 
 _FILE_LANG = re.compile(r"\.([a-z]{2})$")
 

@@ -1,24 +1,30 @@
-"""What other systems read: schema.org JSON-LD, Media RSS, sitemaps with hreflang and videos.
+"""What other systems read: schema.org JSON-LD, Media RSS, and each language's sitemap entries.
 
 Newsroom systems ingest Media RSS (every public rendition with size, type, duration and
 resolution); search engines read the sitemaps and the JSON-LD (`NewsArticle`, `VideoObject`
-with a `Clip` per cut). Everything points at absolute URLs on the site's public address.
+with a `Clip` per cut). Everything points at absolute URLs on the site's public address, and
+comes from the typed record of each video (`media.record`). XML is written with ElementTree,
+so every title and attribute is escaped as XML needs, whatever it holds.
 """
 
 from __future__ import annotations
 
 import json
+import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 from email.utils import format_datetime
-from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape
 
+import msgspec
 from markupsafe import Markup
 
-from newsreel.site.typography import plain_text
+from newsreel.media import record, timecode
+from newsreel.site.typography import french_text, plain_text
 
 SITEMAP_ENTRIES = ".sitemap.json"
+MEDIA = "http://search.yahoo.com/mrss/"
+ATOM = "http://www.w3.org/2005/Atom"
+_MEDIUM = {"video": "video", "audio": "audio", "still": "image"}
 
 
 def absolute(base: str, path: str) -> str:
@@ -28,8 +34,14 @@ def absolute(base: str, path: str) -> str:
     return base.rstrip("/") + "/" + path.lstrip("/")
 
 
-def _plain(html: str) -> str:
-    return plain_text(html)
+def localized(texts: dict[str, str], lang: str) -> str:
+    """A text of a record in `lang` (English when missing), French typeset."""
+    text = texts.get(lang) or texts.get("en", "")
+    return french_text(text) if lang == "fr" else text
+
+
+def _video_of(item: Any) -> record.Video | None:
+    return getattr(item, "video_record", None)
 
 
 def json_ld(article: Any, base: str, publisher: str, lang: str) -> Markup:
@@ -38,8 +50,8 @@ def json_ld(article: Any, base: str, publisher: str, lang: str) -> Markup:
     data: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "NewsArticle",
-        "headline": _plain(article.title),
-        "description": _plain(article.summary),
+        "headline": plain_text(article.title),
+        "description": plain_text(article.summary),
         "datePublished": article.date.isoformat(),
         "dateModified": getattr(article, "modified", article.date).isoformat(),
         "inLanguage": lang,
@@ -52,37 +64,40 @@ def json_ld(article: Any, base: str, publisher: str, lang: str) -> Markup:
         data["articleSection"] = str(article.category)
     if getattr(article, "tags", None):
         data["keywords"] = [str(tag) for tag in article.tags]
-    video = getattr(article, "video", None)
+    video = _video_of(article)
     if video:
-        if video.get("poster"):
-            data["image"] = absolute(base, video["poster"])
-        data["video"] = video_object(video, base, url, publisher)
+        if video.poster:
+            data["image"] = absolute(base, video.poster.url)
+        data["video"] = video_object(video, lang, base, url, publisher)
     text = json.dumps(data, ensure_ascii=False, indent=1).replace("</", "<\\/")
     return Markup(f'<script type="application/ld+json">{text}</script>')
 
 
-def video_object(video: dict[str, Any], base: str, page_url: str, publisher: str) -> dict:
-    web = video.get("web") or {}
+def video_object(
+    video: record.Video, lang: str, base: str, page_url: str, publisher: str
+) -> dict[str, Any]:
+    web = video.full.file("web")
+    title = localized(video.title, lang)
     data: dict[str, Any] = {
         "@type": "VideoObject",
-        "name": video["title"],
-        "description": video["title"] + (f" — {video['location']}" if video["location"] else ""),
-        "uploadDate": video["date"],
-        "duration": video["duration_iso"],
-        "thumbnailUrl": absolute(base, video["poster"]) if video.get("poster") else None,
-        "contentUrl": absolute(base, web["url"]) if web else None,
+        "name": title,
+        "description": title + (f" — {video.location}" if video.location else ""),
+        "uploadDate": video.date.isoformat(),
+        "duration": timecode.iso_duration(video.duration_ms),
+        "thumbnailUrl": absolute(base, video.poster.url) if video.poster else None,
+        "contentUrl": absolute(base, web.url) if web and not web.account_only else None,
         "publisher": {"@type": "Organization", "name": publisher},
-        "copyrightNotice": video["rights"],
+        "copyrightNotice": localized(video.rights, lang),
         "hasPart": [
             {
                 "@type": "Clip",
-                "name": cut["title"],
-                "startOffset": round(cut["in_s"]),
-                "endOffset": round(cut["in_s"] + cut["duration_s"]),
-                "url": f"{page_url}#t={round(cut['in_s'])}",
+                "name": localized(cut.title, lang),
+                "startOffset": round(cut.in_ms / 1000),
+                "endOffset": round(cut.out_ms / 1000),
+                "url": f"{page_url}#t={round(cut.in_ms / 1000)}",
             }
-            for cut in video["cuts"]
-            if not cut["full"]
+            for cut in video.cuts
+            if not cut.is_full
         ],
     }
     return {key: value for key, value in data.items() if value is not None}
@@ -94,146 +109,122 @@ def _rfc822(value: datetime) -> str:
     return format_datetime(value)
 
 
-def media_rss(articles: list[Any], base: str, lang: str, title: str, credit: str) -> str:
+def _text(parent: ET.Element, tag: str, value: object, **attributes: str) -> ET.Element:
+    element = ET.SubElement(parent, tag, attributes)
+    element.text = str(value)
+    return element
+
+
+def _media_content(group: ET.Element, entry: record.MediaFile, base: str) -> None:
+    attributes = {
+        "url": absolute(base, entry.url),
+        "fileSize": str(entry.size),
+        "type": entry.mime,
+        "medium": _MEDIUM[entry.kind],
+    }
+    if entry.duration_ms:
+        attributes["duration"] = str(round(entry.duration_ms / 1000))
+    if entry.width and entry.height:
+        attributes.update(width=str(entry.width), height=str(entry.height))
+    if entry.video_bitrate:
+        kbits = ((entry.video_bitrate or 0) + (entry.audio_bitrate or 0)) / 1000
+        attributes["bitrate"] = str(round(kbits))
+    ET.SubElement(group, f"{{{MEDIA}}}content", attributes)
+
+
+def media_rss(articles: list[Any], base: str, lang: str, title: str, credit: str) -> bytes:
     """A Media RSS feed of the language's videos: one item per article with a video."""
-    home = absolute(base, f"{lang}/")
-    self_url = absolute(base, f"{lang}/feeds/videos.rss")
-    items = []
+    ET.register_namespace("media", MEDIA)
+    ET.register_namespace("atom", ATOM)
+    rss = ET.Element("rss", version="2.0")
+    channel = ET.SubElement(rss, "channel")
+    _text(channel, "title", title)
+    _text(channel, "link", absolute(base, f"{lang}/"))
+    ET.SubElement(
+        channel, f"{{{ATOM}}}link", href=absolute(base, f"{lang}/feeds/videos.rss"), rel="self",
+        type="application/rss+xml",
+    )  # fmt: skip
+    _text(channel, "description", title)
+    _text(channel, "language", lang)
+    newest = max((a.date for a in articles), default=datetime.now(UTC))
+    _text(channel, "lastBuildDate", _rfc822(newest))
     for article in articles:
-        video = getattr(article, "video", None)
+        video = _video_of(article)
         if not video:
             continue
         link = absolute(base, article.url)
-        full = video["cuts"][0]
-        contents = []
-        for entry in full["files"]:
-            if entry["access"] != "public":
-                continue
-            medium = {"video": "video", "audio": "audio", "still": "image"}[entry["kind"]]
-            attributes = {
-                "url": absolute(base, entry["url"]),
-                "fileSize": entry["bytes"],
-                "type": entry["mime"],
-                "medium": medium,
-            }
-            if entry.get("duration_ms"):
-                attributes["duration"] = round(entry["duration_ms"] / 1000)
-            if entry.get("width"):
-                attributes.update(width=entry["width"], height=entry["height"])
-            if entry.get("video_bitrate"):
-                attributes["bitrate"] = round(
-                    ((entry.get("video_bitrate") or 0) + (entry.get("audio_bitrate") or 0)) / 1000
-                )
-            contents.append(
-                "<media:content "
-                + " ".join(
-                    f'{k}="{escape(str(v), {chr(34): "&quot;"})}"' for k, v in attributes.items()
-                )
-                + "/>"
-            )
-        poster = video.get("poster")
-        thumbnail = f'<media:thumbnail url="{escape(absolute(base, poster))}"/>' if poster else ""
-        summary = _plain(article.summary)
-        items.append(
-            "<item>"
-            f"<title>{escape(_plain(article.title))}</title>"
-            f"<link>{escape(link)}</link>"
-            f'<guid isPermaLink="true">{escape(link)}</guid>'
-            f"<pubDate>{_rfc822(article.date)}</pubDate>"
-            f"<description>{escape(summary)}</description>"
-            "<media:group>"
-            + "".join(contents)
-            + thumbnail
-            + f'<media:title type="plain">{escape(video["title"])}</media:title>'
-            f'<media:description type="plain">{escape(summary)}</media:description>'
-            f'<media:credit role="producer">{escape(credit)}</media:credit>'
-            f"<media:copyright>{escape(video['rights'])}</media:copyright>"
-            "</media:group></item>"
-        )
-    now = _rfc822(max((a.date for a in articles), default=datetime.now(UTC)))
-    return (
-        '<?xml version="1.0" encoding="utf-8"?>\n'
-        '<rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/" '
-        'xmlns:atom="http://www.w3.org/2005/Atom"><channel>'
-        f"<title>{escape(title)}</title><link>{escape(home)}</link>"
-        f'<atom:link href="{escape(self_url)}" rel="self" type="application/rss+xml"/>'
-        f"<description>{escape(title)}</description><language>{lang}</language>"
-        f"<lastBuildDate>{now}</lastBuildDate>" + "".join(items) + "</channel></rss>\n"
-    )
+        summary = plain_text(article.summary)
+        item = ET.SubElement(channel, "item")
+        _text(item, "title", plain_text(article.title))
+        _text(item, "link", link)
+        _text(item, "guid", link, isPermaLink="true")
+        _text(item, "pubDate", _rfc822(article.date))
+        _text(item, "description", summary)
+        group = ET.SubElement(item, f"{{{MEDIA}}}group")
+        for entry in video.full.files:
+            if not entry.account_only:
+                _media_content(group, entry, base)
+        if video.poster:
+            ET.SubElement(group, f"{{{MEDIA}}}thumbnail", url=absolute(base, video.poster.url))
+        _text(group, f"{{{MEDIA}}}title", localized(video.title, lang), type="plain")
+        _text(group, f"{{{MEDIA}}}description", summary, type="plain")
+        _text(group, f"{{{MEDIA}}}credit", credit, role="producer")
+        _text(group, f"{{{MEDIA}}}copyright", localized(video.rights, lang))
+    return ET.tostring(rss, encoding="utf-8", xml_declaration=True) + b"\n"
+
+
+class SitemapVideo(msgspec.Struct, frozen=True):
+    thumbnail_loc: str
+    title: str
+    description: str
+    content_loc: str
+    duration: int
+    publication_date: str
+
+
+class SitemapEntry(msgspec.Struct, frozen=True, omit_defaults=True):
+    """One page of one language for the sitemaps (merged by `build.sitemaps`)."""
+
+    loc: str
+    alternates: dict[str, str] = {}
+    lastmod: str | None = None
+    video: SitemapVideo | None = None
 
 
 def sitemap_entries(
     articles: list[Any], pages: list[Any], base: str, lang: str, languages: list[str]
-) -> list[dict]:
+) -> list[SitemapEntry]:
     """This language's pages for the sitemaps: URL, last change, translations, video."""
     homes = {code: absolute(base, f"{code}/") for code in languages}
-    entries = [{"loc": homes[lang], "alternates": homes, "lastmod": None}]
+    entries = [SitemapEntry(homes[lang], homes)]
     for item in [*articles, *pages]:
         alternates = {t.lang: absolute(base, t.url) for t in getattr(item, "translations", [])}
         date = getattr(item, "modified", None) or getattr(item, "date", None)
-        entry: dict[str, Any] = {
-            "loc": absolute(base, item.url),
-            "alternates": {lang: absolute(base, item.url), **alternates} if alternates else {},
-            "lastmod": date.date().isoformat() if date else None,
-        }
-        video = getattr(item, "video", None)
-        if video and video.get("web"):
-            entry["video"] = {
-                "thumbnail_loc": absolute(base, video["poster"]),
-                "title": video["title"],
-                "description": _plain(item.summary),
-                "content_loc": absolute(base, video["web"]["url"]),
-                "duration": round(video["cuts"][0]["duration_s"]),
-                "publication_date": item.date.isoformat(),
-            }
-        entries.append(entry)
+        video = _video_of(item)
+        web = video.full.file("web") if video else None
+        entries.append(
+            SitemapEntry(
+                loc=absolute(base, item.url),
+                alternates={lang: absolute(base, item.url), **alternates} if alternates else {},
+                lastmod=date.date().isoformat() if date else None,
+                video=SitemapVideo(
+                    thumbnail_loc=absolute(base, video.poster.url) if video.poster else "",
+                    title=localized(video.title, lang),
+                    description=plain_text(item.summary),
+                    content_loc=absolute(base, web.url),
+                    duration=round(video.duration_ms / 1000),
+                    publication_date=item.date.isoformat(),
+                )
+                if video and web and not web.account_only
+                else None,
+            )
+        )
     return entries
 
 
-def write_sitemaps(output: Path, languages: list[str], base: str) -> None:
-    """`sitemap.xml` (with hreflang alternates), `sitemap-video.xml` and `robots.txt`."""
-    entries: list[dict] = []
-    for lang in languages:
-        path = output / lang / SITEMAP_ENTRIES
-        if path.exists():
-            entries += json.loads(path.read_text(encoding="utf-8"))
-    urls = []
-    videos = []
-    for entry in entries:
-        links = "".join(
-            f'<xhtml:link rel="alternate" hreflang="{code}" href="{escape(href)}"/>'
-            for code, href in sorted(entry["alternates"].items())
-        )
-        lastmod = f"<lastmod>{entry['lastmod']}</lastmod>" if entry.get("lastmod") else ""
-        urls.append(f"<url><loc>{escape(entry['loc'])}</loc>{lastmod}{links}</url>")
-        video = entry.get("video")
-        if video:
-            videos.append(
-                f"<url><loc>{escape(entry['loc'])}</loc><video:video>"
-                f"<video:thumbnail_loc>{escape(video['thumbnail_loc'])}</video:thumbnail_loc>"
-                f"<video:title>{escape(video['title'])}</video:title>"
-                f"<video:description>{escape(video['description'])}</video:description>"
-                f"<video:content_loc>{escape(video['content_loc'])}</video:content_loc>"
-                f"<video:duration>{video['duration']}</video:duration>"
-                f"<video:publication_date>{video['publication_date']}</video:publication_date>"
-                "</video:video></url>"
-            )
-    head = '<?xml version="1.0" encoding="utf-8"?>\n'
-    (output / "sitemap.xml").write_text(
-        head + '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
-        'xmlns:xhtml="http://www.w3.org/1999/xhtml">' + "".join(urls) + "</urlset>\n",
-        encoding="utf-8",
-    )
-    (output / "sitemap-video.xml").write_text(
-        head + '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
-        'xmlns:video="http://www.google.com/schemas/sitemap-video/1.1">'
-        + "".join(videos)
-        + "</urlset>\n",
-        encoding="utf-8",
-    )
-    (output / "robots.txt").write_text(
-        "User-agent: *\nDisallow: /api/\nDisallow: /_private/\n"
-        f"Sitemap: {absolute(base, 'sitemap.xml')}\n"
-        f"Sitemap: {absolute(base, 'sitemap-video.xml')}\n",
-        encoding="utf-8",
-    )
+def encode_entries(entries: list[SitemapEntry]) -> bytes:
+    return msgspec.json.encode(entries)
+
+
+def decode_entries(data: bytes) -> list[SitemapEntry]:
+    return msgspec.json.decode(data, type=list[SitemapEntry])

@@ -159,8 +159,3 @@ def load_language_settings(
     if extra:
         override.update(extra)
     return read_settings(str(settings_file), override=override)
-
-
-def languages_of(settings: dict[str, Any]) -> list[str]:
-    """The site's language codes, in the order the editor listed them."""
-    return list(settings.get("NEWSREEL_LANGUAGES", {"en": {}, "fr": {}}))

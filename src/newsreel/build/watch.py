@@ -7,10 +7,10 @@ change to the theme or settings rebuilds everything, since other pages link to i
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-from newsreel.site import validate
+from newsreel.site.frontmatter import read_front_matter
 
 #: Front-matter fields whose change alters pages other than the item's own.
 _LINKING_FIELDS = ("slug", "lang", "translation", "category", "tags", "status", "date")
@@ -18,14 +18,14 @@ _LINKING_FIELDS = ("slug", "lang", "translation", "category", "tags", "status", 
 
 def _front_matter(path: Path) -> dict[str, str] | None:
     try:
-        return validate.read_front_matter(path)
+        return read_front_matter(path)
     except (OSError, UnicodeDecodeError):
         return None
 
 
 def _fingerprint(path: Path) -> tuple[str, ...] | None:
     try:
-        meta = validate.read_front_matter(path)
+        meta = read_front_matter(path)
     except (OSError, UnicodeDecodeError):
         return None
     return tuple(meta.get(name, "") for name in _LINKING_FIELDS)
@@ -76,7 +76,9 @@ class ChangeClassifier:
                 return None
         return sorted(set(outputs))
 
-    def languages_to_rebuild(self, changed: Iterable[Path], all_languages: list[str]) -> list[str]:
+    def languages_to_rebuild(
+        self, changed: Iterable[Path], all_languages: Sequence[str]
+    ) -> list[str]:
         """The languages a set of changed files needs rebuilt (all of them when in doubt)."""
         wanted: set[str] = set()
         for path in changed:
@@ -98,7 +100,7 @@ class ChangeClassifier:
 def watch(
     paths: list[Path],
     content_dir: Path,
-    languages: list[str],
+    languages: Sequence[str],
     rebuild: Callable[[list[str], list[str] | None], None],
     output: Path,
     stop_event=None,
@@ -116,6 +118,6 @@ def watch(
         if not changed:
             continue
         wanted = classifier.languages_to_rebuild(changed, languages)
-        only = classifier.body_only_outputs(changed, output) if wanted != languages else None
+        only = classifier.body_only_outputs(changed, output) if wanted != list(languages) else None
         rebuild(wanted, only)
         classifier.refresh()

@@ -7,54 +7,31 @@ build stops before it touches `output/`.
 
 from __future__ import annotations
 
-import re
+import os
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
 from pelican.utils import get_date
 
-_META_LINE = re.compile(r"^([A-Za-z][A-Za-z0-9_-]*)\s*:\s?(.*)$")
-_FILE_LANG = re.compile(r"^(?P<slug>.+?)\.(?P<lang>[a-z]{2})$")
+from newsreel.build.settings import RESERVED_SLUGS
+from newsreel.errors import Problem
+from newsreel.project import Project
+from newsreel.site.frontmatter import SourceItem, read_front_matter
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One mistake in one file: which field is wrong, and how to fix it."""
-
-    path: Path
-    field: str
-    message: str
-    fix: str
-
-    def __str__(self) -> str:
-        return f"{self.path}: {self.field}: {self.message}; {self.fix}"
+def check_content(project: Project) -> list[Problem]:
+    """Every editor's mistake in the content, one each (empty when all is well)."""
+    settings = project.settings
+    items = collect(project.content, settings["ARTICLE_PATHS"], settings["PAGE_PATHS"])
+    videos = {path.stem for path in project.clips.glob("*.toml") if path.name != "presets.toml"}
+    return check(items, project.languages, RESERVED_SLUGS, videos)
 
 
-@dataclass
-class SourceItem:
-    """The front matter of one Markdown file, as far as validation needs it."""
-
-    path: Path
-    kind: str  # "article" or "page"
-    meta: dict[str, str]
-
-    @property
-    def slug(self) -> str:
-        if self.meta.get("slug"):
-            return self.meta["slug"]
-        match = _FILE_LANG.match(self.path.stem)
-        return match.group("slug") if match else self.path.stem
-
-    @property
-    def file_lang(self) -> str | None:
-        match = _FILE_LANG.match(self.path.stem)
-        return match.group("lang") if match else None
-
-    @property
-    def is_translation(self) -> bool:
-        return self.meta.get("translation", "false").strip().lower() not in ("", "false", "no")
+def relative(line: str, root: Path) -> str:
+    """A line Pelican logged, with the project's folder taken off its paths."""
+    return line.replace(str(root) + os.sep, "")
 
 
 def _parse_date(text: str) -> None:
@@ -63,26 +40,6 @@ def _parse_date(text: str) -> None:
         datetime.fromisoformat(text.strip())
     except ValueError:
         get_date(text)
-
-
-def read_front_matter(path: Path) -> dict[str, str]:
-    """Header lines of a Python-Markdown `meta` file, lower-cased keys (as Pelican reads them)."""
-    meta: dict[str, str] = {}
-    key = None
-    with path.open(encoding="utf-8") as handle:
-        for line in handle:
-            line = line.rstrip("\n")
-            if not line.strip():
-                break
-            match = _META_LINE.match(line)
-            if match:
-                key = match.group(1).lower()
-                meta[key] = match.group(2).strip()
-            elif key and line.startswith((" ", "\t")):
-                meta[key] = (meta[key] + " " + line.strip()).strip()
-            else:
-                break
-    return meta
 
 
 def collect(content_dir: Path, article_paths: list[str], page_paths: list[str]) -> list[SourceItem]:
@@ -97,7 +54,7 @@ def collect(content_dir: Path, article_paths: list[str], page_paths: list[str]) 
 
 def check(
     items: list[SourceItem],
-    languages: list[str],
+    languages: Sequence[str],
     reserved_slugs: frozenset[str] = frozenset(),
     videos: set[str] | None = None,
 ) -> list[Problem]:
@@ -121,7 +78,7 @@ def check(
 
 
 def _check_item(
-    item: SourceItem, languages: list[str], known: str, reserved_slugs: frozenset[str]
+    item: SourceItem, languages: Sequence[str], known: str, reserved_slugs: frozenset[str]
 ) -> list[Problem]:
     meta, path = item.meta, item.path
     found: list[Problem] = []
@@ -172,7 +129,7 @@ def _check_item(
     return found
 
 
-def _check_translations(items: list[SourceItem], languages: list[str]) -> list[Problem]:
+def _check_translations(items: list[SourceItem], languages: Sequence[str]) -> list[Problem]:
     """Each translation needs an original; one slug has at most one item per language."""
     problems: list[Problem] = []
     groups: dict[tuple[str, str], list[SourceItem]] = defaultdict(list)

@@ -1,8 +1,8 @@
-"""The `newsreel` command: build, serve, watch and clean the portal (and, later, publish).
+"""`newsreel build`, `serve`, `watch` and `clean`: the site from the command line.
 
 Every command reads the site from the current folder (or `--root`), so editors run it from
-their checkout. Mistakes come out as one red line per problem and exit code 1, never as a
-Python traceback.
+their checkout. The work itself is the build layer's (`newsreel.build`); here are only the
+options, the progress bars and the messages.
 """
 
 from __future__ import annotations
@@ -14,26 +14,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-from newsreel.media.commands import clips_app, demo_media
-from newsreel.publish.commands import publish
-from newsreel.site.build import BuildError, BuildResult, Project, build_site
-
-app = typer.Typer(
-    name="newsreel",
-    help="Build, serve and publish the bilingual newsreel media portal.",
-    no_args_is_help=True,
-    rich_markup_mode="rich",
-    pretty_exceptions_enable=False,
-)
-console = Console(stderr=True)
-app.add_typer(clips_app, name="clips")
-app.command("demo-media")(demo_media)
-app.command("publish")(publish)
-JobsOption = Annotated[
-    int | None, typer.Option("--jobs", "-j", help="ffmpeg processes at once [default: cores].")
-]
+from newsreel.build import BuildResult, build_site
+from newsreel.build.site import Search
+from newsreel.cli.console import RichReporter, console
+from newsreel.errors import NewsreelError, Problem
+from newsreel.project import Project
 
 RootOption = Annotated[
     Path, typer.Option("--root", help="The site's folder (holds pelicanconf.py and content/).")
@@ -42,54 +28,50 @@ SettingsOption = Annotated[
     str, typer.Option("--settings", "-s", help="Pelican settings file, relative to the root.")
 ]
 OutputOption = Annotated[
-    Path | None, typer.Option("--output", "-o", help="Where the site is written [default: output].")
+    Path | None,
+    typer.Option("--output", "-o", help="Where the site is written (default: output/)."),
+]
+JobsOption = Annotated[
+    int | None,
+    typer.Option("--jobs", "-j", help="ffmpeg processes at once (default: one per CPU core)."),
 ]
 
 
-def _project(root: Path, settings: str, output: Path | None) -> Project:
-    if not (root / settings).is_file():
-        console.print(
-            f"[red]{root / settings}: not found; run newsreel from the site's folder "
-            "or pass --root[/red]"
-        )
-        raise typer.Exit(2)
-    return Project.at(root, settings, output)
+def draw_demo_sources(project: Project) -> None:
+    """The demo's source videos, drawn when missing (development commands only, never publish)."""
+    if not project.has_media:
+        return
+    from newsreel.media.demo import ensure_demo_sources
+
+    with console.status("Drawing the demo sources (first run only)…"):
+        ensure_demo_sources(project.clips, project.languages)
 
 
 def run_build(
     project: Project,
     languages: list[str] | None = None,
     jobs: int | None = None,
-    wait_for_search: bool = True,
+    search_index: Search = "wait",
     only: list[str] | None = None,
 ) -> BuildResult:
-    """Build with progress; exit 1 with one line per problem (and no traceback) on failure."""
-    from newsreel.media.demo import ensure_demo_sources
-    from newsreel.media.errors import MediaError
-
-    try:
-        if languages is None and (project.clips / "presets.toml").is_file():
-            with console.status("Drawing the demo sources (first run only)…"):
-                ensure_demo_sources(project.clips)
-        console.print(f"Building {', '.join(languages or ['all languages'])}…")
-        result = build_site(
-            project,
-            languages=languages,
-            media_jobs=jobs,
-            media_progress=True,
-            on_language_done=lambda lang: console.print(f"  [green]✓[/green] {lang}"),
-            search="background",
-            only=only,
-        )
-    except (BuildError, MediaError) as error:
-        console.print(f"[bold red]Build failed, {project.output} left as it was:[/bold red]")
-        for line in error.problems:
-            console.print(line, style="red", markup=False, highlight=False, soft_wrap=True)
-        raise typer.Exit(1) from None
-    for line in result.warnings:
-        console.print(line, style="yellow", markup=False, highlight=False, soft_wrap=True)
-    if result.search_thread and wait_for_search:
-        with console.status("Indexing for search…"):
+    """Build with progress bars; a NewsreelError (one line per problem) on failure."""
+    console.print(f"Building {', '.join(languages or ['all languages'])}…")
+    with RichReporter() as reporter:
+        try:
+            result = build_site(
+                project,
+                languages=languages,
+                media_jobs=jobs,
+                reporter=reporter,
+                search_index="background" if search_index != "off" else "off",
+                only=only,
+            )
+        except NewsreelError:
+            console.print(f"[bold red]Build failed, {project.output} left as it was:[/bold red]")
+            raise
+        for line in result.warnings:
+            reporter.warn(line)
+        if result.search_thread and search_index == "wait":
             result.search_thread.join()
     items = ", ".join(f"{lang}: {count} items" for lang, count in result.items.items())
     console.print(
@@ -99,7 +81,6 @@ def run_build(
     return result
 
 
-@app.command()
 def build(
     root: RootOption = Path("."),
     settings: SettingsOption = "pelicanconf.py",
@@ -112,10 +93,11 @@ def build(
     one line per problem and the previous output stays as it was. Clips already in the media
     cache are not encoded again.
     """
-    run_build(_project(root, settings, output), jobs=jobs)
+    project = Project.at(root, settings, output)
+    draw_demo_sources(project)
+    run_build(project, jobs=jobs)
 
 
-@app.command()
 def serve(
     root: RootOption = Path("."),
     settings: SettingsOption = "pelicanconf.py",
@@ -142,22 +124,22 @@ def serve(
 
     from newsreel.api.app import create_app as create_api
     from newsreel.api.config import ApiConfig
-    from newsreel.site.serve import create_app
+    from newsreel.serve import create_app
 
-    project = _project(root, settings, output)
+    project = Project.at(root, settings, output)
     if do_build:
-        run_build(project, wait_for_search=False)  # the index follows while we serve
+        draw_demo_sources(project)
+        run_build(project, search_index="background")  # the index follows while we serve
     elif not project.output.is_dir():
-        console.print(f"[red]{project.output}: not built yet; run newsreel build first[/red]")
-        raise typer.Exit(1)
+        raise NewsreelError(
+            Problem(project.output, "", "not built yet", "run newsreel build first")
+        )
     stop = threading.Event()
     if do_watch:
         threading.Thread(target=_watch_forever, args=(project, stop), daemon=True).start()
     site_url = f"http://{host}:{port}"
     api = create_api(ApiConfig.local(project.root, project.output, site_url=site_url))
-    mail_log = logging.getLogger("newsreel.api.mail")
-    mail_log.setLevel(logging.INFO)
-    mail_log.addHandler(logging.StreamHandler())
+    logging.getLogger("newsreel.api.mail").setLevel(logging.INFO)
     console.print(
         f"Serving {project.output} on [bold]{site_url}/[/bold], API at /api (Ctrl+C stops)"
     )
@@ -169,27 +151,23 @@ def serve(
 
 
 def _watch_forever(project: Project, stop: threading.Event | None = None) -> None:
-    from newsreel.site import watch as site_watch
-    from newsreel.site.build import base_settings
-    from newsreel.site.settings import languages_of
+    from newsreel.build import watch as site_watch
 
-    settings = base_settings(project)
-    all_languages = languages_of(settings)
+    every = list(project.languages)
 
     def rebuild(languages: list[str], only: list[str] | None) -> None:
+        partial = languages if languages != every else None
         try:
-            partial = languages if languages != all_languages else None
-            run_build(project, partial, wait_for_search=False, only=only if partial else None)
-        except typer.Exit:
+            run_build(project, partial, search_index="background", only=only if partial else None)
+        except NewsreelError as error:
+            for line in error.lines():
+                console.print(line, style="red", markup=False, highlight=False, soft_wrap=True)
             console.print("[yellow]Waiting for the next change…[/yellow]")
 
-    paths = [Path(settings["PATH"]), Path(settings["THEME"]), project.settings_file, project.clips]
-    site_watch.watch(
-        paths, Path(settings["PATH"]), all_languages, rebuild, project.output, stop_event=stop
-    )
+    paths = [project.content, project.theme, project.settings_file, project.clips]
+    site_watch.watch(paths, project.content, every, rebuild, project.output, stop_event=stop)
 
 
-@app.command()
 def watch(
     root: RootOption = Path("."),
     settings: SettingsOption = "pelicanconf.py",
@@ -201,17 +179,19 @@ def watch(
     the files that changed. Combine with [bold]newsreel serve --no-build[/bold] in another
     terminal, or use [bold]newsreel serve --watch[/bold].
     """
-    project = _project(root, settings, output)
+    project = Project.at(root, settings, output)
+    draw_demo_sources(project)
     try:
         run_build(project)
-    except typer.Exit:
+    except NewsreelError as error:
+        for line in error.lines():
+            console.print(line, style="red", markup=False, highlight=False, soft_wrap=True)
         console.print("[yellow]Fix the problems above; watching for changes…[/yellow]")
     console.print("Watching for changes (Ctrl+C stops)")
     with contextlib.suppress(KeyboardInterrupt):
         _watch_forever(project)
 
 
-@app.command()
 def clean(
     root: RootOption = Path("."),
     output: OutputOption = None,
@@ -228,7 +208,3 @@ def clean(
         if target.exists():
             shutil.rmtree(target)
             console.print(f"Removed {target}")
-
-
-def main() -> None:  # pragma: no cover - console script entry point
-    app()

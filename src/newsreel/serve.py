@@ -16,7 +16,7 @@ from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from newsreel.media.run import PRIVATE_DIR
+from newsreel.media.record import PRIVATE_DIR
 
 
 class SiteFiles(StaticFiles):

@@ -6,23 +6,24 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-console = Console(stderr=True)
+from newsreel.cli.console import RichReporter, console, out
+from newsreel.cli.site import RootOption, run_build
+from newsreel.project import Project
 
 
 def human(size: int) -> str:
+    value = float(size)
     for unit in ("B", "kB", "MB", "GB"):
-        if size < 1000 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1000
+        if value < 1000 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1000
     return f"{size} B"  # pragma: no cover
 
 
 def publish(
-    root: Annotated[Path, typer.Option("--root", help="The site's folder.")] = Path("."),
+    root: RootOption = Path("."),
     settings: Annotated[
         str, typer.Option("--settings", "-s", help="Production settings file.")
     ] = "publishconf.py",
@@ -36,7 +37,7 @@ def publish(
     distribution: Annotated[
         str | None,
         typer.Option(
-            help="CloudFront distribution to invalidate [default: NEWSREEL_DISTRIBUTION_ID]."
+            help="CloudFront distribution to invalidate (default: NEWSREEL_DISTRIBUTION_ID)."
         ),
     ] = None,
     delete: Annotated[
@@ -56,36 +57,23 @@ def publish(
     [bold]--delete[/bold], after everything; one invalidation of the changed pages and feeds.
     Account-only files (output/_private/) go to the private bucket only.
     """
-    import boto3
+    from newsreel.publish import run
 
-    from newsreel.cli import _project, run_build
-    from newsreel.publish.plan import make_plan
-    from newsreel.publish.sync import apply, invalidate
-    from newsreel.site.build import base_settings
-
-    project = _project(root, settings, None)
+    project = Project.at(root, settings)
+    targets = run.targets_for(project, bucket, private_bucket, distribution)
     if do_build:
         run_build(project)
-    conf = base_settings(project)
-    bucket = bucket or conf.get("NEWSREEL_BUCKET")
-    private_bucket = private_bucket or conf.get("NEWSREEL_PRIVATE_BUCKET")
-    distribution = distribution or conf.get("NEWSREEL_DISTRIBUTION_ID")
-    if not bucket:
-        console.print(f"[red]{settings}: NEWSREEL_BUCKET: not set; set it or pass --bucket[/red]")
-        raise typer.Exit(2)
-    s3 = boto3.client("s3")
-    plan = make_plan(project.output, s3, bucket, private_bucket, delete=delete)
-
-    table = Table(title=f"Publish to s3://{bucket}" + (" (dry run)" if dry_run else ""))
+    plan = run.plan(project, targets, delete)
+    table = Table(title=f"Publish to s3://{targets.bucket}" + (" (dry run)" if dry_run else ""))
     for column in ("action", "key", "size", "why"):
         table.add_column(column)
     for upload in plan.ordered_uploads():
-        where = "private" if upload.bucket != bucket else "upload"
+        where = "private" if upload.bucket != targets.bucket else "upload"
         table.add_row(where, upload.key, human(upload.size), upload.reason)
     for deletion in plan.deletions:
         table.add_row("[red]delete[/red]", deletion.key, "", "not in output/")
     if plan.uploads or plan.deletions:
-        Console().print(table)
+        out.print(table)
     console.print(
         f"{len(plan.uploads)} to upload ({human(plan.upload_bytes)}), {len(plan.skipped)} "
         f"unchanged, {len(plan.deletions)} to delete, "
@@ -93,12 +81,9 @@ def publish(
     )
     if dry_run:
         return
-    columns = (TextColumn("Uploading"), BarColumn(), DownloadColumn(), TimeRemainingColumn())
-    with Progress(*columns, console=console, transient=True) as bars:
-        task = bars.add_task("upload", total=plan.upload_bytes or 1)
-        apply(plan, s3, on_progress=lambda size: bars.advance(task, size))
-    if distribution:
-        invalidation = invalidate(plan, boto3.client("cloudfront"), distribution)
+    with RichReporter() as reporter:
+        invalidation = run.carry_out(plan, targets, reporter)
+    if targets.distribution:
         console.print(
             f"Invalidation {invalidation} sent" if invalidation else "Nothing to invalidate"
         )

@@ -1,0 +1,186 @@
+"""The build: check the content, make the media, run Pelican per language, swap it all in.
+
+Steps, in order: the content checks (`build.content`: one line per editor's mistake, before
+anything is written); the media (`newsreel.media.pipeline`, into the staging folder); one
+Pelican run per language (`build.workers`, in parallel); the root pages and fingerprinted
+assets; the swap (`build.staging`); then, with the pages live, the search index
+(`build.search`) and the sitemaps (`build.sitemaps`). Progress goes to a `Reporter`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from newsreel.build import content, search, workers
+from newsreel.build.root_pages import render_root_pages
+from newsreel.build.sitemaps import write_sitemaps
+from newsreel.build.staging import carry_over, link_live, staged
+from newsreel.errors import NewsreelError, from_os_error
+from newsreel.progress import SILENT, Reporter
+from newsreel.project import Project
+from newsreel.site.assets import write_fingerprinted_copies
+
+Search = Literal["wait", "background", "off"]
+
+
+class BuildError(NewsreelError):
+    """The build stopped; the live site is as it was."""
+
+
+@dataclass
+class BuildResult:
+    """What a build made."""
+
+    output: Path
+    languages: list[str]
+    seconds: float
+    warnings: list[str] = field(default_factory=list)
+    items: dict[str, int] = field(default_factory=dict)
+    #: The pages are live as soon as the build returns; the search index follows a moment
+    #: later, from this thread (join it to wait: `newsreel build` and publish do).
+    search_thread: threading.Thread | None = None
+
+
+def _pelican_cache(project: Project) -> Path:
+    """Pelican's content cache ignores settings and plugin changes; key its folder by them."""
+    import newsreel.site
+
+    digest = hashlib.sha256(project.settings_file.read_bytes())
+    plugin = Path(newsreel.site.__file__).parent
+    for source in sorted([*plugin.glob("*.py"), Path(__file__).with_name("settings.py")]):
+        digest.update(source.read_bytes())
+    return project.cache / "pelican" / digest.hexdigest()[:12]
+
+
+def build_site(
+    project: Project,
+    *,
+    languages: Sequence[str] | None = None,
+    parallel: bool = True,
+    extra_settings: dict[str, Any] | None = None,
+    reporter: Reporter = SILENT,
+    before_swap: Callable[[Path], None] | None = None,
+    media: bool = True,
+    media_jobs: int | None = None,
+    search_index: Search = "wait",
+    only: Sequence[str] | None = None,
+) -> BuildResult:
+    """Build `languages` (default: all) and swap them into `project.output`.
+
+    `before_swap` may add more to the new folder before it goes live. The search index is made
+    once the pages are live: `"wait"` returns when it is in, `"background"` at once (join
+    `BuildResult.search_thread`; `newsreel watch` and `serve` do not wait), `"off"` never makes
+    it. `only` (a rebuild of some languages) names the output files to render again (see
+    `watch.ChangeClassifier.body_only_outputs`); the rest of those languages is carried over
+    from the live site as hard links. Raises a NewsreelError (one line per problem), leaving
+    the previous output untouched.
+    """
+    try:
+        return _build(
+            project, languages, parallel, dict(extra_settings or {}), reporter, before_swap,
+            media, media_jobs, search_index, only,
+        )  # fmt: skip
+    except NewsreelError as error:
+        error.relative_to(project.root)
+        raise
+    except OSError as error:
+        raise from_os_error(error, str(project.output)).relative_to(project.root) from error
+
+
+def _build(
+    project: Project,
+    languages: Sequence[str] | None,
+    parallel: bool,
+    extra: dict[str, Any],
+    reporter: Reporter,
+    before_swap: Callable[[Path], None] | None,
+    media: bool,
+    media_jobs: int | None,
+    search_index: Search,
+    only: Sequence[str] | None,
+) -> BuildResult:
+    started = time.perf_counter()
+    settings = project.settings
+    problems = content.check_content(project)
+    if problems:
+        raise BuildError(problems)
+    every = list(project.languages)
+    wanted = [lang for lang in every if lang in (languages or every)]
+    partial = set(wanted) != set(every) and project.output.is_dir()
+    if not partial:
+        wanted = every
+    if partial and only:
+        extra["NEWSREEL_ONLY"] = list(only)
+    result = BuildResult(project.output, wanted, 0.0)
+    with staged(project.output, wanted if partial else None) as staging:
+        extra["NEWSREEL_MEDIA_DIR"] = str((project.output if partial else staging) / "media")
+        if partial and only:
+            link_live(project.output, staging, wanted, only)
+        if media and project.has_media and not partial:
+            _build_media(project, staging, media_jobs, reporter)
+        _run_languages(project, wanted, partial, staging, extra, parallel, reporter, result)
+        if not partial:
+            render_root_pages(settings, staging)
+            write_fingerprinted_copies(staging / settings.get("THEME_STATIC_DIR", "theme"))
+            carry_over(project.output / "pagefind", staging / "pagefind")
+        if before_swap:
+            before_swap(staging)
+    if search_index != "off" and extra.get("NEWSREEL_SEARCH", True):
+        thread = threading.Thread(
+            target=search.refresh, args=(project.output, wanted, reporter), daemon=False
+        )
+        thread.start()
+        if search_index == "wait":
+            thread.join()
+        else:
+            result.search_thread = thread
+    write_sitemaps(project.output, every, project.public_base)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _run_languages(
+    project: Project,
+    wanted: list[str],
+    partial: bool,
+    staging: Path,
+    extra: dict[str, Any],
+    parallel: bool,
+    reporter: Reporter,
+    result: BuildResult,
+) -> None:
+    """One Pelican run per language; a BuildError with everything they logged as errors."""
+    cache = _pelican_cache(project)
+    runs = [
+        workers.LanguageRun(
+            str(project.settings_file), lang, str(staging), str(cache),
+            first=index == 0 and not partial, extra=extra,
+        )
+        for index, lang in enumerate(wanted)
+    ]  # fmt: skip
+    if parallel:
+        futures = [workers.submit(run, len(project.languages)) for run in runs]
+        outcomes = (future.result() for future in futures)
+    else:
+        outcomes = (workers.run_language(run) for run in runs)
+    errors: list[str] = []
+    for outcome in outcomes:
+        errors += outcome.errors
+        result.warnings += [content.relative(line, project.root) for line in outcome.warnings]
+        result.items[outcome.lang] = outcome.items
+        reporter.note(f"✓ {outcome.lang}")
+    if errors:
+        raise BuildError(content.relative(line, project.root) for line in errors)
+
+
+def _build_media(project: Project, staging: Path, jobs: int | None, reporter: Reporter) -> None:
+    """Every clip the site shows, encoded (or taken from a cache) into the staging folder."""
+    from newsreel.media.pipeline import build_media
+
+    build_media(project.media_settings(), staging, jobs=jobs, reporter=reporter)

@@ -1,0 +1,71 @@
+"""Staging and the atomic swap: a build never leaves a half-written site behind.
+
+Every build writes into a fresh folder beside `output/`. Only when the whole build has
+succeeded does that folder replace `output/` (or, for a rebuild of some languages, their
+`output/<lang>/`), with renames; on any failure it is removed and the live site stays as it
+was, for visitors and for `newsreel serve` alike.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+
+@contextmanager
+def staged(output: Path, languages: Sequence[str] | None = None) -> Iterator[Path]:
+    """A folder to build into, swapped in for `output` (or just its `languages`) when the block
+    ends without error, and removed in every case."""
+    staging = output.with_name(f".{output.name}.building-{os.getpid()}")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    try:
+        yield staging
+        _swap(staging, output, languages)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def link_live(
+    output: Path, staging: Path, languages: Sequence[str], rewrite: Sequence[str]
+) -> None:
+    """The live pages of `languages`, hard-linked into staging, minus the files to rewrite."""
+    for lang in languages:
+        shutil.copytree(output / lang, staging / lang, copy_function=os.link)
+    for relative in rewrite:
+        (staging / relative).unlink(missing_ok=True)
+
+
+def carry_over(source: Path, target: Path) -> None:
+    """Hard-link a live folder (the search index) into the new build: it serves until the new
+    one is in."""
+    if source.is_dir():
+        shutil.copytree(source, target, copy_function=os.link)
+
+
+def replace_folder(fresh: Path, target: Path) -> None:
+    """Put `fresh` where `target` is, with renames only, then drop the old one."""
+    old = target.with_name(f".{target.name}.old-{os.getpid()}")
+    shutil.rmtree(old, ignore_errors=True)
+    if target.exists():
+        target.rename(old)
+    fresh.rename(target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _swap(staging: Path, output: Path, languages: Sequence[str] | None) -> None:
+    if languages is None:
+        replace_folder(staging, output)
+        return
+    for lang in languages:
+        old = output / f".{lang}.old-{os.getpid()}"
+        shutil.rmtree(old, ignore_errors=True)
+        if (output / lang).exists():
+            (output / lang).rename(old)
+        (staging / lang).rename(output / lang)
+        # the old pages are no longer served: remove them without keeping the editor waiting
+        threading.Thread(target=shutil.rmtree, args=(old, True), daemon=False).start()

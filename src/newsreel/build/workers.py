@@ -1,0 +1,105 @@
+"""The per-language Pelican runs, in worker processes kept between builds.
+
+Each language is one Pelican run (see `build.settings`), in a process of its own so the two
+run in parallel, one per core. The processes are started once and kept: `newsreel watch`
+rebuilds without paying for a new interpreter and a fresh import of Pelican each time. A run
+reports what Pelican logged (errors and warnings), never prints.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from newsreel.build import settings as pelican_settings
+
+#: How worker processes start (fork measured no faster here, and is unsafe with threads).
+START_METHOD = "spawn"
+_POOL: ProcessPoolExecutor | None = None
+
+
+@dataclass(frozen=True)
+class LanguageRun:
+    """One language's Pelican run: what to build, and where."""
+
+    settings_file: str
+    lang: str
+    output: str
+    cache: str
+    first: bool  # also copies the static files, which belong to no language
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RunResult:
+    lang: str
+    errors: list[str]
+    warnings: list[str]
+    items: int
+
+
+def run_language(run: LanguageRun) -> RunResult:
+    """One Pelican run (in a worker process)."""
+    from pelican import Pelican
+    from pelican.log import console as pelican_console
+
+    pelican_console.quiet = True  # the parent process reports progress and problems
+    collected = _Collector()
+    pelican_logger = logging.getLogger("pelican")
+    pelican_logger.addHandler(collected)
+    pelican_logger.propagate = False
+    pelican_logger.setLevel(logging.WARNING)
+    settings = pelican_settings.load_language_settings(
+        Path(run.settings_file),
+        run.lang,
+        output_dir=Path(run.output),
+        cache_dir=Path(run.cache),
+        first=run.first,
+        extra=run.extra,
+    )
+    from newsreel.site import i18n, video
+
+    i18n.load_translations.cache_clear()  # the worker may have served an earlier build
+    video.load_record.cache_clear()
+    try:
+        Pelican(settings).run()
+    except Exception as error:  # Pelican raised: report it as the editor's problem, not a trace
+        collected.errors.append(f"{run.lang}: {type(error).__name__}: {error}")
+    finally:
+        pelican_logger.removeHandler(collected)
+    count = len(list(Path(run.output, run.lang, "news").glob("*/index.html")))
+    return RunResult(run.lang, collected.errors, collected.warnings, count)
+
+
+def submit(run: LanguageRun, workers: int) -> Future[RunResult]:
+    """Start `run` in the kept pool of `workers` processes."""
+    global _POOL
+    if _POOL is None or getattr(_POOL, "_broken", False):
+        context = multiprocessing.get_context(START_METHOD)
+        _POOL = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    return _POOL.submit(run_language, run)
+
+
+def stop() -> None:
+    """End the kept worker processes (the benchmarks start each round from fresh ones)."""
+    global _POOL
+    if _POOL is not None:
+        _POOL.shutdown(wait=True, cancel_futures=True)
+        _POOL = None
+
+
+class _Collector(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.errors: list[str] = []
+        self.warnings: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage().splitlines()[0] if record.getMessage() else ""
+        if record.exc_info and record.exc_info[1] is not None:
+            message = f"{message}: {record.exc_info[1]}"
+        (self.errors if record.levelno >= logging.ERROR else self.warnings).append(message)

@@ -1,0 +1,159 @@
+"""Executing a plan: every ffmpeg process of a build, run by one executor, into the cache.
+
+The `Executor` is the only way the pipeline starts ffmpeg (renditions, stills, the loudness
+passes): it logs each command at debug level (`--verbose` shows them), puts the command in the
+error when ffmpeg fails, and takes an injectable runner, so tests can count or refuse every
+process. Jobs run in parallel threads (ffmpeg does the work); each job's outputs go into the
+cache only when all of them are finished, through atomic renames, so a failed or killed encode
+leaves nothing half-written behind.
+"""
+
+from __future__ import annotations
+
+import logging
+import shlex
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from newsreel.media import encode, record
+from newsreel.media.cache import MediaCache, sha256_file
+from newsreel.media.errors import MediaError, problem
+from newsreel.media.manifests import FULL
+from newsreel.media.plan import Job, PlannedOutput
+from newsreel.media.probe import image_size, measure
+from newsreel.progress import SILENT, Reporter
+
+logger = logging.getLogger(__name__)
+MIME = {"mp4": "video/mp4", "m4a": "audio/mp4", "jpg": "image/jpeg"}
+Progress = Callable[[float], None]
+
+
+class Executor:
+    """Runs ffmpeg commands: logged, with the command shown when one fails."""
+
+    def __init__(self, exe: str, runner: encode.Runner | None = None):
+        self.exe = exe
+        self.runner = runner or encode.run
+
+    def __call__(
+        self, args: list[str], duration_ms: int | None = None, on_progress: Progress | None = None
+    ) -> str:
+        command = shlex.join(args)
+        logger.debug("ffmpeg: %s", command)
+        try:
+            return self.runner(args, duration_ms, on_progress)
+        except encode.EncodeError as error:
+            logger.debug("ffmpeg failed: %s", error)
+            raise encode.EncodeError(f"{error} (command: {command})") from None
+
+
+def run_jobs(
+    jobs: list[Job],
+    cache: MediaCache,
+    executor: Executor,
+    workers: int,
+    reporter: Reporter = SILENT,
+) -> None:
+    """Run every job, `workers` at a time; MediaError naming each job that failed."""
+    if not jobs:
+        return
+    total_ms = sum(job.duration_ms for job in jobs)
+    reporter.start("media", f"Encoding {len(jobs)} jobs", total_ms)
+    done: dict[int, float] = {}
+
+    def one(number: int, job: Job) -> None:
+        task = f"media-job-{number}"
+        reporter.start(task, job.describe(), 1.0 if job.kind != "still" else None)
+
+        def report(fraction: float) -> None:
+            reporter.update(task, fraction)
+            done[number] = fraction * job.duration_ms
+            reporter.update("media", sum(done.values()))
+
+        try:
+            run_job(job, cache, executor, report)
+        finally:
+            reporter.finish(task)
+
+    errors = []
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+            futures = [(job, pool.submit(one, n, job)) for n, job in enumerate(jobs)]
+            for job, future in futures:
+                try:
+                    future.result()
+                except encode.EncodeError as error:
+                    errors.append(
+                        problem(job.manifest.path, f"cut {job.cut.id}", f"ffmpeg failed: {error}",
+                                "check the source and the presets")
+                    )  # fmt: skip
+    finally:
+        reporter.finish("media")
+    if errors:
+        raise MediaError(errors)
+
+
+def run_job(
+    job: Job, cache: MediaCache, executor: Executor, on_progress: Progress | None = None
+) -> None:
+    """Encode one job's outputs into the cache (through scratch files, atomically)."""
+    first = job.outputs[0]
+    produced: list[tuple[PlannedOutput, Path]] = []
+    exe = executor.exe
+    try:
+        if job.kind == "still":
+            path = cache.scratch_file(first.key, first.preset.extension)
+            produced.append((first, path))
+            at = first.still_at_ms or 0
+            executor(
+                encode.still_command(exe, job.source, at, first.preset, path), None, on_progress
+            )
+        else:
+            duration = None if job.cut.id == FULL else first.out_ms - first.in_ms
+            outputs = []
+            for output in job.outputs:
+                measured = None
+                if output.preset.loudness:
+                    command = encode.loudness_command(
+                        exe, job.source, output.preset, output.in_ms, duration
+                    )
+                    measured = encode.measure_loudness(command, executor)
+                path = cache.scratch_file(output.key, output.preset.extension)
+                outputs.append(encode.Output(output.preset, path, measured))
+                produced.append((output, path))
+            command = encode.rendition_command(
+                exe, job.source, outputs, first.in_ms, duration, job.fps
+            )
+            executor(command, first.out_ms - first.in_ms, on_progress)
+        for output, path in produced:
+            cache.put(output.key, path, measure_file(output, path))
+    finally:
+        for _, path in produced:
+            path.unlink(missing_ok=True)
+
+
+def measure_file(output: PlannedOutput, path: Path) -> record.Measured:
+    """What manifest.json will say of a file: measured from the file itself."""
+    common = {
+        "filename": output.filename,
+        "size": path.stat().st_size,
+        "sha256": sha256_file(path),
+        "mime": MIME[output.preset.extension],
+    }
+    if output.preset.kind == "still":
+        width, height = image_size(path)
+        return record.Measured(**common, width=width, height=height)
+    info = measure(path)
+    return record.Measured(
+        **common,
+        duration_ms=info.duration_ms,
+        width=info.width,
+        height=info.height,
+        frames=info.frames,
+        fps=float(info.fps) if info.fps else None,
+        video_bitrate=info.video_bitrate,
+        audio_bitrate=info.audio_bitrate,
+        sample_rate=info.sample_rate,
+        channels=info.channels,
+    )

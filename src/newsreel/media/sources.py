@@ -1,0 +1,80 @@
+"""Sources, inspected before anything is planned: found, hashed, probed, captions checked.
+
+Everything that can be wrong with a source (missing, another file than the manifest's
+`sha256`, corrupt or truncated, time codes past its end, captions that do not fit it) is found
+here, for every video at once, and reported as one line per problem: an editor fixes them all
+in one go, and nothing is encoded from a source that would fail half-way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from newsreel.media import captions
+from newsreel.media.cache import SourceHashes
+from newsreel.media.errors import MediaError, Problem, problem
+from newsreel.media.manifests import VideoManifest, check_against_source
+from newsreel.media.presets import Preset
+from newsreel.media.probe import MediaInfo, ProbeError, probe_source
+from newsreel.media.remote import fetch_source
+
+
+@dataclass(frozen=True)
+class Source:
+    """A source video as it really is: where it lies, its bytes' SHA-256, what it holds."""
+
+    path: Path
+    sha256: str
+    info: MediaInfo
+    cues: dict[str, list[captions.Cue]] = field(default_factory=dict)  # lang -> captions
+
+
+def inspect(
+    manifest: VideoManifest, presets: dict[str, Preset], cache_dir: Path, hashes: SourceHashes
+) -> Source:
+    """The source of `manifest`, checked against it; MediaError with every problem found."""
+    where = manifest.path
+    try:
+        path = fetch_source(manifest.source, cache_dir) if manifest.source_is_remote else None
+    except Exception as error:  # noqa: BLE001 - any S3 failure is the operator's to fix
+        raise MediaError(
+            problem(where, "source", f"{manifest.source} could not be fetched ({error})",
+                    "check the s3:// URL and the credentials")
+        ) from None  # fmt: skip
+    path = path or manifest.source_path
+    if not path.is_file():
+        raise MediaError(
+            problem(where, "source", f"{manifest.source} not found",
+                    "put the file there (or run `newsreel demo-media` for the demo)")
+        )  # fmt: skip
+    digest = hashes.sha256(path)
+    if manifest.sha256 and manifest.sha256 != digest:
+        raise MediaError(
+            problem(where, "sha256", f"does not match {manifest.source} ({digest})",
+                    "check that the right file is in place, or update sha256")
+        )  # fmt: skip
+    try:
+        info = probe_source(path)
+    except ProbeError as error:
+        raise MediaError(
+            problem(where, "source", f"{manifest.source}: {error}",
+                    "replace it with a complete, readable video file")
+        ) from None  # fmt: skip
+    problems: list[Problem] = check_against_source(
+        manifest, info.duration_ms, info.has_audio, presets
+    )
+    cues: dict[str, list[captions.Cue]] = {}
+    for lang, caption_path in manifest.captions.items():
+        field_name = f"captions.{lang}"
+        try:
+            cues[lang] = captions.load_cues(
+                (manifest.path.parent / caption_path).resolve(), where, field_name
+            )
+        except MediaError as error:
+            problems += error.problems
+            continue
+        problems += captions.check_cues(cues[lang], info.duration_ms, where, field_name)
+    if problems:
+        raise MediaError(problems)
+    return Source(path, digest, info, cues)

@@ -1,0 +1,126 @@
+"""The project: where a site's settings, content, clips, cache and output live.
+
+Everything that runs on a project (the build, the `clips` commands, publishing, the local
+server, the benchmarks, the tests) starts from a `Project`, so paths and settings are derived
+once, here. The site's languages come from the settings (`NEWSREEL_LANGUAGES` in
+`pelicanconf.py`), the only place that lists them; everything else asks the project.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from newsreel.errors import NewsreelError, Problem
+
+if TYPE_CHECKING:
+    from newsreel.media.plan import MediaSettings
+
+#: The environment variable that turns the shared media cache on (s3://bucket/prefix); it
+#: wins over the setting of the same name.
+SHARED_CACHE_VARIABLE = "NEWSREEL_MEDIA_CACHE"
+
+
+@dataclass(frozen=True)
+class Project:
+    """Where a site's settings, content and output live."""
+
+    root: Path
+    settings_file: Path
+    output: Path
+    cache: Path
+    clips: Path
+
+    @classmethod
+    def at(
+        cls,
+        root: Path | str = ".",
+        settings_file: str | Path = "pelicanconf.py",
+        output: Path | str | None = None,
+        cache: Path | str | None = None,
+    ) -> Project:
+        """The project in `root`; a NewsreelError when its settings file is not there."""
+        root = Path(root).resolve()
+        project = cls(
+            root=root,
+            settings_file=(root / settings_file).resolve(),
+            output=(root / (output or "output")).resolve(),
+            cache=(root / (cache or ".cache")).resolve(),
+            clips=(root / "clips").resolve(),
+        )
+        if not project.settings_file.is_file():
+            raise NewsreelError(
+                Problem(project.settings_file, "", "not found",
+                        "run newsreel from the site's folder, or pass --root and --settings")
+            )  # fmt: skip
+        return project
+
+    @cached_property
+    def settings(self) -> dict[str, Any]:
+        """The editor's settings as Pelican reads them, before any language is laid over them."""
+        from pelican.settings import read_settings
+
+        try:
+            return read_settings(str(self.settings_file))
+        except Exception as error:  # noqa: BLE001 - a broken settings file is the editor's
+            raise NewsreelError(
+                Problem(self.settings_file, "", f"cannot be read ({type(error).__name__}: "
+                        f"{error})", "fix the Python in the settings file")
+            ) from error  # fmt: skip
+
+    @cached_property
+    def languages(self) -> tuple[str, ...]:
+        """The site's language codes, in the order the editor listed them."""
+        declared = self.settings.get("NEWSREEL_LANGUAGES")
+        if not isinstance(declared, dict) or not declared:
+            raise NewsreelError(
+                Problem(self.settings_file, "NEWSREEL_LANGUAGES", "missing or empty",
+                        'list the site\'s languages, e.g. {"en": {"name": "English"}, ...}')
+            )  # fmt: skip
+        return tuple(declared)
+
+    @property
+    def content(self) -> Path:
+        return (self.root / self.settings.get("PATH", "content")).resolve()
+
+    @property
+    def theme(self) -> Path:
+        return (self.root / self.settings.get("THEME", "theme")).resolve()
+
+    @property
+    def has_media(self) -> bool:
+        return (self.clips / "presets.toml").is_file()
+
+    @property
+    def media_cache(self) -> Path:
+        return self.cache / "media"
+
+    @property
+    def shared_media_cache(self) -> str | None:
+        """The media cache shared by every build machine (s3://...), if one is set."""
+        return (
+            os.environ.get(SHARED_CACHE_VARIABLE)
+            or self.settings.get(SHARED_CACHE_VARIABLE)
+            or None
+        )
+
+    def media_settings(self, ffmpeg: str | None = None) -> MediaSettings:
+        """What the media pipeline needs of this project."""
+        from newsreel.media.plan import MediaSettings
+
+        return MediaSettings(
+            clips=self.clips,
+            cache=self.media_cache,
+            languages=self.languages,
+            shared_cache=self.shared_media_cache,
+            ffmpeg=ffmpeg or self.settings.get("NEWSREEL_FFMPEG"),
+        )
+
+    @property
+    def public_base(self) -> str:
+        """The site's public address: SITEURL in production, FEED_DOMAIN (the local server)
+        in development."""
+        return (self.settings.get("SITEURL") or self.settings.get("FEED_DOMAIN") or "").rstrip("/")

@@ -1,0 +1,59 @@
+"""The front matter of a Markdown news item or page, read fast, without Markdown.
+
+Both the build's content checks (before Pelican runs) and the plugin's reader (which reads the
+other language's items for their front matter only) need it, so it is read here, once.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+_META_LINE = re.compile(r"^([A-Za-z][A-Za-z0-9_-]*)\s*:\s?(.*)$")
+_FILE_LANG = re.compile(r"^(?P<slug>.+?)\.(?P<lang>[a-z]{2})$")
+
+
+@dataclass
+class SourceItem:
+    """The front matter of one Markdown file, as far as validation needs it."""
+
+    path: Path
+    kind: str  # "article" or "page"
+    meta: dict[str, str]
+
+    @property
+    def slug(self) -> str:
+        if self.meta.get("slug"):
+            return self.meta["slug"]
+        match = _FILE_LANG.match(self.path.stem)
+        return match.group("slug") if match else self.path.stem
+
+    @property
+    def file_lang(self) -> str | None:
+        match = _FILE_LANG.match(self.path.stem)
+        return match.group("lang") if match else None
+
+    @property
+    def is_translation(self) -> bool:
+        return self.meta.get("translation", "false").strip().lower() not in ("", "false", "no")
+
+
+def read_front_matter(path: Path) -> dict[str, str]:
+    """Header lines of a Python-Markdown `meta` file, lower-cased keys (as Pelican reads them)."""
+    meta: dict[str, str] = {}
+    key = None
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            line = line.rstrip("\n")
+            if not line.strip():
+                break
+            match = _META_LINE.match(line)
+            if match:
+                key = match.group(1).lower()
+                meta[key] = match.group(2).strip()
+            elif key and line.startswith((" ", "\t")):
+                meta[key] = (meta[key] + " " + line.strip()).strip()
+            else:
+                break
+    return meta
