@@ -96,6 +96,7 @@ from newsreel import cli  # noqa: E402
 
 app = typer.Typer(
     help="The newsreel site's tasks: the `newsreel` commands, plus test and bench.",
+    rich_markup_mode="markdown",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )

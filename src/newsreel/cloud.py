@@ -9,6 +9,7 @@ and the fix. Anything else is returned as None, and stays a bug with its traceba
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from newsreel.errors import NewsreelError, Problem
 
@@ -53,7 +54,8 @@ def explain(error: BaseException, resource: str = "") -> NewsreelError | None:
     if isinstance(error, aws.NoCredentialsError | aws.PartialCredentialsError):
         return NewsreelError(Problem("AWS credentials", "", "not found", _CREDENTIALS_FIX))
     if isinstance(error, aws.EndpointConnectionError | aws.ConnectTimeoutError):
-        where = getattr(error, "kwargs", {}).get("endpoint_url") or resource or "AWS endpoint"
+        url = urlsplit(getattr(error, "kwargs", {}).get("endpoint_url") or "")
+        where = resource or (f"{url.scheme}://{url.netloc}" if url.netloc else "AWS endpoint")
         return NewsreelError(
             Problem(where, "", "cannot be reached",
                     "check the network, the region (AWS_REGION) and AWS_ENDPOINT_URL if set")

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from newsreel.build import settings as pelican_settings
+from newsreel.errors import NewsreelError, from_os_error
 
 #: How worker processes start (fork measured no faster here, and is unsafe with threads).
 START_METHOD = "spawn"
@@ -49,10 +50,12 @@ def run_language(run: LanguageRun) -> RunResult:
 
     pelican_console.quiet = True  # the parent process reports progress and problems
     collected = _Collector()
-    pelican_logger = logging.getLogger("pelican")
-    pelican_logger.addHandler(collected)
-    pelican_logger.propagate = False
-    pelican_logger.setLevel(logging.WARNING)
+    loggers = [logging.getLogger("pelican"), logging.getLogger("newsreel.site")]
+    saved = [(logger.propagate, logger.level) for logger in loggers]
+    for logger in loggers:  # Pelican's log and our plugin's, collected rather than printed
+        logger.addHandler(collected)
+        logger.propagate = False
+        logger.setLevel(logging.WARNING)
     settings = pelican_settings.load_language_settings(
         Path(run.settings_file),
         run.lang,
@@ -67,10 +70,16 @@ def run_language(run: LanguageRun) -> RunResult:
     video.load_record.cache_clear()
     try:
         Pelican(settings).run()
+    except NewsreelError as error:  # raised by our plugin: already one line per problem
+        collected.errors += error.lines()
+    except OSError as error:  # a full disk, a read-only folder: the operator's to fix
+        collected.errors += from_os_error(error).lines()
     except Exception as error:  # Pelican raised: report it as the editor's problem, not a trace
         collected.errors.append(f"{run.lang}: {type(error).__name__}: {error}")
     finally:
-        pelican_logger.removeHandler(collected)
+        for logger, (propagate, level) in zip(loggers, saved, strict=True):
+            logger.removeHandler(collected)
+            logger.propagate, logger.level = propagate, level
     count = len(list(Path(run.output, run.lang, "news").glob("*/index.html")))
     return RunResult(run.lang, collected.errors, collected.warnings, count)
 

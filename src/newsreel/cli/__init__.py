@@ -17,7 +17,7 @@ app = typer.Typer(
     name="newsreel",
     help="Build, serve and publish the bilingual newsreel media portal.",
     no_args_is_help=True,
-    rich_markup_mode="rich",
+    rich_markup_mode="markdown",
     pretty_exceptions_enable=False,
 )
 for function in (site.build, site.serve, site.watch, site.clean):

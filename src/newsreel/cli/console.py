@@ -20,7 +20,6 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.logging import RichHandler
 from rich.progress import (
     BarColumn,
     Progress,
@@ -47,8 +46,12 @@ VerboseOption = Annotated[
 
 
 def setup_logging(verbose: bool) -> None:
-    """Our log at INFO (DEBUG with --verbose), through rich, on standard error."""
-    handler = RichHandler(console=console, show_path=False, show_time=verbose, markup=False)
+    """Our log on standard error: INFO lines as they are (the local server's mail codes), and
+    with --verbose every DEBUG line too (each ffmpeg command), one per line, never wrapped."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(
+        logging.Formatter("%(levelname)s %(name)s: %(message)s" if verbose else "%(message)s")
+    )
     root = logging.getLogger("newsreel")
     root.handlers[:] = [handler]
     root.setLevel(logging.DEBUG if verbose else logging.INFO)

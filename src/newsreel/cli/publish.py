@@ -54,7 +54,7 @@ def publish(
     """Build with publishconf.py and upload output/ to S3, then invalidate CloudFront.
 
     Only changed files go up; media and assets first, pages and feeds last; deletions only with
-    [bold]--delete[/bold], after everything; one invalidation of the changed pages and feeds.
+    `--delete`, after everything; one invalidation of the changed pages and feeds.
     Account-only files (output/_private/) go to the private bucket only.
     """
     from newsreel.publish import run

@@ -67,7 +67,10 @@ def run_build(
                 only=only,
             )
         except NewsreelError:
-            console.print(f"[bold red]Build failed, {project.output} left as it was:[/bold red]")
+            console.print(
+                f"[bold red]Build failed, {project.output} left as it was:[/bold red]",
+                soft_wrap=True,
+            )
             raise
         for line in result.warnings:
             reporter.warn(line)
@@ -87,7 +90,7 @@ def build(
     output: OutputOption = None,
     jobs: JobsOption = None,
 ) -> None:
-    """Build the whole site, both languages, with every clip, into [bold]output/[/bold].
+    """Build the whole site, both languages, with every clip, into `output/`.
 
     The content and the clip manifests are checked first; on any mistake the build stops with
     one line per problem and the previous output stays as it was. Clips already in the media
@@ -113,10 +116,10 @@ def serve(
 ) -> None:
     """Serve the site and its API on http://127.0.0.1:8000 (HTTP Range, so videos seek).
 
-    The function answers at [bold]/api[/bold] in the same process, with SQLite
-    ([bold]var/newsreel.db[/bold]) and e-mails written to [bold]var/outbox/[/bold] (codes are
-    also printed here). Builds first unless [bold]--no-build[/bold]; with [bold]--watch[/bold]
-    it also rebuilds on every change, as [bold]newsreel watch[/bold] does.
+    The function answers at `/api` in the same process, with SQLite
+    (`var/newsreel.db`) and e-mails written to `var/outbox/` (codes are
+    also printed here). Builds first unless `--no-build`; with `--watch`
+    it also rebuilds on every change, as `newsreel watch` does.
     """
     import logging
 
@@ -141,7 +144,7 @@ def serve(
     api = create_api(ApiConfig.local(project.root, project.output, site_url=site_url))
     logging.getLogger("newsreel.api.mail").setLevel(logging.INFO)
     console.print(
-        f"Serving {project.output} on [bold]{site_url}/[/bold], API at /api (Ctrl+C stops)"
+        f"Serving {project.output} on `{site_url}/`, API at /api (Ctrl+C stops)"
     )
     console.print(f"E-mails go to {project.root / 'var' / 'outbox'}; codes are printed here.")
     try:
@@ -176,8 +179,8 @@ def watch(
     """Build, then rebuild on every change to content, theme or settings.
 
     An edit to one item rebuilds only its language, and Pelican's content cache re-reads only
-    the files that changed. Combine with [bold]newsreel serve --no-build[/bold] in another
-    terminal, or use [bold]newsreel serve --watch[/bold].
+    the files that changed. Combine with `newsreel serve --no-build` in another
+    terminal, or use `newsreel serve --watch`.
     """
     project = Project.at(root, settings, output)
     draw_demo_sources(project)

@@ -28,9 +28,9 @@ def parse_s3_url(url: str) -> tuple[str, str]:
 def _client(client: Any | None) -> Any:
     if client is not None:
         return client
-    import boto3
+    from newsreel import cloud
 
-    return boto3.client("s3")
+    return cloud.client("s3")
 
 
 class S3MediaCache:
