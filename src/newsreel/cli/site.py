@@ -144,7 +144,7 @@ def serve(
     api = create_api(ApiConfig.local(project.root, project.output, site_url=site_url))
     logging.getLogger("newsreel.api.mail").setLevel(logging.INFO)
     console.print(
-        f"Serving {project.output} on `{site_url}/`, API at /api (Ctrl+C stops)"
+        f"Serving {project.output} on [bold]{site_url}/[/bold], API at /api (Ctrl+C stops)"
     )
     console.print(f"E-mails go to {project.root / 'var' / 'outbox'}; codes are printed here.")
     try:
