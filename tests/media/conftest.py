@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import item, write_site
 from newsreel.media import pipeline, record
 from newsreel.media.encode import ffmpeg_exe
 from newsreel.media.plan import MediaPlan, MediaSettings
@@ -159,6 +160,18 @@ class CountingRunner:
 
         self.commands.append(args)
         return encode.run(args, duration_ms, on_progress)
+
+
+@pytest.fixture
+def site_with_video(tmp_path: Path, clips: Path):
+    """A small site whose news item, in both languages, shows the test video."""
+    files = {
+        "news/clip.en.md": item("With video", "en", video="2025-10-15-test"),
+        "news/clip.fr.md": item("Avec vidéo", "fr", translation=True, video="2025-10-15-test"),
+    }
+    project = write_site(tmp_path / "site", files)
+    shutil.copytree(clips, project.clips)
+    return project
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import stat
 import subprocess
 import sys
@@ -16,21 +15,14 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from conftest import item, write_site
 from newsreel.cli import app
 
 from .conftest import make_source
 
 
 @pytest.fixture
-def site(tmp_path: Path, clips: Path):
-    files = {
-        "news/clip.en.md": item("With video", "en", video="2025-10-15-test"),
-        "news/clip.fr.md": item("Avec vidéo", "fr", translation=True, video="2025-10-15-test"),
-    }
-    project = write_site(tmp_path / "site", files)
-    shutil.copytree(clips, project.clips)
-    return project
+def site(site_with_video):
+    return site_with_video
 
 
 def run(*args: str, env: dict[str, str | None] | None = None):

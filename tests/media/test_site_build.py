@@ -2,27 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
 
-from conftest import item, write_site
+from conftest import item
 from newsreel.build import BuildError, build_site
 from newsreel.errors import NewsreelError
 
 from .conftest import write_manifest
-
-
-@pytest.fixture
-def site_with_video(tmp_path: Path, clips: Path):
-    files = {
-        "news/clip.en.md": item("With video", "en", video="2025-10-15-test"),
-        "news/clip.fr.md": item("Avec vidéo", "fr", translation=True, video="2025-10-15-test"),
-    }
-    project = write_site(tmp_path / "site", files)
-    shutil.copytree(clips, project.clips)
-    return project
 
 
 def test_build_encodes_clips_and_shows_them(site_with_video):

@@ -64,7 +64,7 @@ def shot_label(manifest: VideoManifest, index: int) -> str:
         quote = textwrap.fill(f"«\u00a0{shot.quote}\u00a0»", width=52)  # French spacing, no break
         body = f"SOUNDBITE ({(shot.language or '').upper()}): {shot.speaker}\n\n{quote}"
     else:
-        body = "\n".join(textwrap.wrap(shot.text.get("en", ""), width=52))
+        body = "\n".join(textwrap.wrap((shot.text or {}).get("en", ""), width=52))
     return f"{head}\n{body}"
 
 

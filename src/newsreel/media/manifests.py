@@ -19,7 +19,7 @@ from typing import Any
 from newsreel.media import timecode
 from newsreel.media.errors import MediaError, Problem, problem, unknown_keys
 from newsreel.media.presets import Preset
-from newsreel.media.record import FULL
+from newsreel.media.record import FULL, Shot  # a shot is the same in and out
 
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -29,21 +29,6 @@ _FIELDS = {
     "shots": ("at", "speaker", "language", "quote"),  # and one text per language
     "cuts": ("id", "in", "out", "presets", "title"),
 }  # fmt: skip
-
-
-@dataclass(frozen=True)
-class Shot:
-    """One line of the shot list: a description, or a soundbite (speaker, language, quote)."""
-
-    at_ms: int
-    text: dict[str, str] = field(default_factory=dict)
-    speaker: str | None = None
-    language: str | None = None
-    quote: str | None = None
-
-    @property
-    def is_soundbite(self) -> bool:
-        return self.quote is not None
 
 
 @dataclass(frozen=True)
@@ -259,14 +244,19 @@ def _manifest(
                     )
             if at_ms is not None:
                 shots.append(
-                    Shot(at_ms, {}, shot.get("speaker"), shot.get("language"), shot["quote"])
+                    Shot(
+                        at_ms=at_ms,
+                        speaker=shot.get("speaker"),
+                        language=shot.get("language"),
+                        quote=shot["quote"],
+                    )
                 )
         else:
             text = _text_by_lang(
                 path, where, {k: shot.get(k) for k in languages}, languages, problems
             )
             if at_ms is not None:
-                shots.append(Shot(at_ms, text))
+                shots.append(Shot(at_ms=at_ms, text=text))
     if any(a.at_ms > b.at_ms for a, b in zip(shots, shots[1:], strict=False)):
         problems.append(problem(path, "shots", "not in time order", "sort the shots by 'at'"))
 

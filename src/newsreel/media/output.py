@@ -65,16 +65,7 @@ def record_video(
         source=record.Source(
             sha256=source.sha256, width=source.info.width, height=source.info.height
         ),
-        shots=[
-            record.Shot(
-                at_ms=shot.at_ms,
-                text=shot.text or None,
-                speaker=shot.speaker,
-                language=shot.language,
-                quote=shot.quote,
-            )
-            for shot in manifest.shots
-        ],  # fmt: skip
+        shots=list(manifest.shots),
         cuts=cuts,
         transcript={
             lang: [record.TranscriptLine(at_ms=cue.start_ms, text=cue.text) for cue in cues]
