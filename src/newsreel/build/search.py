@@ -9,6 +9,7 @@ through its Python API (`pagefind.index`), one backing service for all the langu
 from __future__ import annotations
 
 import asyncio
+import logging
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,6 +19,7 @@ from newsreel.progress import SILENT, Reporter
 
 #: What each language's index holds: its news items and pages, not the listings.
 PAGES = "{lang}/{{news/*,*}}/index.html"
+logger = logging.getLogger(__name__)
 
 
 def index_folder(site: Path, lang: str) -> Path:
@@ -60,3 +62,4 @@ def refresh(site: Path, languages: Sequence[str], reporter: Reporter = SILENT) -
         reporter.finish("search")
     for lang, folder in fresh.items():
         replace_folder(folder, index_folder(site, lang))
+    logger.debug("search indexes of %s are in", ", ".join(languages))

@@ -10,6 +10,7 @@ assets; the swap (`build.staging`); then, with the pages live, the search index
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -27,6 +28,7 @@ from newsreel.project import Project
 from newsreel.site.assets import write_fingerprinted_copies
 
 Search = Literal["wait", "background", "off"]
+logger = logging.getLogger(__name__)
 
 
 class BuildError(NewsreelError):
@@ -110,6 +112,7 @@ def _build(
     problems = content.check_content(project)
     if problems:
         raise BuildError(problems)
+    logger.debug("content checked: no problems")
     every = list(project.languages)
     wanted = [lang for lang in every if lang in (languages or every)]
     partial = set(wanted) != set(every) and project.output.is_dir()
@@ -118,6 +121,9 @@ def _build(
     if partial and only:
         extra["NEWSREEL_ONLY"] = list(only)
     result = BuildResult(project.output, wanted, 0.0)
+    logger.debug(
+        "building %s into %s (%s)", wanted, project.output, "partial" if partial else "all"
+    )
     with staged(project.output, wanted if partial else None) as staging:
         extra["NEWSREEL_MEDIA_DIR"] = str((project.output if partial else staging) / "media")
         if partial and only:
@@ -131,6 +137,7 @@ def _build(
             carry_over(project.output / "pagefind", staging / "pagefind")
         if before_swap:
             before_swap(staging)
+        logger.debug("swapping the new build in")
     if search_index != "off" and extra.get("NEWSREEL_SEARCH", True):
         thread = threading.Thread(
             target=search.refresh, args=(project.output, wanted, reporter), daemon=False

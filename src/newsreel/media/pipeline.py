@@ -9,6 +9,7 @@ which the cache remembers (`ToolVersions`).
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -19,6 +20,8 @@ from newsreel.media.output import record_video, write_schema
 from newsreel.media.plan import MediaPlan, MediaSettings, plan_media, read_index, write_index
 from newsreel.media.remote import S3MediaCache
 from newsreel.progress import SILENT, Reporter
+
+logger = logging.getLogger(__name__)
 
 
 def ffmpeg_version(settings: MediaSettings) -> str:
@@ -54,6 +57,7 @@ def build_media(
     local = MediaCache(settings.cache)
     fetch = (lambda key: remote.fetch(key, local)) if remote else None
     media_plan = plan_media(settings, ffmpeg_version(settings), fetch)
+    logger.debug("media plan: %s", media_plan.describe())
     executor = Executor(encode.ffmpeg_exe(settings.ffmpeg), runner)
     run_jobs(media_plan.jobs, local, executor, jobs or os.cpu_count() or 1, reporter)
     if remote is not None:
