@@ -92,7 +92,8 @@ def test_interface_catalogue_translates_every_template_string():
             "Pages",
             "Code",
             "type",
-            "zip",
+            "Format",
+            "Menu",
         ):
             missing.append(singular)
     assert not missing, f"untranslated: {missing}"

@@ -1,4 +1,4 @@
-from newsreel.site.typography import NBSP, NNBSP, french_html, french_text
+from newsreel.typography import NBSP, NNBSP, french_html, french_text
 
 
 def test_spaces_before_high_punctuation_become_unbreakable():

@@ -4,43 +4,84 @@ It holds the public renditions of every cut, the stills and posters, the shot li
 transcript (the soundbites) as text in both languages, the terms of use, and a `SHA256SUMS`
 file. Its name comes from a cache key over everything it holds, so it is built once, cached
 like any other output, and never changes under the same name.
+
+Each language's texts read as written for it: dates, places, durations and typography in that
+language, soundbites with the language spoken and, when it is another, their translation. The
+sentences are data (`presskit.toml`), whole, never glued from pieces.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
+import tomllib
 import zipfile
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from newsreel.media.cache import MediaCache, link_or_copy
+from newsreel.media.errors import MediaError, problem
 from newsreel.media.plan import PIPELINE_VERSION
+from newsreel.media.presets import LANGUAGES
+from newsreel.typography import format_duration, format_long_date, language_name, typeset
 
-LANGUAGES = ("en", "fr")
-_HEADINGS = {
-    "en": ("SHOT LIST", "TRANSCRIPT (SOUNDBITES)", "TERMS OF USE", "Soundbite"),
-    "fr": ("LISTE DES PLANS", "TRANSCRIPTION (CITATIONS)", "CONDITIONS D’UTILISATION", "Citation"),
-}
+WORDING = Path(__file__).with_name("presskit.toml")
+
+
+@cache
+def wording() -> dict[str, dict[str, str]]:
+    """The kit's sentences by language (`presskit.toml`), every key in every language."""
+    data = tomllib.loads(WORDING.read_text(encoding="utf-8"))
+    keys = set().union(*(data.get(lang, {}) for lang in LANGUAGES))
+    missing = [
+        f"{lang}.{key}" for lang in LANGUAGES for key in sorted(keys - set(data.get(lang, {})))
+    ]
+    if missing:
+        raise MediaError(problem(WORDING, ", ".join(missing), "missing", "add the sentence"))
+    return data
+
+
+def _say(lang: str, key: str, **values: str) -> str:
+    """One sentence of the kit in `lang`, filled in and typeset."""
+    return typeset(wording()[lang][key].format(**values), lang)
 
 
 def texts(video: dict[str, Any]) -> dict[str, str]:
-    """The text files of the kit, by name."""
+    """The text files of the kit, by name: shot list, transcript and terms, per language."""
     files = {}
     for lang in LANGUAGES:
-        shots_title, transcript_title, rights_title, soundbite = _HEADINGS[lang]
-        lines = [video["title"][lang], f"{video['date']} — {video['location']}", "", shots_title]
-        transcript = [transcript_title]
+        date = format_long_date(dt.date.fromisoformat(video["date"]), lang)
+        head = [
+            typeset(video["title"][lang], lang),
+            _say(lang, "dateline", location=video["location"][lang], date=date),
+            _say(lang, "duration", duration=format_duration(video["duration_ms"], lang)),
+        ]
+        if video.get("credit"):
+            head.append(_say(lang, "credit", credit=video["credit"][lang]))
+        shots = [*head, "", _say(lang, "shot_list"), ""]
+        transcript = [*head[:2], "", _say(lang, "transcript")]
         for shot in video["shots"]:
             at = shot["at"][:8]
-            if "quote" in shot:
-                lines.append(f"{at}  {soundbite}: {shot['speaker']} ({shot['language']})")
-                transcript += ["", f"{at}  {shot['speaker']} ({shot['language']})", shot["quote"]]
-            else:
-                lines.append(f"{at}  {shot['text'][lang]}")
-        files[f"shot-list.{lang}.txt"] = "\n".join(lines) + "\n"
+            if "quote" not in shot:
+                shots.append(f"{at}  {typeset(shot['text'][lang], lang)}")
+                continue
+            speaker = shot["speaker"]
+            if shot.get("role"):
+                speaker = wording()[lang]["speaker"].format(
+                    speaker=speaker, role=shot["role"][lang]
+                )
+            spoken = language_name(shot["language"], lang)
+            shots.append(f"{at}  " + _say(lang, "soundbite", speaker=speaker, language=spoken))
+            transcript += ["", f"{at}  " + _say(lang, "spoken", speaker=speaker, language=spoken)]
+            transcript.append(_say(lang, "quote", words=shot["quote"]))
+            if shot["language"] != lang:
+                transcript.append(_say(lang, "translation", words=shot["text"][lang]))
+        files[f"shot-list.{lang}.txt"] = "\n".join(shots) + "\n"
         files[f"transcript.{lang}.txt"] = "\n".join(transcript) + "\n"
-        files[f"rights.{lang}.txt"] = f"{rights_title}\n\n{video['rights'][lang]}\n"
+        terms = typeset(video["rights"][lang], lang)
+        files[f"rights.{lang}.txt"] = f"{_say(lang, 'terms')}\n\n{terms}\n"
     return files
 
 

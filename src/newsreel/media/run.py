@@ -153,7 +153,7 @@ def plan_media(
             field_name = f"captions.{lang}"
             try:
                 cues[lang] = captions.load_cues(
-                    (manifest.path.parent / caption_path).resolve(), relative, field_name
+                    (manifest.path.parent / caption_path).resolve(), relative, field_name, lang
                 )
             except MediaError as error:
                 source_problems += error.problems
@@ -532,6 +532,7 @@ def _publish_video(
         "title": manifest.title,
         "date": manifest.date.isoformat(),
         "location": manifest.location,
+        "credit": manifest.credit,
         "rights": manifest.rights,
         "duration_ms": info.duration_ms,
         "duration": timecode.iso_duration(info.duration_ms),
@@ -545,10 +546,16 @@ def _publish_video(
             {
                 "at_ms": shot.at_ms,
                 "at": timecode.format_ms(shot.at_ms),
+                "text": shot.text,
                 **(
-                    {"text": shot.text}
-                    if not shot.is_soundbite
-                    else {"speaker": shot.speaker, "language": shot.language, "quote": shot.quote}
+                    {
+                        "speaker": shot.speaker,
+                        "role": shot.role,
+                        "language": shot.language,
+                        "quote": shot.quote,
+                    }
+                    if shot.is_soundbite
+                    else {}
                 ),
             }
             for shot in manifest.shots

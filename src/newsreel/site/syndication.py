@@ -16,7 +16,7 @@ from xml.sax.saxutils import escape
 
 from markupsafe import Markup
 
-from newsreel.site.typography import plain_text
+from newsreel.typography import plain_text
 
 SITEMAP_ENTRIES = ".sitemap.json"
 
@@ -95,7 +95,11 @@ def _rfc822(value: datetime) -> str:
 
 
 def media_rss(articles: list[Any], base: str, lang: str, title: str, credit: str) -> str:
-    """A Media RSS feed of the language's videos: one item per article with a video."""
+    """A Media RSS feed of the language's videos: one item per article with a video.
+
+    Each video is credited as its manifest says, in the feed's language ("OTAN" in French);
+    `credit` is for a video whose manifest names none.
+    """
     home = absolute(base, f"{lang}/")
     self_url = absolute(base, f"{lang}/feeds/videos.rss")
     items = []
@@ -146,7 +150,7 @@ def media_rss(articles: list[Any], base: str, lang: str, title: str, credit: str
             + thumbnail
             + f'<media:title type="plain">{escape(video["title"])}</media:title>'
             f'<media:description type="plain">{escape(summary)}</media:description>'
-            f'<media:credit role="producer">{escape(credit)}</media:credit>'
+            f'<media:credit role="producer">{escape(video.get("credit") or credit)}</media:credit>'
             f"<media:copyright>{escape(video['rights'])}</media:copyright>"
             "</media:group></item>"
         )

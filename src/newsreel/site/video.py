@@ -1,8 +1,10 @@
 """The `video` object templates get for an article that names a video (`Video: <id>`).
 
 It is read from `output/media/<id>/manifest.json`, which the media pipeline wrote in the same
-build, and shaped for one language: labels, rights, human-readable sizes and durations, and the
-player's sources, so the templates only lay it out.
+build, and shaped for one language: every text in that language and typeset for it (a soundbite
+spoken in another language comes translated, with the words as spoken beside), sizes and
+durations a reader cannot misread ("151,3 Mo", "1 min 14 s"), the player's sources, and the
+download panel's rows, so the templates only lay it out.
 """
 
 from __future__ import annotations
@@ -12,10 +14,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from babel.numbers import format_decimal
-
 from newsreel.media import timecode
-from newsreel.site.typography import french_text
+from newsreel.typography import format_duration, format_size, language_name, typeset
 
 
 @cache
@@ -27,99 +27,107 @@ def load_manifest(media_dir: str, video_id: str) -> dict[str, Any] | None:
         return None
 
 
-def human_size(size: int, lang: str) -> str:
-    """ "16.1 MB" / "16,1 Mo" (decimal units, as download managers show them)."""
-    units = ("B", "kB", "MB", "GB") if lang != "fr" else ("o", "ko", "Mo", "Go")
-    value = float(size)
-    unit = 0
-    while value >= 1000 and unit < len(units) - 1:
-        value /= 1000
-        unit += 1
-    digits = "#,##0" if unit == 0 else "#,##0.0"
-    return f"{format_decimal(value, format=digits, locale=lang)}\u00a0{units[unit]}"
-
-
 def _file_view(entry: dict[str, Any], lang: str) -> dict[str, Any]:
+    """One format of a version: its name and details apart (the chooser shows the name)."""
     width, height = entry.get("width"), entry.get("height")
-    label = entry["label"].get(lang, entry["label"].get("en", ""))
+    label = entry["label"].get(lang) or entry["label"].get("en", "")
+    name, _, details = label.partition(":")
+    resolution = f"{width}\u00d7{height}" if width and height and entry["kind"] != "audio" else ""
+    size = format_size(entry["bytes"], lang)
+    name = typeset(name.strip(), lang)
     return {
         **entry,
-        "label": french_text(label) if lang == "fr" else label,
-        "size": human_size(entry["bytes"], lang),
-        "resolution": f"{width}\u00d7{height}" if width and height else "",
-        "duration": timecode.short(entry["duration_ms"]) if entry.get("duration_ms") else "",
+        "label": typeset(label, lang),
+        "name": name,
+        "details": typeset(details.strip(), lang),
+        "size": size,
+        "resolution": resolution,
+        "option": " · ".join(part for part in (name, resolution, size) if part),
+        "duration": format_duration(entry["duration_ms"], lang) if entry.get("duration_ms") else "",
         "account": entry["access"] == "account",
     }
 
 
+def _cut_view(cut: dict[str, Any], lang: str) -> dict[str, Any]:
+    files = [_file_view(entry, lang) for entry in cut["files"]]
+    public = [index for index, entry in enumerate(files) if not entry["account"]]
+    return {
+        "id": cut["id"],
+        "title": typeset(cut["title"].get(lang, ""), lang),
+        "in": cut["in"][:8],
+        "out": cut["out"][:8],
+        "in_s": cut["in_ms"] / 1000,
+        "duration": format_duration(cut["duration_ms"], lang),
+        "duration_s": cut["duration_ms"] / 1000,
+        "duration_iso": timecode.iso_duration(cut["duration_ms"]),
+        "poster": cut.get("poster", {}).get("url"),
+        "poster_entry": cut.get("poster"),
+        "files": files,
+        "chosen": public[0] if public else 0,  # what the format chooser shows first
+        "full": cut["id"] == "full",
+    }
+
+
+def _shot_view(shot: dict[str, Any], lang: str) -> dict[str, Any]:
+    view: dict[str, Any] = {
+        "at": shot["at"][:8],
+        "at_s": shot["at_ms"] / 1000,
+        "text": typeset(shot["text"].get(lang, ""), lang),
+    }
+    if "quote" in shot:
+        spoken = shot["language"]
+        view.update(
+            soundbite=True,
+            speaker=shot["speaker"],
+            role=typeset(shot.get("role", {}).get(lang, ""), lang),
+            spoken=spoken,
+            spoken_name=language_name(spoken, lang),
+            translated=spoken != lang,
+            original=typeset(shot["quote"], spoken),
+        )
+    return view
+
+
 def video_view(manifest: dict[str, Any], lang: str) -> dict[str, Any]:
     """Everything the article page, the videos index and the feeds show of one video."""
-
-    def typeset(text: str, text_lang: str = lang) -> str:
-        return french_text(text) if text_lang == "fr" else text
-
-    cuts = []
-    for cut in manifest["cuts"]:
-        files = [_file_view(entry, lang) for entry in cut["files"]]
-        cuts.append(
-            {
-                "id": cut["id"],
-                "title": typeset(cut["title"].get(lang, "")),
-                "in": cut["in"][:8],
-                "out": cut["out"][:8],
-                "in_s": cut["in_ms"] / 1000,
-                "duration": timecode.short(cut["duration_ms"]),
-                "duration_s": cut["duration_ms"] / 1000,
-                "duration_iso": timecode.iso_duration(cut["duration_ms"]),
-                "poster": cut.get("poster", {}).get("url"),
-                "poster_entry": cut.get("poster"),
-                "files": files,
-                "full": cut["id"] == "full",
-            }
-        )
     full = manifest["cuts"][0]
     public = {entry["preset"]: entry for entry in full["files"] if entry["access"] == "public"}
-    shots = []
-    for shot in manifest["shots"]:
-        view = {"at": shot["at"][:8], "at_s": shot["at_ms"] / 1000}
-        if "quote" in shot:
-            view.update(
-                speaker=shot["speaker"],
-                language=shot["language"],
-                quote=typeset(shot["quote"], shot["language"]),
-            )
-        else:
-            view["text"] = typeset(shot["text"].get(lang, ""))
-        shots.append(view)
+    cuts = [_cut_view(cut, lang) for cut in manifest["cuts"]]
     return {
         "id": manifest["id"],
-        "title": typeset(manifest["title"].get(lang, "")),
+        "title": typeset(manifest["title"].get(lang, ""), lang),
         "date": manifest["date"],
-        "location": manifest.get("location", ""),
-        "rights": typeset(manifest["rights"].get(lang, "")),
-        "duration": timecode.short(manifest["duration_ms"]),
+        "location": typeset(manifest["location"].get(lang, ""), lang),
+        "credit": manifest.get("credit", {}).get(lang, ""),
+        "rights": typeset(manifest["rights"].get(lang, ""), lang),
+        "duration": format_duration(manifest["duration_ms"], lang),
         "duration_iso": manifest["duration"],
         "poster": (manifest.get("poster") or {}).get("url"),
         "web": public.get("web"),
         "mobile": public.get("mobile"),
-        "shots": shots,
+        "shots": [_shot_view(shot, lang) for shot in manifest["shots"]],
         "cuts": cuts,
+        "checksums": [
+            {"filename": entry["filename"], "sha256": entry["sha256"]}
+            for cut in cuts
+            for entry in cut["files"]
+        ],
         "tracks": [
             {"lang": code, "url": entry["url"]}
             for code, entry in sorted(
-                manifest["cuts"][0].get("captions", {}).items(), key=lambda item: item[0] != lang
+                full.get("captions", {}).items(), key=lambda item: item[0] != lang
             )
         ],
         "transcript": [
             {
                 "at": cue["at"][:8],
                 "at_s": timecode.parse(cue["at"]) / 1000,
-                "text": typeset(cue["text"]),
+                "text": typeset(cue["text"].replace("\n", " "), lang),
             }
             for cue in manifest.get("transcript", {}).get(lang, [])
         ],
         "press_kit": (
-            {**manifest["press_kit"], "size": human_size(manifest["press_kit"]["bytes"], lang)}
+            {**manifest["press_kit"], "size": format_size(manifest["press_kit"]["bytes"], lang)}
             if manifest.get("press_kit")
             else None
         ),

@@ -1,0 +1,146 @@
+"""Typography and figures for people, per language: one place for every output.
+
+French is the portal's own language, and a press office reads it closely. Its typesetting
+wants unbreakable spaces where editors type ordinary ones: before `:` (U+00A0) and before
+`; ! ?` (U+202F), inside `« »`, and between a number and its unit (`20 Mbit/s`, `48 kHz`,
+`151,3 Mo`, `{seconds} s`), so that no line starts with a lone `»`, `?` or unit. Pages, search
+results, feeds, e-mails, API messages, press-kit texts and captions all go through `typeset`
+(plain text) or `typeset_html` (markup), so the rules live here once. This module is neutral:
+the site plugin, the media pipeline and the API import it, and it imports none of them.
+
+Figures are formatted here too, with Babel (no system locale needed): sizes in decimal units as
+download managers show them, durations with SI symbols ("1 min", "14 s", "1 h 02 min"), dates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html as html_module
+import re
+
+from babel import Locale
+from babel.dates import format_date
+from babel.numbers import format_decimal
+
+NBSP = "\u00a0"  # espace insécable: before « : », inside « », between a number and its unit
+NNBSP = "\u202f"  # espace fine insécable: before ; ! ?
+
+_SPACES = "[ \u00a0\u202f]"
+_TAG = re.compile(r"(<[^>]*>)")
+_VERBATIM = re.compile(r"<(/?)(code|pre|kbd|samp|script|style|textarea)\b", re.IGNORECASE)
+_OPENING_QUOTE = re.compile(rf"«{_SPACES}*")
+_CLOSING_QUOTE = re.compile(rf"{_SPACES}*»")
+_COLON = re.compile(rf"(?<=\S){_SPACES}+:(?=\s|$|<)")
+_HIGH = re.compile(rf"(?<=\S){_SPACES}+([;!?])")
+#: Unit symbols that follow a number (or a `{placeholder}` that stands for one).
+UNITS = (
+    "Tbit/s", "Gbit/s", "Mbit/s", "kbit/s", "bit/s", "Gb/s", "Mb/s", "kb/s",
+    "To", "Go", "Mo", "ko", "TB", "GB", "MB", "kB",
+    "MHz", "kHz", "Hz", "LUFS", "LU", "dBTP", "dB", "ms", "min", "h", "s", "px", "%",
+)  # fmt: skip
+_UNIT = re.compile(r"(?<=[0-9}]) (?=(?:" + "|".join(re.escape(u) for u in UNITS) + r")(?![\w/]))")
+
+
+def french_text(text: str) -> str:
+    """Typeset one run of French plain text (no markup)."""
+    text = _OPENING_QUOTE.sub("«" + NBSP, text)
+    text = _CLOSING_QUOTE.sub(NBSP + "»", text)
+    text = _COLON.sub(NBSP + ":", text)
+    text = _HIGH.sub(NNBSP + r"\1", text)
+    return units_text(text)
+
+
+def units_text(text: str) -> str:
+    """A number and its unit held together (`20 Mbit/s`): right in every language."""
+    return _UNIT.sub(NBSP, text)
+
+
+def typeset(text: str, lang: str) -> str:
+    """Plain text in `lang`, typeset: French rules for French, units held together for all."""
+    if not text:
+        return text
+    return french_text(text) if lang == "fr" else units_text(text)
+
+
+def _text_nodes(markup: str, rule) -> str:
+    out: list[str] = []
+    verbatim_depth = 0
+    for part in _TAG.split(markup):
+        if part.startswith("<") and part.endswith(">"):
+            match = _VERBATIM.match(part)
+            if match:
+                verbatim_depth = max(verbatim_depth + (-1 if match.group(1) else 1), 0)
+            out.append(part)
+        elif verbatim_depth:
+            out.append(part)
+        else:
+            out.append(rule(part))
+    return "".join(out)
+
+
+def typeset_html(markup: str, lang: str) -> str:
+    """The text nodes of an HTML fragment, typeset; tags and verbatim elements left alone."""
+    if not markup:
+        return markup
+    return _text_nodes(markup, french_text if lang == "fr" else units_text)
+
+
+def french_html(markup: str) -> str:
+    """`typeset_html` for French (Pelican hands the plugin French content only)."""
+    return typeset_html(markup, "fr")
+
+
+_ASCII_SPACE = re.compile(r"[ \t\r\n\f]+")
+
+
+def plain_text(markup: str) -> str:
+    """Text of an HTML fragment, for titles and meta tags, keeping non-breaking spaces
+    (Jinja's `striptags` turns them into ordinary ones)."""
+    text = html_module.unescape(_TAG.sub("", str(markup or "")))
+    return _ASCII_SPACE.sub(" ", text).strip()
+
+
+_SIZE_UNITS = {"en": ("B", "kB", "MB", "GB", "TB"), "fr": ("o", "ko", "Mo", "Go", "To")}
+
+
+def format_size(size: int, lang: str) -> str:
+    """ "16.1 MB" / "16,1 Mo": decimal units, one decimal above the byte, as download
+    managers show them."""
+    units = _SIZE_UNITS.get(lang, _SIZE_UNITS["en"])
+    value = float(size)
+    unit = 0
+    while value >= 1000 and unit < len(units) - 1:
+        value /= 1000
+        unit += 1
+    number = format_decimal(value, format="#,##0" if unit == 0 else "#,##0.0", locale=lang)
+    return f"{number}{NBSP}{units[unit]}"
+
+
+def format_duration(millis: int, lang: str) -> str:
+    """ "14 s", "1 min", "1 min 14 s", "1 h 02 min": SI symbols, unbreakable, never a clock
+    reading that could be taken for minutes or hours. Seconds are dropped past an hour."""
+    seconds = round(millis / 1000)
+    if seconds >= 3600:
+        hours, rest = divmod(round(seconds / 60), 60)
+        return f"{_number(hours, lang)}{NBSP}h{NBSP}{rest:02d}{NBSP}min"
+    minutes, seconds = divmod(seconds, 60)
+    parts = []
+    if minutes:
+        parts.append(f"{_number(minutes, lang)}{NBSP}min")
+    if seconds or not minutes:
+        parts.append(f"{seconds}{NBSP}s")
+    return NBSP.join(parts)
+
+
+def _number(value: int, lang: str) -> str:
+    return format_decimal(value, locale=lang)
+
+
+def format_long_date(value: dt.date | dt.datetime, lang: str) -> str:
+    """ "15 October 2025" / "15 octobre 2025"."""
+    return format_date(value, format="d MMMM y", locale=lang)
+
+
+def language_name(code: str, lang: str) -> str:
+    """The name of language `code` as written in `lang`: "French", "anglais"."""
+    return Locale.parse(lang).languages.get(code, code)
