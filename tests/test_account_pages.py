@@ -56,7 +56,7 @@ def test_register_verify_then_download_broadcast(browser, demo_server, demo_var,
     )
     page.get_by_role("button", name="Confirmer").click()
     page.get_by_role("alert").first.wait_for()
-    assert "n’est pas le bon" in page.get_by_role("alert").first.inner_text()
+    assert "Ce code est incorrect" in page.get_by_role("alert").first.inner_text()
     page.get_by_label("Code", exact=True).fill(latest_code(demo_var, address))
     page.get_by_role("button", name="Confirmer").click()
 

@@ -13,7 +13,7 @@ def test_one_index_per_language(demo_site: Project):
             (demo_site.output / "pagefind" / lang / "pagefind-entry.json").read_text("utf-8")
         )
         assert list(entry["languages"]) == [lang]
-        assert entry["languages"][lang]["page_count"] == 6 + 5  # news items and pages
+        assert entry["languages"][lang]["page_count"] == 6 + 8  # news items and pages
 
 
 def test_header_search_finds_french_items_with_dates_and_posters(browser, demo_server, artifacts):

@@ -28,38 +28,57 @@ NNBSP = "\u202f"  # espace fine insécable: before ; ! ?
 _SPACES = "[ \u00a0\u202f]"
 _TAG = re.compile(r"(<[^>]*>)")
 _VERBATIM = re.compile(r"<(/?)(code|pre|kbd|samp|script|style|textarea)\b", re.IGNORECASE)
-_OPENING_QUOTE = re.compile(rf"«{_SPACES}*")
-_CLOSING_QUOTE = re.compile(rf"{_SPACES}*»")
-_COLON = re.compile(rf"(?<=\S){_SPACES}+:(?=\s|$|<)")
-_HIGH = re.compile(rf"(?<=\S){_SPACES}+([;!?])")
 #: Unit symbols that follow a number (or a `{placeholder}` that stands for one).
 UNITS = (
     "Tbit/s", "Gbit/s", "Mbit/s", "kbit/s", "bit/s", "Gb/s", "Mb/s", "kb/s",
     "To", "Go", "Mo", "ko", "TB", "GB", "MB", "kB",
     "MHz", "kHz", "Hz", "LUFS", "LU", "dBTP", "dB", "ms", "min", "h", "s", "px", "%",
 )  # fmt: skip
-_UNIT = re.compile(r"(?<=[0-9}]) (?=(?:" + "|".join(re.escape(u) for u in UNITS) + r")(?![\w/]))")
+#: The rules as (pattern, literal replacement) pairs, in the regular-expression syntax Python
+#: and JavaScript share: applied here, and handed as data to the one script that typesets in
+#: the browser (search results, whose excerpts Pagefind rebuilds with plain spaces).
+UNIT_RULES = (
+    (r"(?<=[0-9}]) (?=(?:" + "|".join(re.escape(u) for u in UNITS) + r")(?![\w/]))", NBSP),
+)
+FRENCH_RULES = (
+    (rf"«{_SPACES}*", "«" + NBSP),
+    (rf"{_SPACES}*»", NBSP + "»"),
+    (rf"(?<=\S){_SPACES}+(?=:(?:\s|$|<))", NBSP),
+    (rf"(?<=\S){_SPACES}+(?=[;!?])", NNBSP),
+    *UNIT_RULES,
+)
+_COMPILED = {
+    rules: tuple((re.compile(pattern), replacement) for pattern, replacement in rules)
+    for rules in (UNIT_RULES, FRENCH_RULES)
+}
+
+
+def rules(lang: str) -> tuple[tuple[str, str], ...]:
+    """The typesetting rules of `lang`, as (pattern, replacement) pairs."""
+    return FRENCH_RULES if lang == "fr" else UNIT_RULES
+
+
+def _apply(rule_set: tuple[tuple[str, str], ...], text: str) -> str:
+    for pattern, replacement in _COMPILED[rule_set]:
+        text = pattern.sub(replacement, text)
+    return text
 
 
 def french_text(text: str) -> str:
     """Typeset one run of French plain text (no markup)."""
-    text = _OPENING_QUOTE.sub("«" + NBSP, text)
-    text = _CLOSING_QUOTE.sub(NBSP + "»", text)
-    text = _COLON.sub(NBSP + ":", text)
-    text = _HIGH.sub(NNBSP + r"\1", text)
-    return units_text(text)
+    return _apply(FRENCH_RULES, text)
 
 
 def units_text(text: str) -> str:
     """A number and its unit held together (`20 Mbit/s`): right in every language."""
-    return _UNIT.sub(NBSP, text)
+    return _apply(UNIT_RULES, text)
 
 
 def typeset(text: str, lang: str) -> str:
     """Plain text in `lang`, typeset: French rules for French, units held together for all."""
     if not text:
         return text
-    return french_text(text) if lang == "fr" else units_text(text)
+    return _apply(rules(lang), text)
 
 
 def _text_nodes(markup: str, rule) -> str:

@@ -66,6 +66,7 @@ def on_generator_init(generator: Any) -> None:
     env.filters["plain"] = typography.plain_text
     env.filters["language_name"] = partial(i18n.language_name, lang=lang)
     env.filters["typeset"] = partial(typography.typeset_html, lang=lang)
+    env.globals["TYPOGRAPHY_RULES"] = typography.rules(lang)  # for the search page's script
     env.globals["LANG"] = lang
     env.globals["LANGUAGES"] = settings.get("NEWSREEL_LANGUAGES", {})
     env.globals["TAGLINE"] = settings.get("NEWSREEL_TAGLINE", {}).get(lang, "")

@@ -28,7 +28,8 @@ def load_manifest(media_dir: str, video_id: str) -> dict[str, Any] | None:
 
 
 def _file_view(entry: dict[str, Any], lang: str) -> dict[str, Any]:
-    """One format of a version: its name and details apart (the chooser shows the name)."""
+    """One format of a version: the chooser shows its name and size, the line under it the
+    resolution and the rest of its label."""
     width, height = entry.get("width"), entry.get("height")
     label = entry["label"].get(lang) or entry["label"].get("en", "")
     name, _, details = label.partition(":")
@@ -39,10 +40,10 @@ def _file_view(entry: dict[str, Any], lang: str) -> dict[str, Any]:
         **entry,
         "label": typeset(label, lang),
         "name": name,
-        "details": typeset(details.strip(), lang),
+        "details": " · ".join(filter(None, (resolution, typeset(details.strip(), lang)))),
         "size": size,
         "resolution": resolution,
-        "option": " · ".join(part for part in (name, resolution, size) if part),
+        "option": f"{name} · {size}",
         "duration": format_duration(entry["duration_ms"], lang) if entry.get("duration_ms") else "",
         "account": entry["access"] == "account",
     }
