@@ -3,7 +3,8 @@
 French is the portal's own language, and a press office reads it closely. Its typesetting
 wants unbreakable spaces where editors type ordinary ones: before `:` (U+00A0) and before
 `; ! ?` (U+202F), inside `« »`, and between a number and its unit (`20 Mbit/s`, `48 kHz`,
-`151,3 Mo`, `{seconds} s`), so that no line starts with a lone `»`, `?` or unit. Pages, search
+`151,3 Mo`, `{seconds} s`), so that no line starts with a lone `»`, `?` or unit; and in every
+language the apostrophe is the typographic one (`l’OTAN`, `NATO’s`). Pages, search
 results, feeds, e-mails, API messages, press-kit texts and captions all go through `typeset`
 (plain text) or `typeset_html` (markup), so the rules live here once. This module is neutral:
 the site plugin, the media pipeline and the API import it, and it imports none of them.
@@ -17,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import html as html_module
 import re
+from collections.abc import Callable
 
 from babel import Locale
 from babel.dates import format_date
@@ -37,25 +39,28 @@ UNITS = (
 #: The rules as (pattern, literal replacement) pairs, in the regular-expression syntax Python
 #: and JavaScript share: applied here, and handed as data to the one script that typesets in
 #: the browser (search results, whose excerpts Pagefind rebuilds with plain spaces).
-UNIT_RULES = (
+_LETTER = "[A-Za-zÀ-ÖØ-öø-ÿŒœ]"
+COMMON_RULES = (
     (r"(?<=[0-9}]) (?=(?:" + "|".join(re.escape(u) for u in UNITS) + r")(?![\w/]))", NBSP),
+    (rf"(?<={_LETTER})'(?={_LETTER})", "’"),  # the typographic apostrophe: l’OTAN, NATO’s
 )
 FRENCH_RULES = (
     (rf"«{_SPACES}*", "«" + NBSP),
     (rf"{_SPACES}*»", NBSP + "»"),
-    (rf"(?<=\S){_SPACES}+(?=:(?:\s|$|<))", NBSP),
-    (rf"(?<=\S){_SPACES}+(?=[;!?])", NNBSP),
-    *UNIT_RULES,
+    # `^`: a text node may start right after an inline element (`<a>…</a> : suite`)
+    (rf"(?:(?<=\S)|^){_SPACES}+(?=:(?:\s|$|<))", NBSP),
+    (rf"(?:(?<=\S)|^){_SPACES}+(?=[;!?])", NNBSP),
+    *COMMON_RULES,
 )
 _COMPILED = {
     rules: tuple((re.compile(pattern), replacement) for pattern, replacement in rules)
-    for rules in (UNIT_RULES, FRENCH_RULES)
+    for rules in (COMMON_RULES, FRENCH_RULES)
 }
 
 
 def rules(lang: str) -> tuple[tuple[str, str], ...]:
     """The typesetting rules of `lang`, as (pattern, replacement) pairs."""
-    return FRENCH_RULES if lang == "fr" else UNIT_RULES
+    return FRENCH_RULES if lang == "fr" else COMMON_RULES
 
 
 def _apply(rule_set: tuple[tuple[str, str], ...], text: str) -> str:
@@ -69,19 +74,20 @@ def french_text(text: str) -> str:
     return _apply(FRENCH_RULES, text)
 
 
-def units_text(text: str) -> str:
-    """A number and its unit held together (`20 Mbit/s`): right in every language."""
-    return _apply(UNIT_RULES, text)
+def common_text(text: str) -> str:
+    """What every language wants: a number held to its unit (`20 Mbit/s`), apostrophes."""
+    return _apply(COMMON_RULES, text)
 
 
 def typeset(text: str, lang: str) -> str:
-    """Plain text in `lang`, typeset: French rules for French, units held together for all."""
+    """Plain text in `lang`, typeset: French rules for French, the common ones for all."""
     if not text:
         return text
     return _apply(rules(lang), text)
 
 
-def _text_nodes(markup: str, rule) -> str:
+def map_text(markup: str, rule: Callable[[str], str]) -> str:
+    """`rule` applied to the text nodes of an HTML fragment, outside verbatim elements."""
     out: list[str] = []
     verbatim_depth = 0
     for part in _TAG.split(markup):
@@ -101,7 +107,7 @@ def typeset_html(markup: str, lang: str) -> str:
     """The text nodes of an HTML fragment, typeset; tags and verbatim elements left alone."""
     if not markup:
         return markup
-    return _text_nodes(markup, french_text if lang == "fr" else units_text)
+    return map_text(markup, lambda text: typeset(text, lang))
 
 
 def french_html(markup: str) -> str:

@@ -206,6 +206,8 @@ def on_feed_generated(context: dict[str, Any], feed: Any) -> None:
             poster = video["cuts"][0].get("poster_entry")
             posters[f"{base}/{article.url}"] = (video["poster"], poster)
     for item in feed.items:
+        # Pelican strips the title's tags with Markup.striptags, which drops unbreakable spaces
+        item["title"] = typography.typeset(item["title"], lang)
         if item["link"].startswith("/"):
             item["link"] = base + item["link"]
         item["unique_id"] = get_tag_uri(item["link"], item["pubdate"])

@@ -304,15 +304,20 @@ def index_for_search(site: Path, lang: str, into: Path | None = None) -> str | N
     its index a moment later, without copying the old index around.
     """
     import subprocess
+    import tempfile
 
     from pagefind.service import _must_get_executable  # the binary the wheel ships
 
-    result = subprocess.run(
-        [str(_must_get_executable()), "--site", str(site),
-         "--glob", f"{lang}/{{news/*,*}}/index.html",  # items and pages, not listings
-         "--output-path", str(into or site / "pagefind" / lang), "--quiet"],
-        capture_output=True, text=True,
-    )  # fmt: skip
+    from newsreel.site import search
+
+    with tempfile.TemporaryDirectory() as scratch:  # the pages as the index should read them
+        search.pages_for_index(site, lang, Path(scratch))
+        result = subprocess.run(
+            [str(_must_get_executable()), "--site", scratch,
+             "--glob", search.GLOB.format(lang=lang),  # items and pages, not listings
+             "--output-path", str(Path(into or site / "pagefind" / lang).resolve()), "--quiet"],
+            capture_output=True, text=True,
+        )  # fmt: skip
     if result.returncode != 0:
         return f"{lang}: search index: pagefind failed: {result.stderr.strip()[-400:]}"
     return None

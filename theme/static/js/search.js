@@ -29,6 +29,7 @@ window.addEventListener("DOMContentLoaded", function () {
       /* an excerpt cut just after a quotation or a clause starts with its end: drop it */
       var excerpt = result.excerpt.replace(/^[\s»”:;,.!?)]+/, "");
       result.excerpt = typeset((date ? date + " — " : "") + excerpt);
+      if (meta.title) { meta.title = typeset(meta.title); }  /* indexed with plain apostrophes */
       return result;
     }
   });
