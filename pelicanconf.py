@@ -20,8 +20,8 @@ PLUGINS = ["newsreel.site"]
 # The portal's languages, in the order the language switcher lists them. The first one is the
 # fallback of `/` when the browser asks for neither.
 NEWSREEL_LANGUAGES = {
-    "en": {"name": "English", "sitename": "NATO Multimedia", "locale": "en_GB"},
-    "fr": {"name": "Français", "sitename": "OTAN Multimédia", "locale": "fr_FR"},
+    "en": {"name": "English", "sitename": "NATO Multimedia", "author": "NATO", "locale": "en_GB"},
+    "fr": {"name": "Français", "sitename": "OTAN Multimédia", "author": "OTAN", "locale": "fr_FR"},
 }
 NEWSREEL_TAGLINE = {
     "en": "Official NATO media resources, for media professionals.",

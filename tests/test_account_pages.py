@@ -26,7 +26,9 @@ def test_register_verify_then_download_broadcast(browser, demo_server, demo_var,
     context = browser.new_context(locale="fr-FR", accept_downloads=True)
     page = context.new_page()
     page.goto(f"{demo_server}/fr/news/{MEETING}/")
-    page.get_by_role("link", name="Compte multimédia gratuit requis").first.click()
+    full = page.locator("#dl-full")
+    full.get_by_label("Format").select_option("broadcast")
+    full.get_by_role("link", name="Connectez-vous pour télécharger").click()
     page.wait_for_url(re.compile(r"/fr/account/login/\?return_to="))
     page.get_by_role("link", name="Créer un compte multimédia gratuit").click()
     page.wait_for_url(re.compile(r"/fr/account/register/\?return_to="))
@@ -47,24 +49,24 @@ def test_register_verify_then_download_broadcast(browser, demo_server, demo_var,
     page.wait_for_url(re.compile(r"/fr/account/verify/\?"))
     assert page.get_by_label("Adresse électronique", exact=True).input_value() == address
     page.get_by_role("button", name="Envoyer un nouveau code").click()
-    page.get_by_text(re.compile(r"nouveau code dans \d+ s")).wait_for()
+    page.get_by_text(re.compile(r"nouveau code dans \d+\u00a0s")).wait_for()
     assert page.get_by_role("button", name="Envoyer un nouveau code").is_disabled()
     page.get_by_label("Code", exact=True).fill(
         "000000" if latest_code(demo_var, address) != "000000" else "111111"
     )
     page.get_by_role("button", name="Confirmer").click()
     page.get_by_role("alert").first.wait_for()
-    assert "n’est pas le bon" in page.get_by_role("alert").first.inner_text()
+    assert "Ce code est incorrect" in page.get_by_role("alert").first.inner_text()
     page.get_by_label("Code", exact=True).fill(latest_code(demo_var, address))
     page.get_by_role("button", name="Confirmer").click()
 
-    page.wait_for_url(f"{demo_server}/fr/news/{MEETING}/")
-    download = page.get_by_role("link", name="Télécharger").first
-    download.wait_for()
-    link = page.locator("a[data-download]").first
+    # Back where the visitor was: the same version, the broadcast format still chosen.
+    page.wait_for_url(f"{demo_server}/fr/news/{MEETING}/#dl-full-broadcast")
+    assert page.locator("#dl-full").get_by_label("Format").input_value() == "broadcast"
+    link = page.locator("#dl-full").get_by_role("link", name="Télécharger", exact=True)
     link.wait_for()
     page.wait_for_function(
-        "document.querySelector('a[data-download]').href.includes('/api/download/')"
+        "document.querySelector('#dl-full a[data-download]').href.includes('/api/download/')"
     )
     response = page.request.get(demo_server + link.get_attribute("href"), max_redirects=0)
     assert response.status == 302
@@ -104,7 +106,7 @@ def test_newsletter_double_opt_in_from_the_footer(browser, demo_server, demo_var
     footer = page.locator("footer")
     footer.get_by_label("Votre adresse électronique").fill(address)
     footer.get_by_role("button", name="S’abonner").click()
-    footer.get_by_text("consultez votre boîte de réception").wait_for()
+    footer.get_by_text("Un courriel de confirmation vous a été envoyé").wait_for()
     messages = sorted(
         (demo_var / "var" / "outbox").glob("*.eml"), key=lambda p: p.stat().st_mtime_ns
     )
@@ -114,7 +116,7 @@ def test_newsletter_double_opt_in_from_the_footer(browser, demo_server, demo_var
     ).group(1)
     page.goto(url)  # a GET, as a link scanner would: nothing is confirmed yet
     page.get_by_role("button", name="Confirmer mon abonnement").click()
-    page.get_by_text("Merci").wait_for()
+    page.get_by_text("Votre abonnement est confirmé").wait_for()
     context.close()
 
 

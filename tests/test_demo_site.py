@@ -26,7 +26,16 @@ def test_same_slugs_in_both_languages(demo_site: Project):
     }
     assert len(slugs["en"]) >= 6
     assert slugs["en"] == slugs["fr"]
-    for page in ("about", "conditions-of-use", "privacy", "newsletter", "account"):
+    for page in (
+        "about",
+        "conditions-of-use",
+        "privacy",
+        "newsletter",
+        "account",
+        "legal-notice",
+        "press-office",
+        "accessibility",
+    ):
         for lang in ("en", "fr"):
             assert (demo_site.output / lang / page / "index.html").exists(), (lang, page)
 
@@ -92,7 +101,8 @@ def test_interface_catalogue_translates_every_template_string():
             "Pages",
             "Code",
             "type",
-            "zip",
+            "Format",
+            "Menu",
         ):
             missing.append(singular)
     assert not missing, f"untranslated: {missing}"
@@ -141,6 +151,12 @@ def test_html_is_valid(demo_site: Project):
             demo_site.output / lang / "newsletter" / "confirm" / "index.html",
         ]
     pages += [demo_site.output / "index.html", demo_site.output / "404.html"]
+    pages += [demo_site.output / lang / "404.html" for lang in ("en", "fr")]
+    pages += [
+        demo_site.output / lang / page / "index.html"
+        for lang in ("en", "fr")
+        for page in ("legal-notice", "press-office", "accessibility", "search")
+    ]
     assert vnu_errors(pages) == ""
 
 
@@ -152,7 +168,13 @@ def test_server_answers_ranges_and_404(demo_server: str):
         assert part.status_code == 206
         assert part.headers["accept-ranges"] == "bytes"
         assert part.content == whole.content[:100]
-        missing = client.get("/en/no-such-page/")
-        assert missing.status_code == 404
-        assert "Page introuvable" in missing.text
+        # A missing page answers in the language of its folder, and in both elsewhere.
+        for lang, words in (("en", "Page not found"), ("fr", "Page introuvable")):
+            missing = client.get(f"/{lang}/no-such-page/")
+            assert missing.status_code == 404
+            assert f'<html lang="{lang}">' in missing.text and words in missing.text
+            assert 'name="robots" content="noindex"' in missing.text
+        elsewhere = client.get("/no-such-folder/x")
+        assert elsewhere.status_code == 404
+        assert "Page not found" in elsewhere.text and "Page introuvable" in elsewhere.text
         assert client.get("/fr", follow_redirects=True).url.path == "/fr/"

@@ -40,8 +40,10 @@ def test_media_rss_lists_every_public_rendition(demo_site: Project, lang: str):
     assert item["filesize"] == str(web["bytes"]) and item["type"] == "video/mp4"
     assert item["width"] == "1280" and item["height"] == "720" and item["duration"] == "60"
     assert entry.media_thumbnail[0]["url"].endswith("-still.jpg")
-    assert entry.media_credit[0]["content"] == "NATO"
-    assert "NATO" in entry.media_copyright or "OTAN" in entry.media_copyright
+    assert entry.media_credit[0]["content"] == {"en": "NATO", "fr": "OTAN"}[lang]
+    assert {"en": "Credit: NATO", "fr": "Mention obligatoire\u00a0: OTAN"}[lang] in (
+        entry.media_copyright
+    )
     assert raw.count("<media:title ") == 2 and raw.count("<media:description ") == 2
     assert not [c for c in entry.media_content if "_private" in c["url"] or "1080p" in c["url"]]
 

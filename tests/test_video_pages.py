@@ -30,8 +30,18 @@ def test_article_shows_player_shots_rights_and_downloads(demo_site: Project, lan
     assert f'<source src="{mobile["url"]}" type="video/mp4" media="(max-width: 640px)">' in html
     assert f'<source src="{web["url"]}" type="video/mp4">' in html
     assert html.count('class="seek"') >= len(data["shots"])
-    assert 'data-seek="32.0"' in html and "Mark Rutte, NATO Secretary General" in html
-    assert '<blockquote lang="fr"><p>L’OTAN est une alliance défensive' in html
+    assert 'data-seek="32.0"' in html
+    # The soundbite, spoken in English, in the page's language: as spoken, or translated with
+    # the words as spoken one click away.
+    speaker = {"en": "Mark Rutte, NATO Secretary General", "fr": "Mark Rutte, secrétaire général"}
+    assert speaker[lang] in html
+    if lang == "en":
+        assert '<blockquote lang="en"><p>NATO is a defensive alliance' in html
+        assert "(in English)" in html and "Original words" not in html
+    else:
+        assert '<blockquote lang="fr"><p>L’OTAN est une alliance défensive' in html
+        assert "(en anglais\u202f; traduction)" in html
+        assert '<blockquote lang="en"><p>NATO is a defensive alliance' in html
     assert data["rights"][lang].split(" ")[0] in html
     for cut in data["cuts"]:
         for entry in cut["files"]:
@@ -39,10 +49,9 @@ def test_article_shows_player_shots_rights_and_downloads(demo_site: Project, lan
             if entry["access"] == "public":
                 assert f'href="{entry["url"]}" download="{entry["filename"]}"' in html
             else:  # handed out by the function: the link asks to log in, then points there
-                assert f'?return_to=/{lang}/news/{MEETING}/" data-download="{entry["url"]}"' in html
-    account = (
-        "Free multimedia account required" if lang == "en" else "Compte multimédia gratuit requis"
-    )
+                back = f"/{lang}/news/{MEETING}/%23dl-{cut['id']}-{entry['preset']}"
+                assert f'?return_to={back}" data-download="{entry["url"]}"' in html
+    account = "Sign in to download" if lang == "en" else "Connectez-vous pour télécharger"
     assert account in html
     size = "MB" if lang == "en" else "Mo"
     assert re.search(rf"\d[\d.,]*\u00a0{size}", html)
@@ -56,7 +65,7 @@ def test_videos_index_lists_every_video(demo_site: Project, lang: str):
     html = (demo_site.output / lang / "videos" / "index.html").read_text("utf-8")
     assert html.count('class="video-card"') == 2
     assert f'href="/{lang}/news/{MEETING}/"' in html
-    assert "01:00" in html and ("15 October 2025" in html or "15 octobre 2025" in html)
+    assert "1\u00a0min" in html and ("15 October 2025" in html or "15 octobre 2025" in html)
     assert html.count('<img src="/media/') == 2
 
 

@@ -7,11 +7,14 @@ pages call it on their own origin, as they do behind CloudFront.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
+from starlette.responses import FileResponse, Response
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -38,6 +41,26 @@ class SiteFiles(StaticFiles):
             await send(message)
 
         await super().__call__(scope, receive, send_with_headers)
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        """A missing page under `/<lang>/` gets that language's own 404 page."""
+        try:
+            response = await super().get_response(path, scope)
+        except HTTPException as error:
+            if error.status_code != 404:
+                raise
+            response = None
+        language = _LANGUAGE_FOLDER.match(path)
+        if (response is None or response.status_code == 404) and language:
+            page = Path(str(self.directory)) / language.group(1) / "404.html"
+            if page.is_file():
+                return FileResponse(page, status_code=404)
+        if response is None:
+            raise HTTPException(status_code=404)
+        return response
+
+
+_LANGUAGE_FOLDER = re.compile(r"^/?([a-z]{2})(?:/|$)")
 
 
 def create_app(output: Path, api: ASGIApp | None = None) -> Starlette:

@@ -74,7 +74,8 @@ MANIFEST = """
 id = "2025-10-15-test"
 source = "sources/test.mp4"
 date = 2025-10-15
-location = "Brussels"
+location = {{ en = "Brussels", fr = "Bruxelles" }}
+credit = {{ en = "NATO", fr = "OTAN" }}
 presets = ["hd", "web", "audio", "still"]
 title = {{ en = "Test", fr = "Essai" }}
 rights = {{ en = "Credit: NATO.", fr = "Mention : OTAN." }}
@@ -87,8 +88,10 @@ fr = "Extérieur"
 [[shots]]
 at = "00:00:03"
 speaker = "Mark Rutte"
+role = {{ en = "NATO Secretary General", fr = "secrétaire général de l’OTAN" }}
 language = "fr"
 quote = "Notre soutien à l’Ukraine est vital."
+translation = {{ en = "Our support for Ukraine is vital." }}
 
 [[cuts]]
 id = "soundbite"

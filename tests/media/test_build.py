@@ -11,6 +11,7 @@ from pathlib import Path
 import av
 import pytest
 
+from newsreel.media import record
 from newsreel.media.encode import ffmpeg_exe
 
 from .conftest import build_media
@@ -62,7 +63,7 @@ def test_build_writes_every_cut_and_preset(clips: Path, tmp_path: Path, runner):
         poster = out / part["poster"]["url"].lstrip("/")
         assert poster.exists() and poster.suffix == ".jpg"
     assert manifest["shots"][1]["quote"].startswith("Notre soutien")
-    assert manifest["duration_ms"] == 6000 and manifest["schema_version"] == 1
+    assert manifest["duration_ms"] == 6000 and manifest["schema_version"] == record.SCHEMA_VERSION
 
 
 def test_one_process_makes_all_full_length_renditions(clips: Path, tmp_path: Path, runner):

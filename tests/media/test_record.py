@@ -45,6 +45,7 @@ def test_the_json_form_round_trips_and_says_its_version():
     )  # fmt: skip
     video = record.Video(
         id="v", languages=["en", "fr"], title={"en": "T", "fr": "T"}, date=DATE,
+        location={"en": "Brussels", "fr": "Bruxelles"},
         rights={"en": "R", "fr": "R"}, duration_ms=6000, fps=25.0,
         source=record.Source(sha256="1" * 64),
         cuts=[record.Cut(id="full", title={"en": "T", "fr": "T"}, in_ms=0, out_ms=6000,
@@ -52,7 +53,8 @@ def test_the_json_form_round_trips_and_says_its_version():
     )  # fmt: skip
     data = record.encode(video)
     assert record.decode(data) == video
-    assert b'"schema_version": 1' in data and b'"$schema": "/media/manifest.schema.json"' in data
+    assert f'"schema_version": {record.SCHEMA_VERSION}'.encode() in data
+    assert b'"$schema": "/media/manifest.schema.json"' in data
     assert video.file("full", "web") is web and video.file("full", "broadcast") is None
     assert record.encode(video) == data, "the same record, the same bytes"
 

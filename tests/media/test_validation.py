@@ -45,6 +45,34 @@ def problems_of(clips: Path, tmp_path: Path) -> list[str]:
             "sha256",
             "does not match",
         ),
+        # Words a page shows are one text per language, like titles.
+        (
+            {'location = { en = "Brussels", fr = "Bruxelles" }': 'location = "Brussels"'},
+            "location",
+            "'Brussels' is one text for every language; write [location] with en = ... and fr",
+        ),
+        ({'credit = { en = "NATO", fr = "OTAN" }\n': ""}, "credit", "missing; add [credit]"),
+        (
+            {'fr = "secrétaire général de l’OTAN"': 'de = "Generalsekretär"'},
+            "shots[1].role.fr",
+            "missing",
+        ),
+        # A soundbite: the words as spoken, in a language named by its code, translated.
+        (
+            {'language = "fr"': 'language = "french"'},
+            "shots[1].language",
+            "'french' is not a language code",
+        ),
+        (
+            {'translation = { en = "Our support for Ukraine is vital." }': ""},
+            "shots[1].translation",
+            "missing; add [shots[1].translation] with en = ...",
+        ),
+        (
+            {'{ en = "Our support for Ukraine is vital." }': '{ en = "Our support.", fr = "x" }'},
+            "shots[1].translation.fr",
+            "the quote is already in fr; remove translation.fr",
+        ),
     ],
 )
 def test_manifest_mistakes(clips: Path, tmp_path: Path, replace, field, words):

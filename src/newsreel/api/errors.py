@@ -1,7 +1,8 @@
 """API errors: a stable code, a 4xx status and a sentence in the visitor's language.
 
 Messages are data (`messages.toml`), checked once when the module loads: every code must have
-a message in every language.
+a message in every language. They are typeset for their language as they are read
+(`newsreel.typography`), so translators type ordinary spaces.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ import tomllib
 from functools import cache
 from pathlib import Path
 from typing import Any
+
+from newsreel.typography import typeset
 
 LANGUAGES = ("en", "fr")
 
@@ -44,7 +47,10 @@ def messages() -> dict[str, dict[str, str]]:
         missing = [lang for lang in LANGUAGES if not texts.get(lang)]
         if missing:
             raise ValueError(f"{path}: [{code}]: no message in {', '.join(missing)}; add them")
-    return data
+    return {
+        code: {lang: typeset(text, lang) for lang, text in texts.items()}
+        for code, texts in data.items()
+    }
 
 
 def message(code: str, lang: str) -> str:

@@ -90,6 +90,8 @@ def language_overrides(lang: str, *, first: bool) -> dict[str, Any]:
         "SEARCH_SAVE_AS": p + "search/index.html",
         "VIDEOS_URL": p + "videos/",
         "VIDEOS_SAVE_AS": p + "videos/index.html",
+        # The language's own "page not found", served for a missing path under `/<lang>/`.
+        "NOT_FOUND_SAVE_AS": p + "404.html",
         "AUTHORS_SAVE_AS": "",
         "DIRECT_TEMPLATES": [
             "index",
@@ -98,6 +100,7 @@ def language_overrides(lang: str, *, first: bool) -> dict[str, Any]:
             "tags",
             "videos",
             "search",
+            "not_found",
             *FORM_PAGES,
         ],
         "PAGINATED_TEMPLATES": {"index": None, "category": None, "tag": None},

@@ -3,19 +3,29 @@
 People who cannot hear the sound need the captions of every version they download, so each
 cut gets its own copy, with its cues shifted to the cut's start and clipped to its range. The
 files are small and derived from text: they are written (content-addressed) at every build.
+
+A cue is read in the time it shows, so it keeps within two lines of 42 characters (the EBU
+and broadcasters' limit): a longer line is wrapped here, and a cue that still needs a third
+line stops the build, naming the cue, since only the editor can split it in time. Cue text is
+typeset for its language like every other text (`newsreel.typography`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
 import webvtt
 
 from newsreel.media import timecode
-from newsreel.media.errors import MediaError, problem
+from newsreel.media.errors import MediaError, Problem, problem
+from newsreel.typography import typeset
+
+MAX_LINE = 42
+MAX_LINES = 2
 
 
 @dataclass(frozen=True)
@@ -25,8 +35,9 @@ class Cue:
     text: str
 
 
-def load_cues(path: Path, where: Path | str, field: str) -> list[Cue]:
-    """The cues of a WebVTT file; a MediaError naming the manifest and field if it is bad."""
+def load_cues(path: Path, where: Path | str, field: str, lang: str = "") -> list[Cue]:
+    """The cues of a WebVTT file in `lang`, typeset and within two lines of 42 characters;
+    a MediaError naming the manifest and field if it is bad."""
     try:
         captions = webvtt.read(str(path))
     except FileNotFoundError:
@@ -42,16 +53,39 @@ def load_cues(path: Path, where: Path | str, field: str) -> list[Cue]:
             problem(where, field, f"{path.name} is not valid WebVTT ({error})",
                     "fix the file (WEBVTT header, then cues 'HH:MM:SS.mmm --> HH:MM:SS.mmm')")
         ) from None  # fmt: skip
-    cues = []
+    cues, problems = [], []
     for number, caption in enumerate(captions, start=1):
         start, end = _millis(caption.start), _millis(caption.end)
         if end <= start:
-            raise MediaError(
+            problems.append(
                 problem(where, field, f"{path.name}: cue {number} ends before it starts",
                         "make each cue's end later than its start")
             )  # fmt: skip
-        cues.append(Cue(start, end, caption.text))
+        text = fit_lines(typeset(caption.text, lang))
+        if text is None:
+            problems.append(
+                problem(where, field,
+                        f"{path.name}: cue {number} needs more than {MAX_LINES} lines of "
+                        f"{MAX_LINE} characters ({len(caption.text)} characters)",
+                        "split it into shorter cues")
+            )  # fmt: skip
+        cues.append(Cue(start, end, text or ""))
+    if problems:
+        raise MediaError(problems)
     return cues
+
+
+def fit_lines(text: str) -> str | None:
+    """The cue's lines as typed when they fit, else wrapped to fit; None if it cannot fit."""
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    if len(lines) <= MAX_LINES and all(len(line) <= MAX_LINE for line in lines):
+        return "\n".join(lines)
+    wrapped = textwrap.wrap(
+        " ".join(lines), MAX_LINE, break_long_words=False, break_on_hyphens=False
+    )
+    if len(wrapped) <= MAX_LINES and all(len(line) <= MAX_LINE for line in wrapped):
+        return "\n".join(wrapped)
+    return None
 
 
 def _millis(text: str) -> int:
@@ -59,7 +93,7 @@ def _millis(text: str) -> int:
     return timecode.parse(text if text.count(":") == 2 else f"00:{text}")
 
 
-def check_cues(cues: list[Cue], duration_ms: int, where: Path | str, field: str) -> list[str]:
+def check_cues(cues: list[Cue], duration_ms: int, where: Path | str, field: str) -> list[Problem]:
     """Cues past the end of the source."""
     return [
         problem(

@@ -61,8 +61,10 @@ def shot_label(manifest: VideoManifest, index: int) -> str:
     shot = manifest.shots[index]
     head = f"SHOT {index + 1}/{len(manifest.shots)}  ·  {timecode.format_ms(shot.at_ms)[:8]}"
     if shot.is_soundbite:
-        quote = textwrap.fill(f"«\u00a0{shot.quote}\u00a0»", width=52)  # French spacing, no break
-        body = f"SOUNDBITE ({(shot.language or '').upper()}): {shot.speaker}\n\n{quote}"
+        marks = ("«\u00a0", "\u00a0»") if shot.language == "fr" else ("“", "”")  # as spoken
+        quote = textwrap.fill(f"{marks[0]}{shot.quote}{marks[1]}", width=52)
+        speaker = ", ".join(filter(None, (shot.speaker, shot.role.get("en"))))
+        body = f"SOUNDBITE ({(shot.language or '').upper()}): {speaker}\n\n{quote}"
     else:
         body = "\n".join(textwrap.wrap((shot.text or {}).get("en", ""), width=52))
     return f"{head}\n{body}"

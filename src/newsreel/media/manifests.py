@@ -1,9 +1,12 @@
 """Video manifests: one `clips/<video-id>.toml` per source video, checked once, here.
 
 The field names are the media contract of design.md (`id`, `source`, `sha256`, `date`,
-`location`, `presets`, `title`, `rights`, `[[shots]]`, `[[cuts]]`). Checks that need the source
-itself (time codes inside its duration, audio present) come later, in `check_against_source`,
-once the source has been probed.
+`location`, `presets`, `title`, `rights`, `[[shots]]`, `[[cuts]]`). Whatever a page shows as
+words has one text per language of the site, checked like `title`: the location, the credit,
+a soundbite speaker's role. A soundbite keeps the words as spoken (`quote`, in `language`) and
+their translation into every other language of the site, so a page never shows a language its
+reader did not choose without saying so. Checks that need the source itself (time codes inside
+its duration, audio present) come later, in `check_against_source`, once it has been probed.
 """
 
 from __future__ import annotations
@@ -20,13 +23,14 @@ from newsreel.media import timecode
 from newsreel.media.errors import MediaError, Problem, problem, unknown_keys
 from newsreel.media.presets import Preset
 from newsreel.media.record import FULL, Shot  # a shot is the same in and out
+from newsreel.typography import language_name
 
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _FIELDS = {
-    "": ("id", "source", "sha256", "date", "location", "presets", "poster", "title", "rights",
-         "shots", "cuts", "captions"),
-    "shots": ("at", "speaker", "language", "quote"),  # and one text per language
+    "": ("id", "source", "sha256", "date", "location", "credit", "presets", "poster", "title",
+         "rights", "shots", "cuts", "captions"),
+    "shots": ("at", "speaker", "role", "language", "quote", "translation"),  # + text per language
     "cuts": ("id", "in", "out", "presets", "title"),
 }  # fmt: skip
 
@@ -55,7 +59,7 @@ class VideoManifest:
     source: str
     sha256: str | None
     date: dt.date
-    location: str
+    location: dict[str, str]
     presets: tuple[str, ...]
     title: dict[str, str]
     rights: dict[str, str]
@@ -63,6 +67,7 @@ class VideoManifest:
     cuts: tuple[Cut, ...]
     poster_ms: int | None = None
     captions: dict[str, str] = field(default_factory=dict)  # lang -> WebVTT path (clips/)
+    credit: dict[str, str] = field(default_factory=dict)  # lang -> "NATO" / "OTAN"
 
     @property
     def source_is_remote(self) -> bool:
@@ -107,11 +112,21 @@ def load_manifest(
 
 
 def _text_by_lang(
-    path: Path, where: str, value: Any, languages: tuple[str, ...], problems: list[Problem]
+    path: Path,
+    where: str,
+    value: Any,
+    languages: Sequence[str],
+    problems: list[Problem],
 ) -> dict[str, str]:
+    """A text per language (`[title]` with `en` and `fr`), each one present and non-empty."""
+    table = f"[{where}] with " + " and ".join(f"{lang} = ..." for lang in languages)
+    if isinstance(value, str):
+        problems.append(
+            problem(path, where, f"{value!r} is one text for every language", f"write {table}")
+        )
+        return {}
     if not isinstance(value, dict):
-        names = " and ".join(languages)
-        problems.append(problem(path, where, "missing", f"add [{where}] with {names}"))
+        problems.append(problem(path, where, "missing", f"add {table}"))
         return {}
     for lang in languages:
         if not isinstance(value.get(lang), str) or not value[lang].strip():
@@ -209,7 +224,8 @@ def _manifest(
         date = date.date()
     if not isinstance(date, dt.date):
         problems.append(problem(path, "date", f"{date!r} is not a date", "write date = 2025-10-15"))
-    location = data.get("location", "")
+    location = _text_by_lang(path, "location", data.get("location"), languages, problems)
+    credit = _text_by_lang(path, "credit", data.get("credit"), languages, problems)
     title = _text_by_lang(path, "title", data.get("title"), languages, problems)
     rights = _text_by_lang(path, "rights", data.get("rights"), languages, problems)
     full_presets = _preset_list(path, "presets", data.get("presets"), presets, problems)
@@ -232,25 +248,13 @@ def _manifest(
         where = f"shots[{index}]"
         at_ms = _time(path, f"{where}.at", shot.get("at"), problems)
         if "quote" in shot:
-            for key in ("speaker", "language"):
-                if not isinstance(shot.get(key), str):
-                    problems.append(
-                        problem(
-                            path,
-                            f"{where}.{key}",
-                            "missing",
-                            "soundbites need speaker and language",
-                        )
-                    )
-            if at_ms is not None:
+            soundbite = _soundbite(path, where, shot, languages, problems)
+            if at_ms is not None and soundbite is not None:
+                text, speaker, spoken, quote, role = soundbite
                 shots.append(
-                    Shot(
-                        at_ms=at_ms,
-                        speaker=shot.get("speaker"),
-                        language=shot.get("language"),
-                        quote=shot["quote"],
-                    )
-                )
+                    Shot(at_ms=at_ms, text=text, speaker=speaker, language=spoken, quote=quote,
+                         role=role)
+                )  # fmt: skip
         else:
             text = _text_by_lang(
                 path, where, {k: shot.get(k) for k in languages}, languages, problems
@@ -305,7 +309,7 @@ def _manifest(
         source=source,
         sha256=sha256,
         date=date,
-        location=str(location),
+        location=location,
         presets=full_presets,
         title=title,
         rights=rights,
@@ -313,7 +317,50 @@ def _manifest(
         cuts=tuple(cuts),
         poster_ms=poster_ms,
         captions=dict(captions),
+        credit=credit,
     )
+
+
+def _soundbite(
+    path: Path,
+    where: str,
+    shot: dict[str, Any],
+    languages: tuple[str, ...],
+    problems: list[Problem],
+) -> tuple[dict[str, str], str, str, str, dict[str, str]] | None:
+    """(text by language, speaker, language, quote, role) of a `[[shots]]` soundbite."""
+    before = len(problems)
+    speaker, spoken, quote = shot.get("speaker"), shot.get("language"), shot.get("quote")
+    if not isinstance(speaker, str) or not speaker.strip():
+        problems.append(
+            problem(path, f"{where}.speaker", "missing", 'name who speaks, e.g. "Mark Rutte"')
+        )
+    if not isinstance(quote, str) or not quote.strip():
+        problems.append(problem(path, f"{where}.quote", "empty", "write the words as spoken"))
+    if not isinstance(spoken, str) or language_name(spoken, "en") == spoken:
+        problems.append(
+            problem(path, f"{where}.language", f"{spoken!r} is not a language code",
+                    'give the language spoken as a code, e.g. "en" (English) or "fr" (French)')
+        )  # fmt: skip
+        spoken = None
+    role = (
+        _text_by_lang(path, f"{where}.role", shot["role"], languages, problems)
+        if "role" in shot
+        else {}
+    )
+    others = tuple(lang for lang in languages if lang != spoken)
+    translation = shot.get("translation")
+    if isinstance(translation, dict) and spoken in translation:
+        problems.append(
+            problem(path, f"{where}.translation.{spoken}", f"the quote is already in {spoken}",
+                    f"remove translation.{spoken}")
+        )  # fmt: skip
+    if spoken is not None and others:
+        translation = _text_by_lang(path, f"{where}.translation", translation, others, problems)
+    if len(problems) > before or spoken is None:
+        return None
+    text = {lang: quote if lang == spoken else translation[lang] for lang in languages}
+    return text, speaker, spoken, quote, role
 
 
 def check_against_source(

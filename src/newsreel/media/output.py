@@ -59,6 +59,7 @@ def record_video(
         title=manifest.title,
         date=manifest.date,
         location=manifest.location,
+        credit=manifest.credit,
         rights=manifest.rights,
         duration_ms=source.info.duration_ms,
         fps=float(source.info.fps or Fraction(25)),

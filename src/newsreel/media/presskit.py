@@ -1,9 +1,13 @@
 """The press kit of a video: one zip a newsroom can take whole.
 
 It holds the public renditions of every cut, the stills and posters, the shot list and the
-transcript (the soundbites) as text in both languages, the terms of use, and a `SHA256SUMS`
-file. Its name comes from a cache key over everything it holds, so it is built once, cached
-like any other output, and never changes under the same name.
+transcript (the soundbites) as text in every language of the video, the terms of use, and a
+`SHA256SUMS` file. Its name comes from a cache key over everything it holds, so it is built
+once, cached like any other output, and never changes under the same name.
+
+Each language's texts read as written for it: dates, places, durations and typography in that
+language, soundbites with the language spoken and, when it is another, their translation. The
+sentences are data (`presskit.toml`), whole, never glued from pieces.
 """
 
 from __future__ import annotations
@@ -11,40 +15,75 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import tomllib
 import zipfile
+from functools import cache
 from pathlib import Path
 
 from newsreel.media import record, timecode
 from newsreel.media.cache import MediaCache, link_or_copy, sha256_file
+from newsreel.media.errors import MediaError, problem
+from newsreel.typography import format_duration, format_long_date, language_name, typeset
 
 #: Bump when the kit's layout or texts change for the same files.
-KIT_VERSION = "2"
-_HEADINGS = {
-    "en": ("SHOT LIST", "TRANSCRIPT (SOUNDBITES)", "TERMS OF USE", "Soundbite"),
-    "fr": ("LISTE DES PLANS", "TRANSCRIPTION (CITATIONS)", "CONDITIONS D’UTILISATION", "Citation"),
-}
+KIT_VERSION = "3"
+WORDING = Path(__file__).with_name("presskit.toml")
+
+
+@cache
+def wording() -> dict[str, dict[str, str]]:
+    """The kit's sentences by language (`presskit.toml`), every key in every language."""
+    data = tomllib.loads(WORDING.read_text(encoding="utf-8"))
+    keys = set().union(*data.values())
+    missing = [f"{lang}.{key}" for lang in data for key in sorted(keys - set(data[lang]))]
+    if missing:
+        raise MediaError(problem(WORDING, ", ".join(missing), "missing", "add the sentence"))
+    return data
+
+
+def _say(lang: str, key: str, **values: str) -> str:
+    """One sentence of the kit in `lang`, filled in and typeset."""
+    sentences = wording().get(lang)
+    if sentences is None:
+        raise MediaError(
+            problem(WORDING, f"[{lang}]", "no sentences in this language of the site",
+                    f"add a [{lang}] table with every key of [en]")
+        )  # fmt: skip
+    return typeset(sentences[key].format(**values), lang)
 
 
 def texts(video: record.Video) -> dict[str, str]:
-    """The text files of the kit, by name."""
+    """The text files of the kit, by name: shot list, transcript and terms, per language."""
     files = {}
     for lang in video.languages:
-        shots_title, transcript_title, rights_title, soundbite = _HEADINGS.get(
-            lang, _HEADINGS["en"]
-        )
-        place = f"{video.date.isoformat()} — {video.location}"
-        lines = [video.title[lang], place, "", shots_title]
-        transcript = [transcript_title]
+        date = format_long_date(video.date, lang)
+        head = [
+            typeset(video.title[lang], lang),
+            _say(lang, "dateline", location=video.location[lang], date=date),
+            _say(lang, "duration", duration=format_duration(video.duration_ms, lang)),
+        ]
+        if video.credit:
+            head.append(_say(lang, "credit", credit=video.credit[lang]))
+        shots = [*head, "", _say(lang, "shot_list"), ""]
+        transcript = [*head[:2], "", _say(lang, "transcript")]
         for shot in video.shots:
             at = timecode.format_ms(shot.at_ms)[:8]
-            if shot.is_soundbite:
-                lines.append(f"{at}  {soundbite}: {shot.speaker} ({shot.language})")
-                transcript += ["", f"{at}  {shot.speaker} ({shot.language})", shot.quote or ""]
-            else:
-                lines.append(f"{at}  {(shot.text or {}).get(lang, '')}")
-        files[f"shot-list.{lang}.txt"] = "\n".join(lines) + "\n"
+            if not shot.is_soundbite:
+                shots.append(f"{at}  {typeset(shot.text[lang], lang)}")
+                continue
+            speaker = shot.speaker or ""
+            if shot.role:
+                speaker = wording()[lang]["speaker"].format(speaker=speaker, role=shot.role[lang])
+            spoken = language_name(shot.language or lang, lang)
+            shots.append(f"{at}  " + _say(lang, "soundbite", speaker=speaker, language=spoken))
+            transcript += ["", f"{at}  " + _say(lang, "spoken", speaker=speaker, language=spoken)]
+            transcript.append(_say(lang, "quote", words=shot.quote or ""))
+            if shot.language != lang:
+                transcript.append(_say(lang, "translation", words=shot.text[lang]))
+        files[f"shot-list.{lang}.txt"] = "\n".join(shots) + "\n"
         files[f"transcript.{lang}.txt"] = "\n".join(transcript) + "\n"
-        files[f"rights.{lang}.txt"] = f"{rights_title}\n\n{video.rights[lang]}\n"
+        terms = typeset(video.rights[lang], lang)
+        files[f"rights.{lang}.txt"] = f"{_say(lang, 'terms')}\n\n{terms}\n"
     return files
 
 

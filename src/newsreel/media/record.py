@@ -23,7 +23,7 @@ import msgspec
 from newsreel.errors import NewsreelError, Problem
 
 #: Bump when a change to the records means an older reader would misread a manifest.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 SCHEMA_FILE = "manifest.schema.json"
 MEDIA_DIR = "media"
 #: Account-only files: beside the site's files in `output/`, never served as files (the
@@ -161,13 +161,19 @@ class Cut(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
 
 
 class Shot(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
-    """One line of the shot list: a description per language, or a soundbite."""
+    """One line of the shot list: a description, or a soundbite.
+
+    `text` holds what the line says in each language of the site: the description, or for a
+    soundbite its words (the `quote` itself in the `language` spoken, a translation in the
+    others). A soundbite also names its `speaker` and, per language, the speaker's `role`.
+    """
 
     at_ms: int
-    text: Texts | None = None
+    text: Texts = {}
     speaker: str | None = None
     language: str | None = None
     quote: str | None = None
+    role: Texts = {}
 
     @property
     def is_soundbite(self) -> bool:
@@ -194,7 +200,8 @@ class Video(msgspec.Struct, frozen=True, kw_only=True):
     languages: list[str]
     title: Texts
     date: dt.date
-    location: str = ""
+    location: Texts
+    credit: Texts = {}
     rights: Texts
     duration_ms: int
     fps: float

@@ -69,7 +69,7 @@ def inspect(
         field_name = f"captions.{lang}"
         try:
             cues[lang] = captions.load_cues(
-                (manifest.path.parent / caption_path).resolve(), where, field_name
+                (manifest.path.parent / caption_path).resolve(), where, field_name, lang
             )
         except MediaError as error:
             problems += error.problems

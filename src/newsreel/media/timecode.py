@@ -32,14 +32,6 @@ def format_ms(millis: int) -> str:
     return f"{hours:02d}:{minutes:02d}:{seconds:02d}.{millis:03d}"
 
 
-def short(millis: int) -> str:
-    """`MM:SS` (or `H:MM:SS`) for people: shot lists and durations on pages."""
-    seconds = round(millis / 1000)
-    minutes, seconds = divmod(seconds, 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes:02d}:{seconds:02d}"
-
-
 def iso_duration(millis: int) -> str:
     """ISO 8601 duration (`PT1M4S`), as schema.org and feeds want it."""
     seconds = millis / 1000

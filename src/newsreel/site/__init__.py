@@ -15,17 +15,9 @@ from feedgenerator import Enclosure, get_tag_uri
 from markupsafe import Markup
 from pelican import signals
 
+from newsreel import typography
 from newsreel.media.cache import write_atomic
-from newsreel.site import (
-    assets,
-    i18n,
-    languages,
-    reader,
-    syndication,
-    typography,
-    video,
-    writer,
-)
+from newsreel.site import assets, i18n, languages, reader, syndication, video, writer
 
 logger = logging.getLogger(__name__)
 
@@ -35,23 +27,26 @@ def _run_lang(settings: dict[str, Any]) -> str:
 
 
 def on_initialized(pelican: Any) -> None:
-    """Give the run its language's site name, so titles and feeds read right."""
+    """Give the run its language's site name and author, so pages and feeds read right."""
     settings = pelican.settings
     meta = settings.get("NEWSREEL_LANGUAGES", {}).get(_run_lang(settings), {})
     if "sitename" in meta:
         settings["SITENAME"] = meta["sitename"]
+    if "author" in meta:
+        settings["AUTHOR"] = meta["author"]
 
 
 def on_content_init(content: Any) -> None:
-    """Typeset French titles, summaries and bodies as they are read (and cached)."""
-    if getattr(content, "lang", None) != "fr":
+    """Typeset titles, summaries and bodies in their language as they are read (and cached)."""
+    lang = getattr(content, "lang", None)
+    if not lang:
         return
     if getattr(content, "_content", None):
-        content._content = typography.french_html(content._content)
+        content._content = typography.typeset_html(content._content, lang)
     if getattr(content, "title", None):
-        content.title = typography.french_html(content.title)
+        content.title = typography.typeset_html(content.title, lang)
     if "summary" in content.metadata:
-        content.metadata["summary"] = typography.french_html(content.metadata["summary"])
+        content.metadata["summary"] = typography.typeset_html(content.metadata["summary"], lang)
         content._summary = content.metadata["summary"]
 
 
@@ -69,7 +64,8 @@ def on_generator_init(generator: Any) -> None:
     env.filters["isodate"] = i18n.iso_date
     env.filters["plain"] = typography.plain_text
     env.filters["language_name"] = partial(i18n.language_name, lang=lang)
-    env.filters["typeset"] = typography.french_html if lang == "fr" else (lambda text: text)
+    env.filters["typeset"] = partial(typography.typeset_html, lang=lang)
+    env.globals["TYPOGRAPHY_RULES"] = typography.rules(lang)  # for the search page's script
     env.globals["LANG"] = lang
     env.globals["LANGUAGES"] = settings.get("NEWSREEL_LANGUAGES", {})
     env.globals["TAGLINE"] = settings.get("NEWSREEL_TAGLINE", {}).get(lang, "")
@@ -209,6 +205,8 @@ def on_feed_generated(context: dict[str, Any], feed: Any) -> None:
         if found and found.poster:
             posters[f"{base}/{article.url}"] = found.poster
     for item in feed.items:
+        # Pelican strips the title's tags with Markup.striptags, which drops unbreakable spaces
+        item["title"] = typography.typeset(item["title"], lang)
         if item["link"].startswith("/"):
             item["link"] = base + item["link"]
         item["unique_id"] = get_tag_uri(item["link"], item["pubdate"])

@@ -2,8 +2,10 @@
 
 Templates mark their words with `{% trans %}` / `_()`; the French words live in a gettext
 catalogue in the theme (`theme/translations/<lang>/LC_MESSAGES/messages.po`), read with Babel
-so no compiled `.mo` file has to be kept in git. Dates are formatted by Babel too, because
-Pelican's strftime-based dates need system locales that a fresh machine does not have.
+so no compiled `.mo` file has to be kept in git. Translators type ordinary spaces: every
+message is typeset for its language once, as the catalogue is read (`newsreel.typography`).
+Dates are formatted by Babel too, because Pelican's strftime-based dates need system locales
+that a fresh machine does not have.
 """
 
 from __future__ import annotations
@@ -13,11 +15,12 @@ import io
 from functools import cache
 from pathlib import Path
 
-from babel import Locale
-from babel.dates import format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
+
+from newsreel import typography
+from newsreel.typography import typeset_html
 
 
 @cache
@@ -28,15 +31,18 @@ def load_translations(translations_dir: Path, lang: str) -> NullTranslations:
         return NullTranslations()
     with po_path.open("rb") as po_file:
         catalog = read_po(po_file, locale=lang)
+    for message in catalog:
+        if isinstance(message.string, tuple):
+            message.string = tuple(typeset_html(text, lang) for text in message.string)
+        elif message.id:
+            message.string = typeset_html(message.string, lang)
     buffer = io.BytesIO()
     write_mo(buffer, catalog)
     buffer.seek(0)
     return Translations(buffer)
 
 
-def long_date(value: dt.date | dt.datetime, lang: str) -> str:
-    """ "15 October 2025" / "15 octobre 2025"."""
-    return format_date(value, format="d MMMM y", locale=lang)
+long_date = typography.format_long_date
 
 
 def iso_date(value: dt.date | dt.datetime) -> str:
@@ -44,6 +50,4 @@ def iso_date(value: dt.date | dt.datetime) -> str:
     return value.isoformat()
 
 
-def language_name(code: str, lang: str) -> str:
-    """The name of language `code` as written in `lang`: "French", "anglais"."""
-    return Locale.parse(lang).languages.get(code, code)
+language_name = typography.language_name

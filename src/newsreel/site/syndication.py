@@ -19,7 +19,7 @@ import msgspec
 from markupsafe import Markup
 
 from newsreel.media import record, timecode
-from newsreel.site.typography import french_text, plain_text
+from newsreel.typography import plain_text, typeset
 
 SITEMAP_ENTRIES = ".sitemap.json"
 MEDIA = "http://search.yahoo.com/mrss/"
@@ -35,9 +35,8 @@ def absolute(base: str, path: str) -> str:
 
 
 def localized(texts: dict[str, str], lang: str) -> str:
-    """A text of a record in `lang` (English when missing), French typeset."""
-    text = texts.get(lang) or texts.get("en", "")
-    return french_text(text) if lang == "fr" else text
+    """A text of a record in `lang` (English when missing), typeset for that language."""
+    return typeset(texts.get(lang) or texts.get("en", ""), lang)
 
 
 def _video_of(item: Any) -> record.Video | None:
@@ -81,7 +80,7 @@ def video_object(
     data: dict[str, Any] = {
         "@type": "VideoObject",
         "name": title,
-        "description": title + (f" — {video.location}" if video.location else ""),
+        "description": title + (f" — {localized(video.location, lang)}" if video.location else ""),
         "uploadDate": video.date.isoformat(),
         "duration": timecode.iso_duration(video.duration_ms),
         "thumbnailUrl": absolute(base, video.poster.url) if video.poster else None,
@@ -133,7 +132,11 @@ def _media_content(group: ET.Element, entry: record.MediaFile, base: str) -> Non
 
 
 def media_rss(articles: list[Any], base: str, lang: str, title: str, credit: str) -> bytes:
-    """A Media RSS feed of the language's videos: one item per article with a video."""
+    """A Media RSS feed of the language's videos: one item per article with a video.
+
+    Each video is credited as its manifest says, in the feed's language ("OTAN" in French);
+    `credit` is for a video whose manifest names none.
+    """
     ET.register_namespace("media", MEDIA)
     ET.register_namespace("atom", ATOM)
     rss = ET.Element("rss", version="2.0")
@@ -168,7 +171,8 @@ def media_rss(articles: list[Any], base: str, lang: str, title: str, credit: str
             ET.SubElement(group, f"{{{MEDIA}}}thumbnail", url=absolute(base, video.poster.url))
         _text(group, f"{{{MEDIA}}}title", localized(video.title, lang), type="plain")
         _text(group, f"{{{MEDIA}}}description", summary, type="plain")
-        _text(group, f"{{{MEDIA}}}credit", credit, role="producer")
+        credited = localized(video.credit, lang) if video.credit else credit
+        _text(group, f"{{{MEDIA}}}credit", credited, role="producer")
         _text(group, f"{{{MEDIA}}}copyright", localized(video.rights, lang))
     return ET.tostring(rss, encoding="utf-8", xml_declaration=True) + b"\n"
 

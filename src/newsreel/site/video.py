@@ -1,8 +1,10 @@
 """The `video` object templates get for an article that names a video (`Video: <id>`).
 
 It is read from `output/media/<id>/manifest.json` (`media.record`), which the media pipeline
-wrote in the same build, and shaped for one language: labels, rights, human-readable sizes and
-durations, and the player's sources, so the templates only lay it out.
+wrote in the same build, and shaped for one language: every text in that language and typeset
+for it (a soundbite spoken in another language comes translated, with the words as spoken
+beside), sizes and durations a reader cannot misread ("151,3 Mo", "1 min 14 s"), the player's
+sources, and the download panel's rows, so the templates only lay it out.
 """
 
 from __future__ import annotations
@@ -12,10 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
-from babel.numbers import format_decimal
 
 from newsreel.media import record, timecode
-from newsreel.site.typography import french_text
+from newsreel.typography import format_duration, format_size, language_name, typeset
 
 
 @cache
@@ -27,92 +28,106 @@ def load_record(media_dir: str, video_id: str) -> record.Video | None:
     return record.read(path)
 
 
-def human_size(size: int, lang: str) -> str:
-    """ "16.1 MB" / "16,1 Mo" (decimal units, as download managers show them)."""
-    units = ("B", "kB", "MB", "GB") if lang != "fr" else ("o", "ko", "Mo", "Go")
-    value = float(size)
-    unit = 0
-    while value >= 1000 and unit < len(units) - 1:
-        value /= 1000
-        unit += 1
-    digits = "#,##0" if unit == 0 else "#,##0.0"
-    return f"{format_decimal(value, format=digits, locale=lang)}\u00a0{units[unit]}"
-
-
-def _file_view(entry: record.MediaFile, lang: str) -> dict[str, Any]:
-    width, height = entry.width, entry.height
-    label = entry.label.get(lang, entry.label.get("en", ""))
-    return {
-        **msgspec.structs.asdict(entry),
-        "bytes": entry.size,
-        "label": french_text(label) if lang == "fr" else label,
-        "size": human_size(entry.size, lang),
-        "resolution": f"{width}\u00d7{height}" if width and height else "",
-        "duration": timecode.short(entry.duration_ms) if entry.duration_ms else "",
-        "account": entry.account_only,
-    }
-
-
 def _clock(millis: int) -> str:
     return timecode.format_ms(millis)[:8]
 
 
+def _file_view(entry: record.MediaFile, lang: str) -> dict[str, Any]:
+    """One format of a version: the chooser shows its name and size, the line under it the
+    resolution and the rest of its label."""
+    label = entry.label.get(lang) or entry.label.get("en", "")
+    name, _, details = label.partition(":")
+    width, height = entry.width, entry.height
+    resolution = f"{width}\u00d7{height}" if width and height and entry.kind != "audio" else ""
+    size = format_size(entry.size, lang)
+    name = typeset(name.strip(), lang)
+    return {
+        **msgspec.structs.asdict(entry),
+        "bytes": entry.size,
+        "label": typeset(label, lang),
+        "name": name,
+        "details": " · ".join(filter(None, (resolution, typeset(details.strip(), lang)))),
+        "size": size,
+        "resolution": resolution,
+        "option": f"{name} · {size}",
+        "duration": format_duration(entry.duration_ms, lang) if entry.duration_ms else "",
+        "account": entry.account_only,
+    }
+
+
+def _cut_view(cut: record.Cut, lang: str) -> dict[str, Any]:
+    files = [_file_view(entry, lang) for entry in cut.files]
+    public = [index for index, entry in enumerate(files) if not entry["account"]]
+    return {
+        "id": cut.id,
+        "title": typeset(cut.title.get(lang, ""), lang),
+        "in": _clock(cut.in_ms),
+        "out": _clock(cut.out_ms),
+        "in_s": cut.in_ms / 1000,
+        "duration": format_duration(cut.duration_ms, lang),
+        "duration_s": cut.duration_ms / 1000,
+        "duration_iso": timecode.iso_duration(cut.duration_ms),
+        "poster": cut.poster.url if cut.poster else None,
+        "files": files,
+        "chosen": public[0] if public else 0,  # what the format chooser shows first
+        "full": cut.is_full,
+    }
+
+
+def _shot_view(shot: record.Shot, lang: str) -> dict[str, Any]:
+    view: dict[str, Any] = {
+        "at": _clock(shot.at_ms),
+        "at_s": shot.at_ms / 1000,
+        "text": typeset(shot.text.get(lang, ""), lang),
+    }
+    if shot.is_soundbite:
+        spoken = shot.language or lang
+        view.update(
+            soundbite=True,
+            speaker=shot.speaker,
+            role=typeset(shot.role.get(lang, ""), lang),
+            spoken=spoken,
+            spoken_name=language_name(spoken, lang),
+            translated=spoken != lang,
+            original=typeset(shot.quote or "", spoken),
+        )
+    return view
+
+
 def video_view(video: record.Video, lang: str) -> dict[str, Any]:
     """Everything the article page and the videos index show of one video, in `lang`."""
-
-    def typeset(text: str, text_lang: str = lang) -> str:
-        return french_text(text) if text_lang == "fr" else text
-
-    cuts = []
-    for cut in video.cuts:
-        cuts.append(
-            {
-                "id": cut.id,
-                "title": typeset(cut.title.get(lang, "")),
-                "in": _clock(cut.in_ms),
-                "out": _clock(cut.out_ms),
-                "in_s": cut.in_ms / 1000,
-                "duration": timecode.short(cut.duration_ms),
-                "duration_s": cut.duration_ms / 1000,
-                "duration_iso": timecode.iso_duration(cut.duration_ms),
-                "poster": cut.poster.url if cut.poster else None,
-                "files": [_file_view(entry, lang) for entry in cut.files],
-                "full": cut.is_full,
-            }
-        )
     public = {f.preset: _file_view(f, lang) for f in video.full.files if not f.account_only}
-    shots = []
-    for shot in video.shots:
-        view: dict[str, Any] = {"at": _clock(shot.at_ms), "at_s": shot.at_ms / 1000}
-        if shot.is_soundbite:
-            view.update(
-                speaker=shot.speaker,
-                language=shot.language,
-                quote=typeset(shot.quote or "", shot.language or lang),
-            )
-        else:
-            view["text"] = typeset((shot.text or {}).get(lang, ""))
-        shots.append(view)
+    cuts = [_cut_view(cut, lang) for cut in video.cuts]
     kit = video.press_kit
     return {
         "id": video.id,
-        "title": typeset(video.title.get(lang, "")),
+        "title": typeset(video.title.get(lang, ""), lang),
         "date": video.date.isoformat(),
-        "location": video.location,
-        "rights": typeset(video.rights.get(lang, "")),
-        "duration": timecode.short(video.duration_ms),
+        "location": typeset(video.location.get(lang, ""), lang),
+        "credit": video.credit.get(lang, ""),
+        "rights": typeset(video.rights.get(lang, ""), lang),
+        "duration": format_duration(video.duration_ms, lang),
         "duration_iso": timecode.iso_duration(video.duration_ms),
         "poster": video.poster.url if video.poster else None,
         "web": public.get("web"),
         "mobile": public.get("mobile"),
-        "shots": shots,
+        "shots": [_shot_view(shot, lang) for shot in video.shots],
         "cuts": cuts,
+        "checksums": [
+            {"filename": entry["filename"], "sha256": entry["sha256"]}
+            for cut in cuts
+            for entry in cut["files"]
+        ],
         "tracks": [
             {"lang": code, "url": entry.url}
             for code, entry in sorted(video.full.captions.items(), key=lambda item: item[0] != lang)
         ],
         "transcript": [
-            {"at": _clock(line.at_ms), "at_s": line.at_ms / 1000, "text": typeset(line.text)}
+            {
+                "at": _clock(line.at_ms),
+                "at_s": line.at_ms / 1000,
+                "text": typeset(line.text.replace("\n", " "), lang),
+            }
             for line in video.transcript.get(lang, [])
         ],
         "press_kit": (
@@ -121,7 +136,7 @@ def video_view(video: record.Video, lang: str) -> dict[str, Any]:
                 "filename": kit.filename,
                 "sha256": kit.sha256,
                 "bytes": kit.size,
-                "size": human_size(kit.size, lang),
+                "size": format_size(kit.size, lang),
             }
             if kit
             else None

@@ -1,7 +1,8 @@
 """E-mail: messages rendered from bilingual Jinja2 templates, sent by a `Mailer`.
 
 Mailers: an outbox folder of `.eml` files (local default, the code also in the server log), SMTP,
-and Amazon SES v2. All take the same `EmailMessage`, built here once.
+and Amazon SES v2. All take the same `EmailMessage`, built here once. Both parts are typeset for
+the message's language (`newsreel.typography`), like every page of the site.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from newsreel.typography import typeset, typeset_html
 
 logger = logging.getLogger("newsreel.api.mail")
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "mail"
@@ -44,7 +47,7 @@ def render(
 ) -> EmailMessage:
     """An e-mail from `<template>.txt` (first line `Subject: ...`) and `<template>.html`."""
     context = {"lang": lang, **context}
-    text = _ENV.get_template(f"{template}.txt").render(**context)
+    text = typeset(_ENV.get_template(f"{template}.txt").render(**context), lang)
     subject_line, _, body = text.partition("\n")
     message = EmailMessage()
     message["Subject"] = subject_line.removeprefix("Subject:").strip()
@@ -59,6 +62,7 @@ def render(
         message[name] = value
     message.set_content(body.lstrip("\n"))
     html = _ENV.get_template(f"{template}.html").render(subject=message["Subject"], **context)
+    html = typeset_html(html, lang)
     message.add_alternative(html, subtype="html")
     return message
 
