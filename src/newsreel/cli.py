@@ -128,6 +128,14 @@ def serve(
     do_watch: Annotated[
         bool, typer.Option("--watch/--no-watch", help="Rebuild when content or theme change.")
     ] = False,
+    trusted_proxy: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--trusted-proxy",
+            help="A reverse proxy (address or network) whose X-Forwarded-For is believed; "
+            "repeatable. Off by default: only the socket's address counts.",
+        ),
+    ] = None,
 ) -> None:
     """Serve the site and its API on http://127.0.0.1:8000 (HTTP Range, so videos seek).
 
@@ -154,7 +162,14 @@ def serve(
     if do_watch:
         threading.Thread(target=_watch_forever, args=(project, stop), daemon=True).start()
     site_url = f"http://{host}:{port}"
-    api = create_api(ApiConfig.local(project.root, project.output, site_url=site_url))
+    try:
+        api_config = ApiConfig.local(
+            project.root, project.output, site_url=site_url, trusted_proxies=trusted_proxy or ()
+        )
+    except ValueError as error:  # a --trusted-proxy that is not an address
+        console.print(f"[red]--trusted-proxy: {error}[/red]")
+        raise typer.Exit(2) from None
+    api = create_api(api_config)
     mail_log = logging.getLogger("newsreel.api.mail")
     mail_log.setLevel(logging.INFO)
     mail_log.addHandler(logging.StreamHandler())
@@ -166,6 +181,7 @@ def serve(
         uvicorn.run(create_app(project.output, api), host=host, port=port, log_level="warning")
     finally:
         stop.set()
+        api_config.jobs.close()  # send what is still queued
 
 
 def _watch_forever(project: Project, stop: threading.Event | None = None) -> None:

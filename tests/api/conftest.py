@@ -16,6 +16,7 @@ from newsreel.api.app import create_app
 from newsreel.api.config import ApiConfig
 from newsreel.api.downloads import LocalDownloader
 from newsreel.api.mail import OutboxMailer
+from newsreel.api.manifests import CachedManifests, FolderManifests
 
 SITE = "http://127.0.0.1:8000"
 PASSWORD = "Correct-Horse-9-Battery"
@@ -42,7 +43,8 @@ def store(request, tmp_path: Path, clock: FakeClock):
 
     aws = request.getfixturevalue("aws")
     name = f"newsreel-{request.node.name}"[:200].replace("[", "-").replace("]", "")
-    return DynamoStore(DynamoStore.create_table(aws("resource", "dynamodb"), name), clock)
+    client = aws("client", "dynamodb")
+    return DynamoStore(client, DynamoStore.create_table(client, name), clock)
 
 
 @pytest.fixture
@@ -51,12 +53,15 @@ def clock() -> FakeClock:
 
 
 class Outbox:
-    """The outbox folder the app writes to, read as a person's inbox."""
+    """The outbox folder the app writes to, read as a person's inbox: it first waits until the
+    mail queue has handled every job (deterministically: the queue's join, no sleeping)."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, config: ApiConfig):
         self.folder = folder
+        self.config = config
 
     def messages(self, to: str | None = None) -> list[EmailMessage]:
+        self.config.jobs.drain()
         found = []
         for path in sorted(self.folder.glob("*.eml"), key=lambda p: p.stat().st_mtime_ns):
             message = email.message_from_bytes(path.read_bytes(), policy=default)
@@ -78,21 +83,23 @@ def output(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def config(store, clock: FakeClock, tmp_path: Path, output: Path) -> ApiConfig:
+def config(store, clock: FakeClock, tmp_path: Path, output: Path):
     secret = b"test-secret-" + b"x" * 20
-    return ApiConfig(
+    config = ApiConfig(
         store=store,
         mailer=OutboxMailer(tmp_path / "outbox"),
         secret=secret,
         downloads=LocalDownloader(output, secret, clock),
-        media_dir=output / "media",
+        manifests=CachedManifests(FolderManifests(output / "media"), clock),
         clock=clock,
     )
+    yield config
+    config.jobs.close()
 
 
 @pytest.fixture
-def outbox(tmp_path: Path) -> Outbox:
-    return Outbox(tmp_path / "outbox")
+def outbox(tmp_path: Path, config: ApiConfig) -> Outbox:
+    return Outbox(tmp_path / "outbox", config)
 
 
 @pytest.fixture
@@ -116,6 +123,7 @@ def register(
     )
     assert answer.status_code == 202
     verified = client.post(
-        "/api/account/verify", json={"email": address, "code": outbox.code(address)}
+        "/api/account/verify",
+        json={"email": address, "code": outbox.code(address), "password": PASSWORD},
     )
     assert verified.status_code == 200, verified.text

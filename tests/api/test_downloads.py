@@ -96,7 +96,9 @@ def test_s3_presigned_link_fetches_the_object(aws):
         Bucket="private-media", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
     )
     s3.put_object(Bucket="private-media", Key="site/_private/media/x/hd.mp4", Body=b"broadcast")
-    url = S3Downloader(s3, "private-media", "site/").url_for("_private/media/x/hd.mp4", "hd.mp4")
+    url = S3Downloader(lambda: s3, "private-media", "site/").url_for(
+        "_private/media/x/hd.mp4", "hd.mp4"
+    )
     query = parse_qs(urlsplit(url).query)
     assert int(query["X-Amz-Expires"][0]) <= 300
     answer = httpx.get(url)

@@ -1,4 +1,10 @@
-"""The local store: one SQLite file (`var/newsreel.db` by default)."""
+"""The local store: one SQLite file (`var/newsreel.db` by default).
+
+One connection, reused by every request (the handlers call it from worker threads, so a lock
+serialises them in this process); each write is a `BEGIN IMMEDIATE` transaction, so several
+processes on the same file stay atomic too. WAL with `synchronous=NORMAL`: a commit does not wait
+for the disk, and a crash loses at most the last transactions, never the file.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from newsreel.api.clock import Clock
+from newsreel.api.store import Change, Result
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS items (
@@ -26,8 +33,11 @@ class SqliteStore:
     def __init__(self, path: Path | str, clock: Clock):
         if str(path) != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self.connection = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        self.connection = sqlite3.connect(
+            str(path), check_same_thread=False, isolation_level=None, timeout=30
+        )
         self.connection.execute("PRAGMA journal_mode=WAL")
+        self.connection.execute("PRAGMA synchronous=NORMAL")
         self.connection.execute(_SCHEMA)
         self.lock = threading.Lock()
         self.clock = clock
@@ -100,3 +110,30 @@ class SqliteStore:
                 self.connection.execute("ROLLBACK")
                 raise
         return count + 1
+
+    def update(
+        self, pk: str, sk: str, change: Change[Result], expires_at: float | None = None
+    ) -> Result:
+        with self.lock:
+            self.connection.execute("BEGIN IMMEDIATE")
+            try:
+                row = self.connection.execute(
+                    "SELECT data, expires_at FROM items WHERE pk = ? AND sk = ?", (pk, sk)
+                ).fetchone()
+                current = json.loads(row[0]) if row and self._live(row[1]) else None
+                new, result = change(current)
+                if new is current and current is not None:
+                    pass  # unchanged: nothing to write
+                elif new is None:
+                    self.connection.execute("DELETE FROM items WHERE pk = ? AND sk = ?", (pk, sk))
+                else:
+                    self.connection.execute(
+                        "INSERT OR REPLACE INTO items (pk, sk, data, expires_at, cnt) "
+                        "VALUES (?, ?, ?, ?, 0)",
+                        (pk, sk, json.dumps(new), expires_at),
+                    )
+                self.connection.execute("COMMIT")
+            except BaseException:
+                self.connection.execute("ROLLBACK")
+                raise
+        return result
