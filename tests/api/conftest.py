@@ -19,6 +19,49 @@ from newsreel.api.mail import OutboxMailer
 from newsreel.api.manifests import CachedManifests, FolderManifests
 
 SITE = "http://127.0.0.1:8000"
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint():
+    """moto's server, as in tests/conftest.py, with one difference for the concurrency tests:
+    DynamoDB applies each (conditional) write to an item atomically, but moto's in-memory
+    backend takes no lock, so two concurrent conditional updates could both pass its check.
+    Here DynamoDB calls are handled one at a time (other services stay concurrent), as
+    DynamoDB serialises the writes to one item."""
+    import threading
+
+    from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+    from moto.moto_server.werkzeug_app import (
+        DomainDispatcherApplication,
+        MotoRequestHandler,
+        create_backend_app,
+    )
+    from werkzeug.serving import make_server
+
+    class AtomicDynamoServer(ThreadedMotoServer):
+        def _server_entry(self) -> None:
+            app = DomainDispatcherApplication(create_backend_app)
+            lock = threading.Lock()
+
+            def serialised(environ, start_response):
+                if environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB"):
+                    with lock:
+                        return list(app(environ, start_response))
+                return app(environ, start_response)
+
+            self._server = make_server(
+                self._ip_address, self._port, serialised, True, request_handler=MotoRequestHandler
+            )
+            self._server_ready_event.set()
+            self._server.serve_forever()
+
+    port = free_port()
+    server = AtomicDynamoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
 PASSWORD = "Correct-Horse-9-Battery"
 
 
