@@ -158,3 +158,59 @@ def test_reset_password_returns_to_the_page(browser, demo_server, demo_var, demo
     page.get_by_role("link", name="Back to where I was").click()
     page.wait_for_url(f"{demo_server}{back}")
     context.close()
+
+
+def test_after_a_reload_the_verify_page_asks_for_the_password_again(
+    browser, demo_server, demo_var, demo_api_config
+):
+    address = "reloaded@example.org"
+    context = browser.new_context(locale="fr-FR")
+    page = context.new_page()
+    page.goto(f"{demo_server}/fr/account/register/")
+    page.get_by_label("Adresse électronique", exact=True).fill(address)
+    page.get_by_label("Mot de passe", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Créer mon compte").click()
+    page.wait_for_url(re.compile(r"/fr/account/verify/\?"))
+    page.reload()  # the password typed at registration is gone with the page
+    assert page.get_by_label("Adresse électronique", exact=True).input_value() == address
+    page.get_by_text("Saisissez de nouveau le mot de passe").wait_for()
+    page.get_by_label("Code", exact=True).fill(latest_code(demo_var, address, demo_api_config))
+    page.get_by_label("Mot de passe", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Confirmer").click()
+    page.wait_for_url(f"{demo_server}/fr/account/")
+    login = context.request.post(
+        f"{demo_server}/api/account/login",
+        data={"email": address, "password": PASSWORD},
+        headers={"Origin": demo_server},
+    )
+    assert login.status == 200
+    context.close()
+
+
+def test_the_unsubscribe_link_of_an_issue_opens_a_page_with_one_button(
+    browser, demo_server, demo_var, demo_api_config
+):
+    from newsreel.api.newsletter import Newsletter
+
+    address = "lecteur@example.org"
+    config = demo_api_config
+    letters = Newsletter(config.store, config.secret, config.site_url)
+    letters.confirm_address(address, "fr", config.clock.now())
+    letters.send_issue(config.mailer, config.sender, {"fr": "Actualités"}, {"fr": "Texte."})
+    messages = sorted(
+        (demo_var / "var" / "outbox").glob("*.eml"), key=lambda p: p.stat().st_mtime_ns
+    )
+    issue = email.message_from_bytes(messages[-1].read_bytes(), policy=default)
+    url = re.search(
+        r"(http://\S+/fr/newsletter/unsubscribe/\?token=\S+)",
+        issue.get_body(("plain",)).get_content(),
+    ).group(1)
+    context = browser.new_context(locale="fr-FR")
+    page = context.new_page()
+    page.goto(url)  # a GET, as a link scanner would: nothing happens yet
+    assert letters.status(address) == "confirmed"
+    assert page.get_by_role("button").filter(has_text="Se désabonner").count() == 1
+    page.get_by_role("button", name="Se désabonner").click()
+    page.get_by_text("Votre désabonnement est confirmé").wait_for()
+    assert letters.status(address) is None
+    context.close()

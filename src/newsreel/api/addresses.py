@@ -21,6 +21,7 @@ from typing import Any
 from newsreel.api.errors import ApiError
 
 MAX_LENGTH = 254
+MAX_LOCAL_LENGTH = 64
 #: Providers that deliver `a.n.a@` to `ana@` (and their aliases, mapped to one name).
 DOTLESS_PROVIDERS = {"gmail.com": "gmail.com", "googlemail.com": "gmail.com"}
 
@@ -63,6 +64,10 @@ def parse_address(value: Any) -> Address:
     except (EmailNotValidError, UnicodeError, ValueError):
         raise ApiError("invalid_email", 400) from None
     local, _, domain = typed.rpartition("@")
+    if (
+        len(local.encode()) > MAX_LOCAL_LENGTH
+    ):  # RFC 5321, which the validator leaves to strict mode
+        raise ApiError("invalid_email", 400)
     if checked.local_part != local or checked.domain.casefold() != domain.casefold():
         raise ApiError("invalid_email", 400)
     normalised = f"{checked.local_part}@{checked.ascii_domain}"
