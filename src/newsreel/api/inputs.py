@@ -56,19 +56,38 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+def _finite(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise ValueError(f"{text[:20]}... is too large")
+    return value
+
+
 def parse_body(raw: bytes) -> dict[str, Any]:
     """A JSON object, or 400; no exception of the parser gets out."""
     if not raw:
         return {}
     try:
-        body = json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant)
+        body = json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant, parse_float=_finite)
     except (ValueError, RecursionError, UnicodeDecodeError):
         # ValueError covers malformed JSON and integers past Python's 4,300-digit limit
         raise ApiError("invalid_json", 400) from None
     if not isinstance(body, dict):
         raise ApiError("invalid_json", 400)
     _check_strings(body)
+    _check_common_fields(body)
     return body
+
+
+def _check_common_fields(body: dict[str, Any]) -> None:
+    """Fields several routes share, typed as the OpenAPI document says (an unknown `lang` is
+    refused rather than silently answered in English)."""
+    if "lang" in body and body["lang"] not in LANGUAGES:
+        raise ApiError("invalid_parameter", 400, {"field": "lang"})
+    if "newsletter" in body and not isinstance(body["newsletter"], bool):
+        raise ApiError("invalid_parameter", 400, {"field": "newsletter"})
+    if "website" in body and not isinstance(body["website"], str):
+        raise ApiError("invalid_parameter", 400, {"field": "website"})
 
 
 def origin_allowed(request: Request, allowed: tuple[str, ...], same_host: bool) -> bool:
