@@ -6,8 +6,9 @@ The rules (design.md, "The API contract"; issue 10):
   the policy and stores nothing of it; the password travels again with the code, and becomes the
   account's at verification, set only on an account still awaiting it. Registering again, before
   or after, changes no password; a verified account's changes only by reset.
-- **Answers that say nothing.** Register, code and forgot spend the same budgets and queue the
-  same job for every address; the mail work happens off the request path (`jobs.py`).
+- **Answers that say nothing.** Register, code and forgot spend the same budgets and return the
+  same mail job for every address (the app queues it); the mail work happens off the request
+  path (`jobs.py`).
 - **Attempts first.** A sign-in attempt is counted (atomically) before its hash is computed, a
   code attempt before its comparison.
 
@@ -24,7 +25,7 @@ from newsreel.api import budgets, codes, passwords
 from newsreel.api.addresses import Address, parse_address
 from newsreel.api.clock import Clock
 from newsreel.api.errors import ApiError
-from newsreel.api.mail.queue import JobQueue, MailJob
+from newsreel.api.mail.queue import MailJob
 from newsreel.api.newsletter import Newsletter
 from newsreel.api.sessions import Sessions
 from newsreel.api.store import Store
@@ -72,11 +73,10 @@ class Accounts:
         store: Store,
         secret: bytes,
         clock: Clock,
-        jobs: JobQueue,
         sessions: Sessions,
         newsletter: Newsletter,
     ):
-        self.store, self.secret, self.clock, self.jobs = store, secret, clock, jobs
+        self.store, self.secret, self.clock = store, secret, clock
         self.sessions, self.newsletter = sessions, newsletter
 
     def profile(self, address_key: str) -> dict[str, Any] | None:
@@ -89,32 +89,32 @@ class Accounts:
         )  # fmt: skip
 
     # -- mail-sending routes: the same work for every address ------------------------------
-    def register(self, body: dict[str, Any], lang: str, client: str) -> None:
+    def register(self, body: dict[str, Any], lang: str, client: str) -> MailJob:
         address = parse_address(body.get("email"))
         new_password(body.get("password"))  # checked, not stored: verify carries it again
         self._spend_mail(address, client)
         newsletter = body.get("newsletter") is True
-        self.jobs.put(MailJob("register", address.typed, lang, newsletter=newsletter))
+        return MailJob("register", address.typed, lang, newsletter=newsletter)
 
-    def send_code(self, body: dict[str, Any], lang: str, client: str) -> None:
+    def send_code(self, body: dict[str, Any], lang: str, client: str) -> MailJob:
         address = parse_address(body.get("email"))
         purpose = body.get("purpose")
         if purpose not in codes.PURPOSES:
             raise ApiError("invalid_purpose", 400)
         self._spend_mail(address, client, code_pace=address.budget)
-        self.jobs.put(MailJob("code", address.typed, lang, purpose=purpose))
+        return MailJob("code", address.typed, lang, purpose=purpose)
 
-    def forgot(self, body: dict[str, Any], lang: str, client: str) -> None:
+    def forgot(self, body: dict[str, Any], lang: str, client: str) -> MailJob:
         address = parse_address(body.get("email"))
         self._spend_mail(address, client)
-        self.jobs.put(MailJob("code", address.typed, lang, purpose="reset"))
+        return MailJob("code", address.typed, lang, purpose="reset")
 
-    def subscribe(self, body: dict[str, Any], lang: str, client: str) -> None:
+    def subscribe(self, body: dict[str, Any], lang: str, client: str) -> MailJob | None:
         address = parse_address(body.get("email"))
         if body.get("website"):
-            return  # the honeypot: bots get the same answer, and nothing is sent
+            return None  # the honeypot: bots get the same answer, and nothing is sent
         self._spend_mail(address, client)
-        self.jobs.put(MailJob("subscribe", address.typed, lang))
+        return MailJob("subscribe", address.typed, lang)
 
     # -- codes -----------------------------------------------------------------------------
     def _take_code(self, body: dict[str, Any], purpose: str, client: str) -> Address:
@@ -153,7 +153,7 @@ class Accounts:
         password = new_password(body.get("password"))
         return Claim(self._take_code(body, "reset", client), password)
 
-    def reset_finish(self, claim: Claim, password_hash: str, lang: str) -> None:
+    def reset_finish(self, claim: Claim, password_hash: str, lang: str) -> MailJob:
         """The new password; every session ends; a notice goes to the address."""
 
         def reset(profile: dict[str, Any] | None) -> tuple[dict[str, Any] | None, bool]:
@@ -167,8 +167,9 @@ class Accounts:
         self.sessions.close_all(key)
         budgets.clear_login(self.store, key)
         profile = self.profile(key) or {}
-        self.jobs.put(MailJob("password_changed", profile.get("email", claim.address.typed),
-                              profile.get("lang", lang)))  # fmt: skip
+        return MailJob(
+            "password_changed", profile.get("email", claim.address.typed), profile.get("lang", lang)
+        )
 
     # -- passwords -------------------------------------------------------------------------
     def login_begin(self, body: dict[str, Any], client: str) -> LoginAttempt:

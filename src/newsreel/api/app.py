@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
+from starlette.background import BackgroundTask
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
@@ -31,6 +32,7 @@ from newsreel.api.downloads import LINK_LIFETIME_S
 from newsreel.api.errors import ApiError
 from newsreel.api.inputs import query_text, read_json, request_lang
 from newsreel.api.jobs import MailWork
+from newsreel.api.mail.queue import MailJob
 from newsreel.api.newsletter import Newsletter
 from newsreel.api.offload import blocking, hashing
 from newsreel.api.sessions import COOKIE, Sessions
@@ -65,7 +67,7 @@ def wants_json(request: Request) -> bool:
 def create_app(config: ApiConfig) -> Starlette:
     sessions = Sessions(config.store, config.secret, config.session_days * 86400)
     letters = Newsletter(config.store, config.secret, config.site_url)
-    accounts = Accounts(config.store, config.secret, config.clock, config.jobs, sessions, letters)
+    accounts = Accounts(config.store, config.secret, config.clock, sessions, letters)
     config.jobs.start(
         MailWork(config.store, config.secret, config.clock, config.mailer, config.sender,
                  config.site_url, config.reply_to).run
@@ -107,11 +109,19 @@ def create_app(config: ApiConfig) -> Starlette:
     async def me_answer(key: str) -> JSONResponse:
         return JSONResponse(await blocking(accounts.me, key))
 
-    accepted = {"status": "accepted"}
+    async def mailing(response: Response, job: MailJob | None) -> Response:
+        """Queue the job: handed to a local worker once the answer is sent, or to SQS before."""
+        later = await blocking(config.jobs.submit, job) if job is not None else None
+        if later is not None:
+            response.background = BackgroundTask(later)
+        return response
+
+    async def accepted(job: MailJob | None) -> Response:
+        return await mailing(JSONResponse({"status": "accepted"}, 202), job)
 
     async def subscribe(request: Request, body: dict[str, Any]) -> Response:
-        await blocking(accounts.subscribe, body, request_lang(request, body), client_of(request))
-        return JSONResponse(accepted, 202)
+        lang = request_lang(request, body)
+        return await accepted(await blocking(accounts.subscribe, body, lang, client_of(request)))
 
     async def confirm(request: Request, body: dict[str, Any]) -> Response:
         from newsreel.api import budgets
@@ -130,8 +140,8 @@ def create_app(config: ApiConfig) -> Starlette:
         return JSONResponse({"status": "unsubscribed"})
 
     async def register(request: Request, body: dict[str, Any]) -> Response:
-        await blocking(accounts.register, body, request_lang(request, body), client_of(request))
-        return JSONResponse(accepted, 202)
+        lang = request_lang(request, body)
+        return await accepted(await blocking(accounts.register, body, lang, client_of(request)))
 
     async def verify(request: Request, body: dict[str, Any]) -> Response:
         claim = await blocking(accounts.verify_begin, body, client_of(request))
@@ -140,8 +150,8 @@ def create_app(config: ApiConfig) -> Starlette:
         return await with_session(await me_answer(key), key)
 
     async def send_code(request: Request, body: dict[str, Any]) -> Response:
-        await blocking(accounts.send_code, body, request_lang(request, body), client_of(request))
-        return JSONResponse(accepted, 202)
+        lang = request_lang(request, body)
+        return await accepted(await blocking(accounts.send_code, body, lang, client_of(request)))
 
     async def login(request: Request, body: dict[str, Any]) -> Response:
         attempt = await blocking(accounts.login_begin, body, client_of(request))
@@ -154,16 +164,18 @@ def create_app(config: ApiConfig) -> Starlette:
         return await with_session(await me_answer(key), key)
 
     async def forgot(request: Request, body: dict[str, Any]) -> Response:
-        await blocking(accounts.forgot, body, request_lang(request, body), client_of(request))
-        return JSONResponse(accepted, 202)
+        lang = request_lang(request, body)
+        return await accepted(await blocking(accounts.forgot, body, lang, client_of(request)))
 
     async def reset(request: Request, body: dict[str, Any]) -> Response:
         claim = await blocking(accounts.reset_begin, body, client_of(request))
         password_hash = await hashing(passwords.hash_password, claim.password)
-        await blocking(accounts.reset_finish, claim, password_hash, request_lang(request, body))
+        job = await blocking(
+            accounts.reset_finish, claim, password_hash, request_lang(request, body)
+        )
         response = JSONResponse({"status": "password_changed"})
         response.delete_cookie(COOKIE, path="/")
-        return response
+        return await mailing(response, job)
 
     async def logout(request: Request, body: dict[str, Any]) -> Response:
         await blocking(sessions.close, request.cookies.get(COOKIE))

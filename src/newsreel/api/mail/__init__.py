@@ -13,20 +13,27 @@ import time
 import uuid
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
+from functools import cache
 from pathlib import Path
 from typing import Any, Protocol
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-
 logger = logging.getLogger("newsreel.api.mail")
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "mail"
-_ENV = Environment(
-    loader=FileSystemLoader(TEMPLATES),
-    autoescape=select_autoescape(["html"]),
-    undefined=StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
+
+
+@cache
+def _env() -> Any:
+    """The templates' environment, made when the first mail is rendered (the request Lambda
+    never renders mail: it only queues it, and does not pay for importing Jinja2)."""
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+    return Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
 
 
 class Mailer(Protocol):
@@ -44,7 +51,7 @@ def render(
 ) -> EmailMessage:
     """An e-mail from `<template>.txt` (first line `Subject: ...`) and `<template>.html`."""
     context = {"lang": lang, **context}
-    text = _ENV.get_template(f"{template}.txt").render(**context)
+    text = _env().get_template(f"{template}.txt").render(**context)
     subject_line, _, body = text.partition("\n")
     message = EmailMessage()
     message["Subject"] = subject_line.removeprefix("Subject:").strip()
@@ -58,7 +65,7 @@ def render(
     for name, value in (headers or {}).items():
         message[name] = value
     message.set_content(body.lstrip("\n"))
-    html = _ENV.get_template(f"{template}.html").render(subject=message["Subject"], **context)
+    html = _env().get_template(f"{template}.html").render(subject=message["Subject"], **context)
     message.add_alternative(html, subtype="html")
     return message
 

@@ -60,6 +60,12 @@ class JobQueue(Protocol):
 
     def put(self, job: MailJob) -> None: ...
 
+    def submit(self, job: MailJob) -> Callable[[], None] | None:
+        """Queue `job` for a request. Returns what to call once the answer is sent (the hand-over
+        to an in-process worker, which would otherwise compete with the answer for the CPU and
+        let a prober time the mail), or None when the job is already durably queued (SQS: the
+        acknowledgement must come before the answer)."""
+
     def drain(self) -> None:
         """Return once every job put so far has been handled (local queues)."""
 
@@ -75,6 +81,8 @@ class LocalQueue:
         self._handler: JobHandler | None = None
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        self._submitted = threading.Condition()
+        self._pending = 0  # submitted, not handed over yet (their answers are being sent)
 
     def start(self, handler: JobHandler) -> None:
         self._handler = handler
@@ -104,7 +112,23 @@ class LocalQueue:
         self._ensure_thread()
         self._jobs.put(job)
 
+    def submit(self, job: MailJob) -> Callable[[], None]:
+        with self._submitted:
+            self._pending += 1
+
+        def hand_over() -> None:
+            try:
+                self.put(job)
+            finally:
+                with self._submitted:
+                    self._pending -= 1
+                    self._submitted.notify_all()
+
+        return hand_over
+
     def drain(self) -> None:
+        with self._submitted:
+            self._submitted.wait_for(lambda: self._pending == 0)
         self._jobs.join()
 
     def close(self) -> None:
@@ -126,6 +150,9 @@ class SqsQueue:
 
     def put(self, job: MailJob) -> None:
         self._client().send_message(QueueUrl=self.url, MessageBody=job.to_json())
+
+    def submit(self, job: MailJob) -> None:
+        self.put(job)
 
     def drain(self) -> None:
         return None
