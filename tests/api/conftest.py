@@ -170,3 +170,19 @@ def register(
         json={"email": address, "code": outbox.code(address), "password": PASSWORD},
     )
     assert verified.status_code == 200, verified.text
+
+
+def newsletter_of(config: ApiConfig):
+    from newsreel.api.newsletter import Newsletter
+
+    return Newsletter(config.store, config.secret, config.site_url)
+
+
+def confirm_token(outbox: Outbox, address: str) -> str:
+    """The token of the last confirmation link mailed to `address`."""
+    from urllib.parse import parse_qs, urlsplit
+
+    text = outbox.last(address).get_body(("plain",)).get_content()
+    url = next(word for word in text.split() if "/newsletter/confirm/" in word)
+    assert url.startswith(f"{SITE}/") and "/newsletter/confirm/?token=" in url
+    return parse_qs(urlsplit(url).query)["token"][0]

@@ -7,28 +7,18 @@ import os
 import stat
 import unicodedata
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlsplit  # noqa: F401
 
 import pytest
 from starlette.testclient import TestClient
 
 from newsreel.api.app import create_app
 from newsreel.api.config import ApiConfig, local_secret
-from newsreel.api.newsletter import Newsletter
 
-from .conftest import PASSWORD, SITE
+from .conftest import PASSWORD, SITE, confirm_token
+from .conftest import newsletter_of as letters
 
 ADDRESS = "ben@example.org"
-
-
-def letters(config) -> Newsletter:
-    return Newsletter(config.store, config.secret, config.site_url)
-
-
-def confirm_token(outbox, address: str) -> str:
-    text = outbox.last(address).get_body(("plain",)).get_content()
-    url = next(word for word in text.split() if "/newsletter/confirm/" in word)
-    return parse_qs(urlsplit(url).query)["token"][0]
 
 
 def test_a_confirmation_token_works_once(client, outbox, config):

@@ -2,25 +2,11 @@
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs, urlsplit
-
 from newsreel.api.app import safe_return_to
-from newsreel.api.newsletter import Newsletter
 
-from .conftest import PASSWORD, SITE, register
+from .conftest import PASSWORD, SITE, confirm_token, newsletter_of, register
 
 ADDRESS = "ben@example.org"
-
-
-def newsletter_of(config) -> Newsletter:
-    return Newsletter(config.store, config.secret, config.site_url)
-
-
-def confirm_token(outbox, address: str) -> str:
-    text = outbox.last(address).get_body(("plain",)).get_content()
-    url = next(word for word in text.split() if "/newsletter/confirm/" in word)
-    assert url.startswith(f"{SITE}/fr/newsletter/confirm/?token=")
-    return parse_qs(urlsplit(url).query)["token"][0]
 
 
 def test_double_opt_in(client, outbox, config):
