@@ -6,9 +6,11 @@ and Amazon SES v2. All take the same `EmailMessage`, built here once.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import smtplib
+import threading
 import time
 import uuid
 from email.message import EmailMessage
@@ -89,6 +91,9 @@ class OutboxMailer:
 
 
 class SmtpMailer:
+    """SMTP, one connection kept open between messages (the mail worker sends them one after
+    another), opened again when the server has closed it."""
+
     def __init__(
         self,
         host: str,
@@ -100,14 +105,32 @@ class SmtpMailer:
     ):
         self.host, self.port, self.timeout = host, port, timeout
         self.username, self.password, self.starttls = username, password, starttls
+        self._smtp: smtplib.SMTP | None = None
+        self._lock = threading.Lock()
 
-    def send(self, message: EmailMessage) -> None:
-        with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
+    def _connection(self) -> smtplib.SMTP:
+        if self._smtp is None:
+            smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
             if self.starttls:
                 smtp.starttls()
             if self.username:
                 smtp.login(self.username, self.password or "")
-            smtp.send_message(message)
+            self._smtp = smtp
+        return self._smtp
+
+    def close(self) -> None:
+        if self._smtp is not None:
+            with contextlib.suppress(smtplib.SMTPException, OSError):
+                self._smtp.quit()
+            self._smtp = None
+
+    def send(self, message: EmailMessage) -> None:
+        with self._lock:
+            try:
+                self._connection().send_message(message)
+            except (smtplib.SMTPServerDisconnected, ConnectionError):
+                self._smtp = None  # closed by the server since the last message: once more
+                self._connection().send_message(message)
 
 
 class SesMailer:
