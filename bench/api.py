@@ -236,7 +236,8 @@ async def known_vs_unknown(
     for route, body in bodies.items():
         pool = known["subscribe" if route == "subscribe" else "account"]
         for index in range(min(rounds, len(pool))):
-            pairs = [("known", pool[index]), ("unknown", f"u{route}{index}@nobody.example")]
+            unknown = f"u{route}{index}@n{index % 50}.nobody.example"
+            pairs = [("known", pool[index]), ("unknown", unknown)]
             for kind, address in pairs if index % 2 else reversed(pairs):
                 number += 1
                 seen = len(inbox.received[address])
