@@ -194,6 +194,18 @@ def test_a_lan_http_address_works(tmp_path: Path):
             headers={"Origin": "http://192.168.1.6:8000"},
         )
         assert foreign.status_code == 403
+        rebound = client.post(  # a stranger's name pointed at this server (DNS rebinding)
+            "/api/newsletter/subscribe",
+            json={"email": ADDRESS},
+            headers={"Origin": "http://evil.example:8000", "Host": "evil.example:8000"},
+        )
+        assert rebound.status_code == 403
+        by_ip = client.post(  # the same server reached by another of its addresses
+            "/api/newsletter/subscribe",
+            json={"email": "other@example.org"},
+            headers={"Origin": "http://10.0.0.7:8000", "Host": "10.0.0.7:8000"},
+        )
+        assert by_ip.status_code == 202
     finally:
         config.jobs.close()
 

@@ -8,6 +8,7 @@ handlers and come back as 500s): only a JSON object from the portal's own pages,
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 from typing import Any
@@ -90,9 +91,20 @@ def _check_common_fields(body: dict[str, Any]) -> None:
         raise ApiError("invalid_parameter", 400, {"field": "website"})
 
 
+def _ip_literal(host: str) -> bool:
+    name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+    try:
+        ipaddress.ip_address(name.strip("[]"))
+    except ValueError:
+        return name == "localhost"
+    return True
+
+
 def origin_allowed(request: Request, allowed: tuple[str, ...], same_host: bool) -> bool:
     """The `Origin` is one of the site's; with `same_host` (the local server), also the origin
-    the request was sent to, so a LAN address such as http://192.168.1.5:8000 works."""
+    the request was sent to when that is an IP address, so a LAN address such as
+    http://192.168.1.5:8000 works (a host *name* could be rebound to the server by a stranger's
+    DNS, so names must be the configured ones)."""
     origin = request.headers.get("origin")
     if origin in allowed:
         return True
@@ -100,7 +112,7 @@ def origin_allowed(request: Request, allowed: tuple[str, ...], same_host: bool) 
         return False
     scheme = allowed[0].split("://", 1)[0] if allowed else "http"
     host = request.headers.get("host", "")
-    return bool(host) and origin == f"{scheme}://{host}"
+    return bool(host) and _ip_literal(host) and origin == f"{scheme}://{host}"
 
 
 async def read_json(
