@@ -200,7 +200,8 @@ def test_the_unsubscribe_link_of_an_issue_opens_a_page_with_one_button(
     messages = sorted(
         (demo_var / "var" / "outbox").glob("*.eml"), key=lambda p: p.stat().st_mtime_ns
     )
-    issue = email.message_from_bytes(messages[-1].read_bytes(), policy=default)
+    parsed = [email.message_from_bytes(path.read_bytes(), policy=default) for path in messages]
+    issue = [message for message in parsed if message["To"] == address][-1]
     url = re.search(
         r"(http://\S+/fr/newsletter/unsubscribe/\?token=\S+)",
         issue.get_body(("plain",)).get_content(),
