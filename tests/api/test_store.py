@@ -108,3 +108,16 @@ def test_sqlite_increments_are_atomic_across_processes(tmp_path, clock):
         results = pool.map(_increment_in_a_process, [path] * 4, [clock.now()] * 4, [25] * 4)
         answers = [a for batch in results for a in batch]
     assert sorted(a for a in answers if a is not None) == list(range(1, 51))
+
+
+def test_sqlite_sweeps_expired_items(tmp_path, clock):
+    from newsreel.api.store import sqlite
+
+    store = sqlite.SqliteStore(tmp_path / "sweep.db", clock)
+    for number in range(sqlite.SWEEP_EVERY - 1):
+        store.increment("rate", f"w{number}", 5, clock.now() + 60)
+    store.put("profile", "kept", {"a": 1})
+    clock.advance(61)
+    store.increment("rate", "now", 5, clock.now() + 60)  # the SWEEP_EVERY-th write sweeps
+    rows = store.connection.execute("SELECT pk, sk FROM items ORDER BY pk").fetchall()
+    assert rows == [("profile", "kept"), ("rate", "now")]

@@ -17,6 +17,9 @@ from typing import Any
 from newsreel.api.clock import Clock
 from newsreel.api.store import Change, Result
 
+#: Expired items are deleted every this many counter writes, so a long-running server's file
+#: does not keep every past rate window.
+SWEEP_EVERY = 1024
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS items (
     pk TEXT NOT NULL,
@@ -41,6 +44,7 @@ class SqliteStore:
         self.connection.execute(_SCHEMA)
         self.lock = threading.Lock()
         self.clock = clock
+        self._writes = 0
 
     def _live(self, expires_at: float | None) -> bool:
         return expires_at is None or expires_at > self.clock.now()
@@ -89,7 +93,19 @@ class SqliteStore:
             ).fetchall()
         return [(sk, json.loads(data)) for sk, data, expires in rows if self._live(expires)]
 
+    def sweep(self) -> int:
+        """Delete expired items (DynamoDB's TTL does this there); returns how many."""
+        with self.lock:
+            cursor = self.connection.execute(
+                "DELETE FROM items WHERE expires_at IS NOT NULL AND expires_at <= ?",
+                (self.clock.now(),),
+            )
+        return cursor.rowcount
+
     def increment(self, pk: str, sk: str, limit: int, expires_at: float) -> int | None:
+        self._writes += 1
+        if self._writes % SWEEP_EVERY == 0:  # budgets and attempt counters expire by the hour
+            self.sweep()
         with self.lock:
             self.connection.execute("BEGIN IMMEDIATE")
             try:
