@@ -110,17 +110,30 @@ def demo_var(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def demo_server(demo_site: Project, demo_var: Path) -> Iterator[str]:
+def demo_port() -> int:
+    return _free_port()
+
+
+@pytest.fixture(scope="session")
+def demo_api_config(demo_site: Project, demo_var: Path, demo_port: int):
+    """The demo server's API configuration; `demo_api_config.jobs.drain()` waits for its mail."""
+    from newsreel.api.config import ApiConfig
+
+    config = ApiConfig.local(demo_var, demo_site.output, site_url=f"http://127.0.0.1:{demo_port}")
+    yield config
+    config.jobs.close()
+
+
+@pytest.fixture(scope="session")
+def demo_server(demo_site: Project, demo_api_config, demo_port: int) -> Iterator[str]:
     """`newsreel serve`'s app (site + API) on the built demo site, on a free loopback port."""
     import uvicorn
 
     from newsreel.api.app import create_app as create_api
-    from newsreel.api.config import ApiConfig
     from newsreel.serve import create_app
 
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    api = create_api(ApiConfig.local(demo_var, demo_site.output, site_url=url))
+    port = demo_port
+    api = create_api(demo_api_config)
     config = uvicorn.Config(
         create_app(demo_site.output, api), host="127.0.0.1", port=port, log_level="warning"
     )

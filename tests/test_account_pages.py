@@ -11,7 +11,9 @@ MEETING = "defence-ministers-meet-in-brussels"
 PASSWORD = "Correct-Horse-9-Battery"
 
 
-def latest_code(var: Path, address: str) -> str:
+def latest_code(var: Path, address: str, api=None) -> str:
+    if api is not None:
+        api.jobs.drain()  # mail is sent off the request path: wait for the queue, no sleeping
     messages = sorted((var / "var" / "outbox").glob("*.eml"), key=lambda p: p.stat().st_mtime_ns)
     for path in reversed(messages):
         message = email.message_from_bytes(path.read_bytes(), policy=default)
@@ -21,7 +23,9 @@ def latest_code(var: Path, address: str) -> str:
     raise AssertionError(f"no e-mail to {address}")
 
 
-def test_register_verify_then_download_broadcast(browser, demo_server, demo_var, artifacts):
+def test_register_verify_then_download_broadcast(
+    browser, demo_server, demo_var, demo_api_config, artifacts
+):
     address = "journalist@example.org"
     context = browser.new_context(locale="fr-FR", accept_downloads=True)
     page = context.new_page()
@@ -46,18 +50,21 @@ def test_register_verify_then_download_broadcast(browser, demo_server, demo_var,
     page.screenshot(path=str(artifacts / "register-fr-1280.png"), full_page=True)
     page.get_by_role("button", name="Créer mon compte").click()
 
+    # the verification step, on the same page: the password typed above goes with the code
     page.wait_for_url(re.compile(r"/fr/account/verify/\?"))
-    assert page.get_by_label("Adresse électronique", exact=True).input_value() == address
+    step = page.locator("[data-verify-step]")
+    step.get_by_text(address).wait_for()
+    assert not page.get_by_label("Mot de passe", exact=True).is_visible()
     page.get_by_role("button", name="Envoyer un nouveau code").click()
     page.get_by_text(re.compile(r"nouveau code dans \d+\u00a0s")).wait_for()
     assert page.get_by_role("button", name="Envoyer un nouveau code").is_disabled()
     page.get_by_label("Code", exact=True).fill(
-        "000000" if latest_code(demo_var, address) != "000000" else "111111"
+        "000000" if latest_code(demo_var, address, demo_api_config) != "000000" else "111111"
     )
     page.get_by_role("button", name="Confirmer").click()
     page.get_by_role("alert").first.wait_for()
     assert "Ce code est incorrect" in page.get_by_role("alert").first.inner_text()
-    page.get_by_label("Code", exact=True).fill(latest_code(demo_var, address))
+    page.get_by_label("Code", exact=True).fill(latest_code(demo_var, address, demo_api_config))
     page.get_by_role("button", name="Confirmer").click()
 
     # Back where the visitor was: the same version, the broadcast format still chosen.
@@ -74,7 +81,7 @@ def test_register_verify_then_download_broadcast(browser, demo_server, demo_var,
     context.close()
 
 
-def test_account_panel_newsletter_and_delete(browser, demo_server, demo_var):
+def test_account_panel_newsletter_and_delete(browser, demo_server, demo_var, demo_api_config):
     address = "editor@example.org"
     context = browser.new_context(locale="en-GB")
     page = context.new_page()
@@ -83,7 +90,7 @@ def test_account_panel_newsletter_and_delete(browser, demo_server, demo_var):
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Create my account").click()
     page.wait_for_url(re.compile(r"/en/account/verify/"))
-    page.get_by_label("Code", exact=True).fill(latest_code(demo_var, address))
+    page.get_by_label("Code", exact=True).fill(latest_code(demo_var, address, demo_api_config))
     page.get_by_role("button", name="Confirm").click()
     page.wait_for_url(f"{demo_server}/en/account/")
     panel = page.locator("[data-account-panel]")
@@ -98,7 +105,7 @@ def test_account_panel_newsletter_and_delete(browser, demo_server, demo_var):
     context.close()
 
 
-def test_newsletter_double_opt_in_from_the_footer(browser, demo_server, demo_var):
+def test_newsletter_double_opt_in_from_the_footer(browser, demo_server, demo_var, demo_api_config):
     address = "reader@example.org"
     context = browser.new_context(locale="fr-FR")
     page = context.new_page()
@@ -107,6 +114,7 @@ def test_newsletter_double_opt_in_from_the_footer(browser, demo_server, demo_var
     footer.get_by_label("Votre adresse électronique").fill(address)
     footer.get_by_role("button", name="S’abonner").click()
     footer.get_by_text("Un courriel de confirmation vous a été envoyé").wait_for()
+    demo_api_config.jobs.drain()
     messages = sorted(
         (demo_var / "var" / "outbox").glob("*.eml"), key=lambda p: p.stat().st_mtime_ns
     )
@@ -120,7 +128,7 @@ def test_newsletter_double_opt_in_from_the_footer(browser, demo_server, demo_var
     context.close()
 
 
-def test_reset_password_returns_to_the_page(browser, demo_server, demo_var):
+def test_reset_password_returns_to_the_page(browser, demo_server, demo_var, demo_api_config):
     address = "desk@example.org"
     context = browser.new_context(locale="en-GB")
     page = context.new_page()
@@ -131,7 +139,11 @@ def test_reset_password_returns_to_the_page(browser, demo_server, demo_var):
     )
     page.request.post(
         f"{demo_server}/api/account/verify",
-        data={"email": address, "code": latest_code(demo_var, address)},
+        data={
+            "email": address,
+            "code": latest_code(demo_var, address, demo_api_config),
+            "password": PASSWORD,
+        },
         headers={"Origin": demo_server},
     )
     page.request.post(f"{demo_server}/api/account/logout", data={}, headers={"Origin": demo_server})
@@ -141,10 +153,67 @@ def test_reset_password_returns_to_the_page(browser, demo_server, demo_var):
     page.get_by_label("E-mail address", exact=True).fill(address)
     page.get_by_role("button", name="Send me a code").click()
     page.wait_for_url(re.compile(r"/en/account/reset/\?"))
-    page.get_by_label("Code", exact=True).fill(latest_code(demo_var, address))
+    page.get_by_label("Code", exact=True).fill(latest_code(demo_var, address, demo_api_config))
     page.get_by_label("New password").fill("Brand-New-Pass-2025")
     page.get_by_role("button", name="Change my password").click()
     page.get_by_role("heading", name="Your password has been changed").wait_for()
     page.get_by_role("link", name="Back to where I was").click()
     page.wait_for_url(f"{demo_server}{back}")
+    context.close()
+
+
+def test_after_a_reload_the_verify_page_asks_for_the_password_again(
+    browser, demo_server, demo_var, demo_api_config
+):
+    address = "reloaded@example.org"
+    context = browser.new_context(locale="fr-FR")
+    page = context.new_page()
+    page.goto(f"{demo_server}/fr/account/register/")
+    page.get_by_label("Adresse électronique", exact=True).fill(address)
+    page.get_by_label("Mot de passe", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Créer mon compte").click()
+    page.wait_for_url(re.compile(r"/fr/account/verify/\?"))
+    page.reload()  # the password typed at registration is gone with the page
+    assert page.get_by_label("Adresse électronique", exact=True).input_value() == address
+    page.get_by_text("Saisissez de nouveau le mot de passe").wait_for()
+    page.get_by_label("Code", exact=True).fill(latest_code(demo_var, address, demo_api_config))
+    page.get_by_label("Mot de passe", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Confirmer").click()
+    page.wait_for_url(f"{demo_server}/fr/account/")
+    login = context.request.post(
+        f"{demo_server}/api/account/login",
+        data={"email": address, "password": PASSWORD},
+        headers={"Origin": demo_server},
+    )
+    assert login.status == 200
+    context.close()
+
+
+def test_the_unsubscribe_link_of_an_issue_opens_a_page_with_one_button(
+    browser, demo_server, demo_var, demo_api_config
+):
+    from newsreel.api.newsletter import Newsletter
+
+    address = "lecteur@example.org"
+    config = demo_api_config
+    letters = Newsletter(config.store, config.secret, config.site_url)
+    letters.confirm_address(address, "fr", config.clock.now())
+    letters.send_issue(config.mailer, config.sender, {"fr": "Actualités"}, {"fr": "Texte."})
+    messages = sorted(
+        (demo_var / "var" / "outbox").glob("*.eml"), key=lambda p: p.stat().st_mtime_ns
+    )
+    parsed = [email.message_from_bytes(path.read_bytes(), policy=default) for path in messages]
+    issue = [message for message in parsed if message["To"] == address][-1]
+    url = re.search(
+        r"(http://\S+/fr/newsletter/unsubscribe/\?token=\S+)",
+        issue.get_body(("plain",)).get_content(),
+    ).group(1)
+    context = browser.new_context(locale="fr-FR")
+    page = context.new_page()
+    page.goto(url)  # a GET, as a link scanner would: nothing happens yet
+    assert letters.status(address) == "confirmed"
+    assert page.get_by_role("button").filter(has_text="Se désabonner").count() == 1
+    page.get_by_role("button", name="Se désabonner").click()
+    page.get_by_text("Votre désabonnement est confirmé").wait_for()
+    assert letters.status(address) is None
     context.close()

@@ -7,6 +7,7 @@ pages call it on their own origin, as they do behind CloudFront.
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -26,13 +27,24 @@ class SiteFiles(StaticFiles):
     """StaticFiles that tells browsers to revalidate, so a rebuild shows at the next reload.
 
     `/_private/` holds the account-only renditions: never served as files, only through the
-    API's signed download links (as on the CDN, where that prefix is not an origin path).
+    API's signed download links (as on the CDN, where that prefix is not an origin path). Not
+    under any spelling of the path either (issue 10: `//_private/`, `/./_private/`,
+    `/%2e/_private/`, `/x/../_private/` used to be served): the check is made on the file the
+    path resolves to, after every normalisation and symlink, not on the path as typed.
     """
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"].startswith(f"/{PRIVATE_DIR}"):
-            scope = {**scope, "path": "/404-not-found"}
+    def lookup_path(self, path: str) -> tuple[str, os.stat_result | None]:
+        if PRIVATE_DIR.casefold() in (part.casefold() for part in Path(path).parts):
+            return "", None
+        full_path, stat = super().lookup_path(path)
+        if full_path:
+            private = [os.path.realpath(os.path.join(d, PRIVATE_DIR)) for d in self.all_directories]
+            real = os.path.realpath(full_path)
+            if any(real == root or real.startswith(root + os.sep) for root in private):
+                return "", None
+        return full_path, stat
 
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         async def send_with_headers(message: dict) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))

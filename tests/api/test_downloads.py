@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from .conftest import register
+from .conftest import manifest_bytes, register
 
 VIDEO = "2025-10-15-test"
 
@@ -16,31 +15,16 @@ def publish_manifest(output: Path) -> bytes:
     content = b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 40
     (output / private).parent.mkdir(parents=True, exist_ok=True)
     (output / private).write_bytes(content)
-    manifest = {
-        "id": VIDEO,
-        "cuts": [
-            {
-                "id": "full",
-                "files": [
-                    {
-                        "preset": "hd",
-                        "access": "account",
-                        "url": f"/api/download/{VIDEO}/full/hd",
-                        "private_path": private,
-                        "filename": "20251015-test-hd.mp4",
-                    },
-                    {
-                        "preset": "web",
-                        "access": "public",
-                        "url": "/media/x/web.mp4",
-                        "filename": "web.mp4",
-                    },
-                ],
-            }
+    manifest = manifest_bytes(
+        VIDEO,
+        [
+            {"preset": "hd", "access": "account", "url": f"/api/download/{VIDEO}/full/hd",
+             "private_path": private, "filename": "20251015-test-hd.mp4"},
+            {"preset": "web", "access": "public", "url": "/media/x/web.mp4", "filename": "web.mp4"},
         ],
-    }
+    )  # fmt: skip
     (output / "media" / VIDEO).mkdir(parents=True, exist_ok=True)
-    (output / "media" / VIDEO / "manifest.json").write_text(json.dumps(manifest), "utf-8")
+    (output / "media" / VIDEO / "manifest.json").write_bytes(manifest)
     return content
 
 
@@ -96,9 +80,82 @@ def test_s3_presigned_link_fetches_the_object(aws):
         Bucket="private-media", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
     )
     s3.put_object(Bucket="private-media", Key="site/_private/media/x/hd.mp4", Body=b"broadcast")
-    url = S3Downloader(s3, "private-media", "site/").url_for("_private/media/x/hd.mp4", "hd.mp4")
+    url = S3Downloader(lambda: s3, "private-media", "site/").url_for(
+        "_private/media/x/hd.mp4", "hd.mp4"
+    )
     query = parse_qs(urlsplit(url).query)
     assert int(query["X-Amz-Expires"][0]) <= 300
     answer = httpx.get(url)
     assert answer.status_code == 200 and answer.content == b"broadcast"
     assert 'filename="hd.mp4"' in answer.headers["content-disposition"]
+
+
+def test_a_signed_in_visitor_gets_the_link_as_json_and_it_serves_ranges_and_head(
+    client, outbox, output, clock
+):
+    """For the visitor's own clip (issue 15): the link as JSON; the link answers Range/HEAD."""
+    content = publish_manifest(output)
+    accept_json = {"Accept": "application/json"}
+    anonymous = client.get(f"/api/download/{VIDEO}/full/hd", headers=accept_json)
+    assert anonymous.status_code == 401
+    register(client, outbox)
+    answer = client.get(f"/api/download/{VIDEO}/full/hd", headers=accept_json)
+    assert answer.status_code == 200
+    assert answer.headers["cache-control"] == "no-store"
+    link = answer.json()
+    assert link["expires_in"] == 300 and link["filename"] == "20251015-test-hd.mp4"
+    head = client.head(link["url"])
+    assert head.status_code == 200 and head.content == b""
+    assert int(head.headers["content-length"]) == len(content)
+    assert head.headers["accept-ranges"] == "bytes"
+    tail = client.get(link["url"], headers={"Range": f"bytes={len(content) - 16}-"})
+    assert tail.status_code == 206 and tail.content == content[-16:]
+    missing = client.get(f"/api/download/{VIDEO}/full/4k", headers=accept_json)
+    assert missing.status_code == 404 and missing.json()["error"] == "not_found"
+
+
+def test_manifests_are_cached_briefly_found_or_not(clock, tmp_path):
+    from newsreel.api.manifests import CachedManifests
+
+    reads = []
+
+    class Source:
+        def __init__(self):
+            self.manifests = {}
+
+        def read(self, video_id):
+            reads.append(video_id)
+            return self.manifests.get(video_id)
+
+    source = Source()
+    cache = CachedManifests(source, clock, ttl_s=60, max_entries=2)
+    assert cache.find(VIDEO, "full", "hd") is None
+    source.manifests[VIDEO] = manifest_bytes(
+        VIDEO,
+        [{"preset": "hd", "access": "account", "url": "/x", "filename": "x.mp4",
+          "private_path": "_private/x.mp4"}],
+    )  # fmt: skip
+    assert cache.find(VIDEO, "full", "hd") is None, "a negative answer is cached too"
+    clock.advance(61)
+    assert cache.find(VIDEO, "full", "hd").private_path == "_private/x.mp4"
+    assert cache.find(VIDEO, "full", "hd") is not None
+    assert reads == [VIDEO, VIDEO]
+    for other in ("a", "b", "c"):
+        cache.find(other, "full", "hd")
+    assert len(cache._entries) == 2, "bounded"
+    assert cache.find("UPPER", "full", "hd") is None and "UPPER" not in reads
+    source.manifests["broken"] = b"{not json"
+    assert cache.find("broken", "full", "hd") is None
+
+
+def test_manifests_from_the_site_bucket_and_a_missing_bucket(aws):
+    from newsreel.api.manifests import BucketManifests
+
+    s3 = aws("client", "s3")
+    s3.create_bucket(
+        Bucket="site-manifests", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
+    )
+    s3.put_object(Bucket="site-manifests", Key=f"media/{VIDEO}/manifest.json", Body=b'{"cuts": []}')
+    assert BucketManifests(lambda: s3, "site-manifests").read(VIDEO) == b'{"cuts": []}'
+    assert BucketManifests(lambda: s3, "site-manifests").read("absent") is None
+    assert BucketManifests(lambda: s3, "no-such-bucket-here").read(VIDEO) is None

@@ -1,16 +1,30 @@
-"""The AWS side: both templates lint clean; the Lambda handler answers through Mangum."""
+"""The AWS deployment: both templates lint clean, and the stack's resources, brought up on
+moto's server (table, buckets, queue, SES identity, SSM secrets), serve the real handlers:
+the API through Mangum with Function URL events, the mail sender with SQS events."""
 
 from __future__ import annotations
 
+import email
 import importlib
 import json
+import re
 import subprocess
 import sys
+from email.policy import default
 from pathlib import Path
 
+import httpx
 import pytest
 
+from .conftest import manifest_bytes
+
 REPO = Path(__file__).resolve().parents[2]
+SITE = "https://multimedia.example.org"
+ORIGIN_SECRET = "cdn-origin-secret-" + "z" * 20
+VIDEO = "2025-10-15-test"
+PRIVATE_KEY = f"_private/media/{VIDEO}/abcd/20251015-test-broadcast.mp4"
+CONTENT = bytes(range(256)) * 64
+PASSWORD = "Correct-Horse-9-Battery"
 
 
 @pytest.mark.parametrize("template", ["template.yaml", "site.yaml"])
@@ -22,26 +36,43 @@ def test_templates_pass_cfn_lint(template: str):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def function_url_event(method: str, path: str, body: dict | None = None) -> dict:
+def function_url_event(
+    method: str,
+    path: str,
+    body: dict | None = None,
+    *,
+    cookies: list[str] | None = None,
+    through_cdn: bool = True,
+    viewer: str = "198.51.100.7:50312",
+    accept: str = "application/json",
+) -> dict:
+    """What a Lambda Function URL hands the function (payload format 2.0)."""
     headers = {
         "host": "abc.lambda-url.eu-west-1.on.aws",
         "content-type": "application/json",
-        "origin": "https://multimedia.example.org",
+        "origin": SITE,
+        "accept": accept,
         "accept-language": "fr",
+        "x-forwarded-for": "203.0.113.250",  # whatever the client wrote: never believed
     }
+    if through_cdn:
+        headers["x-newsreel-origin"] = ORIGIN_SECRET
+        headers["cloudfront-viewer-address"] = viewer
+    path, _, query = path.partition("?")
     return {
         "version": "2.0",
         "routeKey": "$default",
         "rawPath": path,
-        "rawQueryString": "",
+        "rawQueryString": query,
         "headers": headers,
+        "cookies": cookies or [],
         "isBase64Encoded": False,
-        "body": json.dumps(body) if body else "",
+        "body": json.dumps(body) if body is not None else "",
         "requestContext": {
             "http": {
                 "method": method,
                 "path": path,
-                "sourceIp": "198.51.100.7",
+                "sourceIp": "130.176.0.1",  # a CloudFront edge
                 "protocol": "HTTP/1.1",
                 "userAgent": "test",
             },
@@ -55,34 +86,172 @@ def function_url_event(method: str, path: str, body: dict | None = None) -> dict
     }
 
 
-def test_lambda_handler_serves_the_api_from_dynamodb_and_ses(aws, monkeypatch):
+@pytest.fixture
+def stack(aws, monkeypatch):
+    """The resources infra/template.yaml and infra/site.yaml declare, on moto's server."""
+    import uuid
+
     from newsreel.api.store.dynamo import DynamoStore
 
-    DynamoStore.create_table(aws("resource", "dynamodb"), "newsreel-lambda")
+    unique = uuid.uuid4().hex[:8]  # moto's server lives for the session: one stack per test
+    table, site_bucket, private_bucket = (f"{n}-{unique}" for n in ("newsreel", "site", "private"))
+    region = {"CreateBucketConfiguration": {"LocationConstraint": "eu-west-1"}}
+    dynamodb = aws("client", "dynamodb")
+    DynamoStore.create_table(dynamodb, table)
+    s3 = aws("client", "s3")
+    s3.create_bucket(Bucket=site_bucket, **region)
+    s3.create_bucket(Bucket=private_bucket, **region)
+    manifest = manifest_bytes(
+        VIDEO,
+        [{"preset": "broadcast", "access": "account",
+          "url": f"/api/download/{VIDEO}/full/broadcast",
+          "filename": "20251015-test-broadcast.mp4", "private_path": PRIVATE_KEY}],
+    )  # fmt: skip
+    s3.put_object(
+        Bucket=site_bucket,
+        Key=f"media/{VIDEO}/manifest.json",
+        Body=manifest,
+    )
+    s3.put_object(Bucket=private_bucket, Key=PRIVATE_KEY, Body=CONTENT)
+    queue_url = aws("client", "sqs").create_queue(QueueName=f"mail-{unique}")["QueueUrl"]
     aws("client", "sesv2").create_email_identity(EmailIdentity="multimedia@example.org")
+    ssm = aws("client", "ssm")
+    ssm.put_parameter(Name="/newsreel/secret", Value="s" * 64, Type="SecureString", Overwrite=True)
+    ssm.put_parameter(
+        Name="/newsreel/origin-secret", Value=ORIGIN_SECRET, Type="SecureString", Overwrite=True
+    )
     for name, value in {
         "AWS_ENDPOINT_URL": aws.endpoint,
-        "NEWSREEL_TABLE": "newsreel-lambda",
-        "NEWSREEL_SITE_URL": "https://multimedia.example.org",
-        "NEWSREEL_SECRET": "s" * 32,
-        "NEWSREEL_PRIVATE_BUCKET": "private",
+        "NEWSREEL_TABLE": table,
+        "NEWSREEL_SITE_URL": SITE,
+        "NEWSREEL_SECRET_PARAMETER": "/newsreel/secret",
+        "NEWSREEL_ORIGIN_SECRET_PARAMETER": "/newsreel/origin-secret",
+        "NEWSREEL_PRIVATE_BUCKET": private_bucket,
+        "NEWSREEL_SITE_BUCKET": site_bucket,
+        "NEWSREEL_MAIL_QUEUE_URL": queue_url,
         "NEWSREEL_SENDER": "multimedia@example.org",
     }.items():
         monkeypatch.setenv(name, value)
-    module = importlib.import_module("newsreel.api.lambda_handler")
-    module = importlib.reload(module)
-    me = module.handler(function_url_event("GET", "/api/account/me"), None)
-    assert me["statusCode"] == 401
-    assert json.loads(me["body"])["error"] == "not_authenticated"
-    subscribe = module.handler(
+    api = importlib.reload(importlib.import_module("newsreel.api.lambda_handler"))
+    sender = importlib.import_module("newsreel.api.lambda_mail")
+    sender._work.cache_clear()
+    yield api.handler, sender.handler, aws("client", "sqs"), queue_url
+    sender._work.cache_clear()
+
+
+def deliver_queued_mail(sender, sqs, queue_url: str) -> int:
+    """Hand the queued jobs to the sender Lambda as SQS would; returns how many."""
+    handled = 0
+    while True:
+        answer = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10)
+        messages = answer.get("Messages", [])
+        if not messages:
+            return handled
+        event = {
+            "Records": [
+                {"messageId": m["MessageId"], "body": m["Body"], "eventSource": "aws:sqs"}
+                for m in messages
+            ]
+        }
+        assert sender(event, None) == {"batchItemFailures": []}
+        for message in messages:
+            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+        handled += len(messages)
+
+
+def sent_code(address: str) -> str:
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.ses.models import ses_backends
+
+    sent = ses_backends[DEFAULT_ACCOUNT_ID]["eu-west-1"].sent_messages
+    for message in reversed(sent):
+        raw = getattr(message, "raw_data", "")
+        parsed = email.message_from_string(raw, policy=default)
+        if parsed["To"] == address:
+            return re.search(r"\b(\d{6})\b", parsed.get_body(("plain",)).get_content()).group(1)
+    raise AssertionError(f"no mail to {address}")
+
+
+def test_register_verify_and_download_through_the_deployed_handlers(stack):
+    api, sender, sqs, queue_url = stack
+    address = "journalist@example.org"
+
+    register = api(
         function_url_event(
-            "POST",
-            "/api/newsletter/subscribe",
-            {"email": "ana@example.org", "lang": "fr", "website": ""},
+            "POST", "/api/account/register", {"email": address, "password": PASSWORD}
         ),
         None,
     )
-    assert subscribe["statusCode"] == 202, subscribe
-    table = aws("resource", "dynamodb").Table("newsreel-lambda")
-    item = table.get_item(Key={"pk": "newsletter", "sk": "subscriber#ana@example.org"})["Item"]
-    assert json.loads(item["data"])["status"] == "pending"
+    assert register["statusCode"] == 202, register
+    assert deliver_queued_mail(sender, sqs, queue_url) == 1
+    code = sent_code(address)
+
+    verify = api(
+        function_url_event(
+            "POST", "/api/account/verify", {"email": address, "code": code, "password": PASSWORD}
+        ),
+        None,
+    )
+    assert verify["statusCode"] == 200, verify
+    cookie = next(c for c in verify["cookies"] if c.startswith("newsreel_session="))
+    assert "Secure" in cookie and "HttpOnly" in cookie
+    session = [cookie.split(";")[0]]
+
+    download = api(
+        function_url_event(
+            "GET", f"/api/download/{VIDEO}/full/broadcast", cookies=session, accept="*/*"
+        ),
+        None,
+    )
+    assert download["statusCode"] == 302, download
+    link = download["headers"]["location"]
+    assert "/private-" in link and "X-Amz-Expires=300" in link
+    part = httpx.get(link, headers={"Range": "bytes=100-199"})
+    assert part.status_code == 206 and part.content == CONTENT[100:200]
+    whole = httpx.get(link)
+    assert whole.status_code == 200 and whole.content == CONTENT
+    assert 'filename="20251015-test-broadcast.mp4"' in whole.headers["content-disposition"]
+
+    as_json = api(
+        function_url_event("GET", f"/api/download/{VIDEO}/full/broadcast", cookies=session), None
+    )
+    assert as_json["statusCode"] == 200
+    assert json.loads(as_json["body"])["expires_in"] == 300
+
+    unknown = api(
+        function_url_event("GET", f"/api/download/{VIDEO}/full/4k", cookies=session), None
+    )
+    assert unknown["statusCode"] == 404
+
+
+def test_only_requests_through_cloudfront_are_answered(stack):
+    api, *_ = stack
+    direct = api(function_url_event("GET", "/api/account/me", through_cdn=False), None)
+    assert direct["statusCode"] == 403
+    body = json.loads(direct["body"])
+    assert body["error"] == "forbidden" and body["message"].startswith("Cette adresse")
+    forged = function_url_event("GET", "/api/account/me", through_cdn=False)
+    forged["headers"]["x-newsreel-origin"] = "guess"
+    assert api(forged, None)["statusCode"] == 403
+    through = api(function_url_event("GET", "/api/account/me"), None)
+    assert through["statusCode"] == 401
+
+
+def test_budgets_count_the_cloudfront_viewer_not_forwarded_headers(stack):
+    """30 mails an hour per client: rotating X-Forwarded-For changes nothing."""
+    api, *_ = stack
+    answers = []
+    for number in range(31):
+        event = function_url_event(
+            "POST", "/api/account/password/forgot", {"email": f"user{number}@example{number}.org"}
+        )
+        event["headers"]["x-forwarded-for"] = f"203.0.113.{number}"
+        answers.append(api(event, None)["statusCode"])
+    assert answers == [202] * 30 + [429]
+    other_viewer = function_url_event(
+        "POST",
+        "/api/account/password/forgot",
+        {"email": "someone@example.net"},
+        viewer="2001:db8:1:2::7:40000",
+    )
+    assert api(other_viewer, None)["statusCode"] == 202

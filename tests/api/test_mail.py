@@ -80,3 +80,34 @@ def test_every_template_renders_in_both_languages():
             for lang in ("en", "fr")
         }
         assert len(subjects) == 2 or name == "newsletter_issue", name
+
+
+def test_smtp_keeps_one_connection_and_reconnects_when_dropped():
+    from aiosmtpd.controller import Controller
+
+    peers = []
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):
+            peers.append(session.peer)
+            return "250 OK"
+
+    port = free_port()
+    mailer = SmtpMailer("127.0.0.1", port)
+    message = render("login_code", "en", "ana@example.org", "m@example.org", site="x", code="1")
+    first = Controller(Handler(), hostname="127.0.0.1", port=port)
+    first.start()
+    try:
+        mailer.send(message)
+        mailer.send(message)
+    finally:
+        first.stop()  # the server goes away, and with it the open connection
+    assert len(peers) == 2 and peers[0] == peers[1], "one connection for both"
+    second = Controller(Handler(), hostname="127.0.0.1", port=port)
+    second.start()
+    try:
+        mailer.send(message)
+    finally:
+        mailer.close()
+        second.stop()
+    assert len(peers) == 3 and peers[2] != peers[0]

@@ -43,3 +43,81 @@ def test_increment_stops_at_its_limit_and_restarts_when_expired(store, clock):
     assert results == [1, 2, 3, None, None]
     clock.advance(61)
     assert store.increment("rate", "w", 3, clock.now() + 60) == 1
+
+
+def test_update_reads_decides_and_writes(store, clock):
+    assert store.update("p", "u", lambda item: ({"n": 1}, item)) is None
+    assert store.update("p", "u", lambda item: ({"n": item["n"] + 1}, item["n"])) == 1
+    assert store.get("p", "u") == {"n": 2}
+    assert store.update("p", "u", lambda item: (None, "gone")) == "gone"
+    assert store.get("p", "u") is None
+    store.update("p", "v", lambda item: ({"n": 1}, None), expires_at=clock.now() + 5)
+    clock.advance(6)
+    assert store.update("p", "v", lambda item: (item, item)) is None, "expired reads as absent"
+
+
+def test_concurrent_updates_lose_nothing(store):
+    """32 threads at once, each adding one: every addition is kept."""
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    barrier = Barrier(32)
+
+    def add(_: int) -> None:
+        barrier.wait()
+        store.update("p", "sum", lambda item: ({"n": (item or {"n": 0})["n"] + 1}, None))
+
+    with ThreadPoolExecutor(32) as pool:
+        list(pool.map(add, range(32)))
+    assert store.get("p", "sum") == {"n": 32}
+
+
+def test_concurrent_increments_stop_exactly_at_the_limit(store, clock):
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    barrier = Barrier(40)
+
+    def hit(_: int) -> int | None:
+        barrier.wait()
+        return store.increment("rate", "c", 5, clock.now() + 60)
+
+    with ThreadPoolExecutor(40) as pool:
+        answers = list(pool.map(hit, range(40)))
+    assert sorted(a for a in answers if a is not None) == [1, 2, 3, 4, 5]
+    assert answers.count(None) == 35
+
+
+def _increment_in_a_process(path: str, start: float, count: int) -> list[int | None]:
+    from newsreel.api.store.sqlite import SqliteStore
+
+    class Frozen:
+        def now(self) -> float:
+            return start
+
+    store = SqliteStore(path, Frozen())
+    return [store.increment("rate", "p", 50, start + 60) for _ in range(count)]
+
+
+def test_sqlite_increments_are_atomic_across_processes(tmp_path, clock):
+    """Four processes on one file (as several `newsreel serve` workers would be)."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    path = str(tmp_path / "shared.db")
+    with ProcessPoolExecutor(4) as pool:
+        results = pool.map(_increment_in_a_process, [path] * 4, [clock.now()] * 4, [25] * 4)
+        answers = [a for batch in results for a in batch]
+    assert sorted(a for a in answers if a is not None) == list(range(1, 51))
+
+
+def test_sqlite_sweeps_expired_items(tmp_path, clock):
+    from newsreel.api.store import sqlite
+
+    store = sqlite.SqliteStore(tmp_path / "sweep.db", clock)
+    for number in range(sqlite.SWEEP_EVERY - 1):
+        store.increment("rate", f"w{number}", 5, clock.now() + 60)
+    store.put("profile", "kept", {"a": 1})
+    clock.advance(61)
+    store.increment("rate", "now", 5, clock.now() + 60)  # the SWEEP_EVERY-th write sweeps
+    rows = store.connection.execute("SELECT pk, sk FROM items ORDER BY pk").fetchall()
+    assert rows == [("profile", "kept"), ("rate", "now")]

@@ -1,273 +1,227 @@
-"""Multimedia accounts: register, verify, log in (password or code), reset, sessions, delete.
+"""Multimedia accounts: register, verify, log in (password or code), reset, delete.
 
-Every answer that could tell whether an address has an account (register, send a code, forgot)
-is the same for known and unknown addresses, and every password check computes exactly one
-argon2 hash, so neither the body, the status nor the timing tells.
+The rules (design.md, "The API contract"; issue 10):
+
+- **Whoever proves the mailbox decides the password.** Registering checks the password against
+  the policy and stores nothing of it; the password travels again with the code, and becomes the
+  account's at verification, set only on an account still awaiting it. Registering again, before
+  or after, changes no password; a verified account's changes only by reset.
+- **Answers that say nothing.** Register, code and forgot spend the same budgets and return the
+  same mail job for every address (the app queues it); the mail work happens off the request
+  path (`jobs.py`).
+- **Attempts first.** A sign-in attempt is counted (atomically) before its hash is computed, a
+  code attempt before its comparison.
+
+Each flow that hashes is split in steps (`*_begin` / `*_finish`): the app runs the steps in worker
+threads and the hash in the hashing pool, so the event loop never waits on argon2 or the store.
 """
 
 from __future__ import annotations
 
-import re
+from dataclasses import dataclass
 from typing import Any
 
-from itsdangerous import BadSignature, Signer
-
-from newsreel.api import codes, limits, newsletter, passwords
-from newsreel.api.config import ApiConfig
+from newsreel.api import budgets, codes, passwords
+from newsreel.api.addresses import Address, parse_address
+from newsreel.api.clock import Clock
 from newsreel.api.errors import ApiError
-from newsreel.api.mail import render
-
-EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s.]{2,}$")
-
-
-def normalise_email(value: Any) -> str:
-    if not isinstance(value, str):
-        raise ApiError("invalid_email", 400)
-    email = value.strip().lower()
-    if len(email) > 254 or not EMAIL.match(email):
-        raise ApiError("invalid_email", 400)
-    return email
+from newsreel.api.mail.queue import MailJob
+from newsreel.api.newsletter import Newsletter
+from newsreel.api.sessions import Sessions
+from newsreel.api.store import Store
 
 
-def check_new_password(value: Any) -> str:
+def new_password(value: Any) -> str:
+    """A password for an account: NFKC-normalised, or 400 `password_policy` with every rule
+    it breaks."""
     if not isinstance(value, str):
         raise ApiError("password_policy", 400, {"rules": ["min_length"]})
-    failed = passwords.check_password(value)
+    if len(value) > 4 * passwords.MAX_LENGTH:
+        raise ApiError("password_policy", 400, {"rules": ["too_long"]})
+    password = passwords.normalise(value)
+    failed = passwords.check_password(password)
     if failed:
         raise ApiError("password_policy", 400, {"rules": failed})
-    return value
+    return password
 
 
-def _pk(email: str) -> str:
-    return f"account#{email}"
+def code_of(value: Any) -> str:
+    code = value.strip() if isinstance(value, str) else value
+    if not codes.is_code(code):
+        raise ApiError("invalid_code", 400)
+    return code
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A code taken, with the new password it came with (verify, reset)."""
+
+    address: Address
+    password: str
+
+
+@dataclass(frozen=True)
+class LoginAttempt:
+    address: Address
+    password: str
+    password_hash: str | None  # None: no verified account (a dummy hash is checked instead)
 
 
 class Accounts:
-    def __init__(self, config: ApiConfig):
-        self.config = config
-        self.store = config.store
+    def __init__(
+        self,
+        store: Store,
+        secret: bytes,
+        clock: Clock,
+        sessions: Sessions,
+        newsletter: Newsletter,
+    ):
+        self.store, self.secret, self.clock = store, secret, clock
+        self.sessions, self.newsletter = sessions, newsletter
 
-    # -- helpers ---------------------------------------------------------------------------
-    def now(self) -> float:
-        return self.config.clock.now()
+    def profile(self, address_key: str) -> dict[str, Any] | None:
+        return self.store.get(codes.account_pk(address_key), "profile")
 
-    def profile(self, email: str) -> dict[str, Any] | None:
-        return self.store.get(_pk(email), "profile")
-
-    def save_profile(self, profile: dict[str, Any]) -> None:
-        self.store.put(_pk(profile["email"]), "profile", profile)
-
-    def mail(self, template: str, email: str, lang: str, **context: Any) -> None:
-        message = render(
-            template, lang, email, self.config.sender, self.config.reply_to,
-            site=self.config.site_url, **context,
+    def _spend_mail(self, address: Address, client: str, **more: str) -> None:
+        budgets.spend(
+            self.store, self.clock.now(), mail_ip=client, mail_address=address.budget,
+            mail_domain=address.domain, mail_global="all", **more,
         )  # fmt: skip
-        self.config.mailer.send(message)
 
-    def send_code(self, email: str, purpose: str, lang: str) -> None:
-        """A new code for `purpose`; the previous one dies (it is overwritten)."""
-        code = codes.new_code()
-        code_id = codes.new_token()[:12]
-        record = {
-            "digest": codes.code_digest(self.config.secret, email, purpose, code),
-            "id": code_id,
-        }
-        expires = self.now() + codes.LIFETIME[purpose]
-        self.store.put(_pk(email), f"code#{purpose}", record, expires_at=expires)
-        self.mail(f"{purpose}_code", email, lang, code=code)
+    # -- mail-sending routes: the same work for every address ------------------------------
+    def register(self, body: dict[str, Any], lang: str, client: str) -> MailJob:
+        address = parse_address(body.get("email"))
+        new_password(body.get("password"))  # checked, not stored: verify carries it again
+        self._spend_mail(address, client)
+        newsletter = body.get("newsletter") is True
+        return MailJob("register", address.typed, lang, newsletter=newsletter)
 
-    def consume_code(self, email: str, purpose: str, code: Any) -> None:
-        """Accept a code once; 5 wrong tries kill it."""
-        if not isinstance(code, str) or not re.fullmatch(r"\d{6}", code.strip()):
-            raise ApiError("invalid_code", 400)
-        record = self.store.get(_pk(email), f"code#{purpose}")
-        if record is None:
-            raise ApiError("code_expired", 400)
-        expected = codes.code_digest(self.config.secret, email, purpose, code.strip())
-        if codes.same(record["digest"], expected):
-            self.store.delete(_pk(email), f"code#{purpose}")
-            return
-        attempts = self.store.increment(
-            _pk(email), f"attempts#{purpose}#{record['id']}", codes.MAX_ATTEMPTS,
-            self.now() + codes.LIFETIME[purpose],
-        )  # fmt: skip
-        if attempts is None or attempts >= codes.MAX_ATTEMPTS:
-            self.store.delete(_pk(email), f"code#{purpose}")
-            raise ApiError("too_many_attempts", 400)
-        raise ApiError("code_mismatch", 400, {"attempts_left": codes.MAX_ATTEMPTS - attempts})
-
-    # -- sessions --------------------------------------------------------------------------
-    def _signer(self) -> Signer:
-        return Signer(self.config.secret, salt="newsreel.session")
-
-    def open_session(self, email: str) -> tuple[str, int]:
-        """A new session: the signed cookie value and its lifetime in seconds."""
-        token = codes.new_token()
-        token_digest = codes.digest(self.config.secret, "session", token)
-        lifetime = self.config.session_days * 86400
-        expires = self.now() + lifetime
-        self.store.put(f"session#{token_digest}", "session", {"email": email}, expires_at=expires)
-        self.store.put(_pk(email), f"session#{token_digest}", {}, expires_at=expires)
-        return self._signer().sign(token).decode(), lifetime
-
-    def session_email(self, cookie: str | None) -> str | None:
-        if not cookie:
-            return None
-        try:
-            token = self._signer().unsign(cookie).decode()
-        except BadSignature:
-            return None
-        item = self.store.get(
-            f"session#{codes.digest(self.config.secret, 'session', token)}", "session"
-        )
-        if item is None or self.profile(item["email"]) is None:
-            return None
-        return item["email"]
-
-    def close_session(self, cookie: str | None) -> None:
-        email = self.session_email(cookie)
-        if email is None:
-            return
-        token = self._signer().unsign(cookie).decode()
-        token_digest = codes.digest(self.config.secret, "session", token)
-        self.store.delete(f"session#{token_digest}", "session")
-        self.store.delete(_pk(email), f"session#{token_digest}")
-
-    def end_all_sessions(self, email: str) -> None:
-        for sk, _ in self.store.query(_pk(email), "session#"):
-            self.store.delete(f"session#{sk.removeprefix('session#')}", "session")
-            self.store.delete(_pk(email), sk)
-
-    # -- flows -----------------------------------------------------------------------------
-    def register(self, body: dict[str, Any], lang: str, ip: str) -> None:
-        email = normalise_email(body.get("email"))
-        password = check_new_password(body.get("password"))
-        limits.hit(self.store, self.now(), "register:ip", ip)
-        limits.hit(self.store, self.now(), "register:address", email)
-        password_hash = passwords.hash_password(password)  # always: same time for everyone
-        existing = self.profile(email)
-        if existing and existing.get("verified"):
-            self.mail("already_registered", email, existing.get("lang", lang))
-        else:
-            self.save_profile(
-                {
-                    "email": email,
-                    "password_hash": password_hash,
-                    "verified": False,
-                    "lang": lang,
-                    "newsletter": False,
-                    "created_at": self.now(),
-                }
-            )
-            self.send_code(email, "verify", lang)
-        if body.get("newsletter") is True:
-            newsletter.Newsletter(self.config).subscribe(email, lang, ip, honeypot="", rate=False)
-
-    def verify(self, body: dict[str, Any]) -> str:
-        email = normalise_email(body.get("email"))
-        self.consume_code(email, "verify", body.get("code"))
-        profile = self.profile(email)
-        if profile is None:  # pragma: no cover - a code without an account cannot exist
-            raise ApiError("code_expired", 400)
-        profile["verified"] = True
-        self.save_profile(profile)
-        return email
-
-    def resend(self, body: dict[str, Any], lang: str, ip: str) -> None:
-        email = normalise_email(body.get("email"))
+    def send_code(self, body: dict[str, Any], lang: str, client: str) -> MailJob:
+        address = parse_address(body.get("email"))
         purpose = body.get("purpose")
         if purpose not in codes.PURPOSES:
             raise ApiError("invalid_purpose", 400)
-        limits.hit(self.store, self.now(), "code:ip", ip)
-        limits.hit(self.store, self.now(), "code:address:minute", email)
-        limits.hit(self.store, self.now(), "code:address:hour", email)
-        profile = self.profile(email)
-        if profile is None:
-            return
-        verified = bool(profile.get("verified"))
-        if (
-            (purpose == "verify" and not verified)
-            or (purpose == "login" and verified)
-            or (purpose == "reset")
-        ):
-            self.send_code(email, purpose, profile.get("lang", lang))
+        self._spend_mail(address, client, code_pace=address.budget)
+        return MailJob("code", address.typed, lang, purpose=purpose)
 
-    def login(self, body: dict[str, Any], ip: str) -> str:
-        email = normalise_email(body.get("email"))
+    def forgot(self, body: dict[str, Any], lang: str, client: str) -> MailJob:
+        address = parse_address(body.get("email"))
+        self._spend_mail(address, client)
+        return MailJob("code", address.typed, lang, purpose="reset")
+
+    def subscribe(self, body: dict[str, Any], lang: str, client: str) -> MailJob | None:
+        address = parse_address(body.get("email"))
+        if body.get("website"):
+            return None  # the honeypot: bots get the same answer, and nothing is sent
+        self._spend_mail(address, client)
+        return MailJob("subscribe", address.typed, lang)
+
+    # -- codes -----------------------------------------------------------------------------
+    def _take_code(self, body: dict[str, Any], purpose: str, client: str) -> Address:
+        address = parse_address(body.get("email"))
+        code = code_of(body.get("code"))
+        budgets.spend(self.store, self.clock.now(), attempt_ip=client)
+        codes.redeem(self.store, self.secret, self.clock.now(), address.key, purpose, code)
+        return address
+
+    def verify_begin(self, body: dict[str, Any], client: str) -> Claim:
+        """Check the new password, then take the verification code."""
+        password = new_password(body.get("password"))
+        return Claim(self._take_code(body, "verify", client), password)
+
+    def verify_finish(self, claim: Claim, password_hash: str) -> str:
+        """The password becomes the account's, only if it awaits verification."""
+
+        def verify(profile: dict[str, Any] | None) -> tuple[dict[str, Any] | None, bool]:
+            if profile is None or profile.get("verified"):
+                return profile, False
+            return {**profile, "verified": True, "password_hash": password_hash}, True
+
+        if not self.store.update(codes.account_pk(claim.address.key), "profile", verify):
+            raise ApiError("code_mismatch", 400, {"attempts_left": 0})
+        return claim.address.key
+
+    def login_with_code(self, body: dict[str, Any], client: str) -> str:
+        address = self._take_code(body, "login", client)
+        profile = self.profile(address.key)
+        if profile is None or not profile.get("verified"):
+            raise ApiError("code_mismatch", 400, {"attempts_left": 0})
+        budgets.clear_login(self.store, address.key)
+        return address.key
+
+    def reset_begin(self, body: dict[str, Any], client: str) -> Claim:
+        password = new_password(body.get("password"))
+        return Claim(self._take_code(body, "reset", client), password)
+
+    def reset_finish(self, claim: Claim, password_hash: str, lang: str) -> MailJob:
+        """The new password; every session ends; a notice goes to the address."""
+
+        def reset(profile: dict[str, Any] | None) -> tuple[dict[str, Any] | None, bool]:
+            if profile is None:
+                return None, False
+            return {**profile, "verified": True, "password_hash": password_hash}, True
+
+        key = claim.address.key
+        if not self.store.update(codes.account_pk(key), "profile", reset):
+            raise ApiError("code_mismatch", 400, {"attempts_left": 0})
+        self.sessions.close_all(key)
+        budgets.clear_login(self.store, key)
+        profile = self.profile(key) or {}
+        return MailJob(
+            "password_changed", profile.get("email", claim.address.typed), profile.get("lang", lang)
+        )
+
+    # -- passwords -------------------------------------------------------------------------
+    def login_begin(self, body: dict[str, Any], client: str) -> LoginAttempt:
+        """Count the attempt (429 `locked` past the limit), then fetch what to compare."""
+        address = parse_address(body.get("email"))
         password = body.get("password")
-        if not isinstance(password, str):
+        if not isinstance(password, str) or len(password) > 4 * passwords.MAX_LENGTH:
             raise ApiError("invalid_credentials", 401)
-        limits.hit(self.store, self.now(), "login:ip", ip)
-        lock = self.store.get(f"lock#{email}", "lock") or {"failures": 0, "until": 0}
-        if lock["until"] > self.now():
-            retry = max(1, round(lock["until"] - self.now()))
-            raise ApiError("locked", 429, {"retry_after": retry}, {"Retry-After": str(retry)})
-        profile = self.profile(email)
-        ok = passwords.verify_or_dummy(profile and profile.get("password_hash"), password)
+        budgets.spend(self.store, self.clock.now(), attempt_ip=client)
+        budgets.claim_login(self.store, self.clock.now(), address.key)
+        profile = self.profile(address.key)
+        password_hash = (
+            profile.get("password_hash") if profile and profile.get("verified") else None
+        )
+        return LoginAttempt(address, passwords.normalise(password), password_hash)
+
+    def login_finish(self, attempt: LoginAttempt, ok: bool) -> str:
         if not ok:
-            failures = lock["failures"] + 1
-            until = self.now() + limits.lock_delay(failures)
-            self.store.put(
-                f"lock#{email}",
-                "lock",
-                {"failures": failures, "until": until},
-                expires_at=self.now() + 86400,
-            )
             raise ApiError("invalid_credentials", 401)
-        self.store.delete(f"lock#{email}", "lock")
-        if not profile.get("verified"):
-            raise ApiError("not_verified", 403)
-        return email
+        budgets.clear_login(self.store, attempt.address.key)
+        return attempt.address.key
 
-    def login_with_code(self, body: dict[str, Any], ip: str) -> str:
-        email = normalise_email(body.get("email"))
-        limits.hit(self.store, self.now(), "verify:ip", ip)
-        self.consume_code(email, "login", body.get("code"))
-        return email
+    # -- the signed-in account -------------------------------------------------------------
+    def signed_in(self, cookie: str | None) -> str:
+        """The account key of a live session, or 401 `not_authenticated`."""
+        key = self.sessions.account(cookie)
+        profile = self.profile(key) if key else None
+        if key is None or profile is None or not profile.get("verified"):
+            raise ApiError("not_authenticated", 401)
+        return key
 
-    def forgot(self, body: dict[str, Any], lang: str, ip: str) -> None:
-        email = normalise_email(body.get("email"))
-        limits.hit(self.store, self.now(), "forgot:ip", ip)
-        limits.hit(self.store, self.now(), "forgot:address", email)
-        profile = self.profile(email)
-        if profile is not None:
-            self.send_code(email, "reset", profile.get("lang", lang))
+    def me(self, key: str) -> dict[str, Any]:
+        profile = self.profile(key) or {}
+        subscribed = self.newsletter.status(key) == "confirmed"
+        return {"email": profile.get("email", key), "newsletter": subscribed,
+                "lang": profile.get("lang", "en")}  # fmt: skip
 
-    def reset(self, body: dict[str, Any], lang: str, ip: str) -> None:
-        email = normalise_email(body.get("email"))
-        password = check_new_password(body.get("password"))
-        limits.hit(self.store, self.now(), "verify:ip", ip)
-        self.consume_code(email, "reset", body.get("code"))
-        profile = self.profile(email)
-        if profile is None:  # pragma: no cover
-            raise ApiError("code_expired", 400)
-        profile["password_hash"] = passwords.hash_password(password)
-        profile["verified"] = True
-        self.save_profile(profile)
-        self.end_all_sessions(email)
-        self.store.delete(f"lock#{email}", "lock")
-        self.mail("password_changed", email, profile.get("lang", lang))
-
-    def me(self, email: str) -> dict[str, Any]:
-        profile = self.profile(email) or {}
-        subscribed = newsletter.Newsletter(self.config).status(email) == "confirmed"
-        return {"email": email, "newsletter": subscribed, "lang": profile.get("lang", "en")}
-
-    def set_newsletter(self, email: str, body: dict[str, Any]) -> dict[str, Any]:
+    def set_newsletter(self, key: str, body: dict[str, Any]) -> dict[str, Any]:
         wanted = body.get("newsletter")
         if not isinstance(wanted, bool):
             raise ApiError("missing_field", 400, {"field": "newsletter"})
-        profile = self.profile(email) or {}
-        letters = newsletter.Newsletter(self.config)
+        profile = self.profile(key) or {}
         if wanted:
-            letters.confirm_address(email, profile.get("lang", "en"))
+            self.newsletter.confirm_address(profile.get("email", key), profile.get("lang", "en"),
+                                            self.clock.now())  # fmt: skip
         else:
-            letters.remove(email)
-        return self.me(email)
+            self.newsletter.remove(key)
+        return self.me(key)
 
-    def delete(self, email: str) -> None:
-        self.end_all_sessions(email)
-        for sk, _ in self.store.query(_pk(email)):
-            self.store.delete(_pk(email), sk)
-        self.store.delete(f"lock#{email}", "lock")
-        newsletter.Newsletter(self.config).remove(email)
+    def delete(self, key: str) -> None:
+        self.sessions.close_all(key)
+        for sk, _ in self.store.query(codes.account_pk(key)):
+            self.store.delete(codes.account_pk(key), sk)
+        budgets.clear_login(self.store, key)
+        self.newsletter.remove(key)

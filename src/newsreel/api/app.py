@@ -2,48 +2,46 @@
 
 Mounted at `/api` by `newsreel serve`; on Lambda, Mangum hands it the same requests. Every
 answer is JSON; errors are `{"error": code, "message": ...}` with a 4xx status, in the
-request's language.
+request's language; the OpenAPI 3.1 document of all of it is `openapi.json`, served as is.
+
+The handlers only orchestrate: the flows (accounts, newsletter) are plain functions run in
+worker threads (`offload.blocking`), password hashes in the hashing pool (`offload.hashing`), so
+the event loop never waits on argon2, the store or the mail queue.
 """
 
 from __future__ import annotations
 
-import json
+import logging
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
+from starlette.background import BackgroundTask
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from newsreel.api import downloads, passwords
+from newsreel.api import passwords
 from newsreel.api.accounts import Accounts
+from newsreel.api.clients import ClientMiddleware
 from newsreel.api.config import ApiConfig
-from newsreel.api.errors import LANGUAGES, ApiError
+from newsreel.api.downloads import LINK_LIFETIME_S
+from newsreel.api.errors import ApiError
+from newsreel.api.inputs import query_text, read_json, request_lang
+from newsreel.api.jobs import MailWork
+from newsreel.api.mail.queue import MailJob
 from newsreel.api.newsletter import Newsletter
+from newsreel.api.offload import blocking, hashing
+from newsreel.api.sessions import COOKIE, Sessions
+from newsreel.api.store import StoreBusy
 
-SESSION_COOKIE = "newsreel_session"
+logger = logging.getLogger("newsreel.api")
+OPENAPI = Path(__file__).with_name("openapi.json")
 Handler = Callable[[Request], Awaitable[Response]]
-
-
-def request_lang(request: Request, body: dict[str, Any] | None = None) -> str:
-    """The body's `lang`, else the best of Accept-Language, else English."""
-    if body and body.get("lang") in LANGUAGES:
-        return body["lang"]
-    for part in request.headers.get("accept-language", "").split(","):
-        code = part.split(";")[0].strip().lower()[:2]
-        if code in LANGUAGES:
-            return code
-    return "en"
-
-
-def client_ip(request: Request) -> str:
-    forwarded = request.headers.get("x-forwarded-for")
-    if forwarded:
-        return forwarded.split(",")[0].strip()
-    return request.client.host if request.client else "unknown"
+SESSION_COOKIE = COOKIE
 
 
 def safe_return_to(value: Any, default: str = "/") -> str:
@@ -56,163 +54,188 @@ def safe_return_to(value: Any, default: str = "/") -> str:
     return value
 
 
-async def read_json(request: Request, config: ApiConfig) -> dict[str, Any]:
-    """The body of a state-changing request: JSON, small, from the site's own pages."""
-    origin = request.headers.get("origin")
-    if origin not in config.allowed_origins:
-        raise ApiError("forbidden_origin", 403)
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type != "application/json":
-        raise ApiError("unsupported_media_type", 415)
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > config.max_body_bytes:
-        raise ApiError("payload_too_large", 413)
-    raw = b""
-    async for chunk in request.stream():
-        raw += chunk
-        if len(raw) > config.max_body_bytes:
-            raise ApiError("payload_too_large", 413)
-    if not raw:
-        return {}
-    try:
-        body = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise ApiError("invalid_json", 400) from None
-    if not isinstance(body, dict):
-        raise ApiError("invalid_json", 400)
-    return body
+def client_of(request: Request) -> str:
+    """The client's budget subject, set by `ClientMiddleware`."""
+    return getattr(request.state, "client", None) or "unknown"
+
+
+def wants_json(request: Request) -> bool:
+    accept = request.headers.get("accept", "")
+    return "application/json" in accept and "text/html" not in accept
 
 
 def create_app(config: ApiConfig) -> Starlette:
-    accounts = Accounts(config)
-    letters = Newsletter(config)
+    sessions = Sessions(config.store, config.secret, config.session_days * 86400)
+    letters = Newsletter(config.store, config.secret, config.site_url)
+    accounts = Accounts(config.store, config.secret, config.clock, sessions, letters)
+    config.jobs.start(
+        MailWork(config.store, config.secret, config.clock, config.mailer, config.sender,
+                 config.site_url, config.reply_to).run
+    )  # fmt: skip
+    openapi = OPENAPI.read_bytes()
 
     def endpoint(handler: Callable[..., Awaitable[Response]], *, json_body: bool = True) -> Handler:
         async def run(request: Request) -> Response:
             body: dict[str, Any] | None = None
             try:
                 if json_body:
-                    body = await read_json(request, config)
+                    body = await read_json(
+                        request, config.allowed_origins, config.max_body_bytes,
+                        config.same_host_origin,
+                    )  # fmt: skip
                 return await handler(request, body) if json_body else await handler(request)
             except ApiError as error:
                 lang = request_lang(request, body)
                 return JSONResponse(error.body(lang), error.status, headers=error.headers)
+            except StoreBusy:
+                error = ApiError("try_again", 429, {"retry_after": 1}, {"Retry-After": "1"})
+                return JSONResponse(
+                    error.body(request_lang(request, body)), 429, headers=error.headers
+                )
 
         return run
 
-    def with_session(response: Response, email: str) -> Response:
-        value, lifetime = accounts.open_session(email)
+    async def with_session(response: Response, key: str) -> Response:
+        value, lifetime = await blocking(sessions.open, key, config.clock.now())
         response.set_cookie(
-            SESSION_COOKIE, value, max_age=lifetime, path="/", httponly=True, samesite="lax",
+            COOKIE, value, max_age=lifetime, path="/", httponly=True, samesite="lax",
             secure=config.secure_cookies,
         )  # fmt: skip
         return response
 
-    def signed_in(request: Request) -> str:
-        email = accounts.session_email(request.cookies.get(SESSION_COOKIE))
-        if email is None:
-            raise ApiError("not_authenticated", 401)
-        return email
+    async def signed_in(request: Request) -> str:
+        return await blocking(accounts.signed_in, request.cookies.get(COOKIE))
 
-    accepted = {"status": "accepted"}
+    async def me_answer(key: str) -> JSONResponse:
+        return JSONResponse(await blocking(accounts.me, key))
+
+    async def mailing(response: Response, job: MailJob | None) -> Response:
+        """Queue the job: handed to a local worker once the answer is sent, or to SQS before."""
+        later = await blocking(config.jobs.submit, job) if job is not None else None
+        if later is not None:
+            response.background = BackgroundTask(later)
+        return response
+
+    async def accepted(job: MailJob | None) -> Response:
+        return await mailing(JSONResponse({"status": "accepted"}, 202), job)
 
     async def subscribe(request: Request, body: dict[str, Any]) -> Response:
-        from newsreel.api.accounts import normalise_email
-
-        email = normalise_email(body.get("email"))
-        letters.subscribe(
-            email, request_lang(request, body), client_ip(request), body.get("website")
-        )
-        return JSONResponse(accepted, 202)
+        lang = request_lang(request, body)
+        return await accepted(await blocking(accounts.subscribe, body, lang, client_of(request)))
 
     async def confirm(request: Request, body: dict[str, Any]) -> Response:
-        letters.confirm(body.get("token"))
+        from newsreel.api import budgets
+
+        await blocking(
+            budgets.spend, config.store, config.clock.now(), confirm_ip=client_of(request)
+        )
+        await blocking(letters.confirm, body.get("token"), config.clock.now())
         return JSONResponse({"status": "confirmed"})
 
     async def unsubscribe(request: Request) -> Response:
-        """RFC 8058: a POST from the mail client, no cookies, no Origin, no redirect."""
-        letters.unsubscribe(request.query_params.get("token"))
+        """RFC 8058: a POST from the mail client (or the page's button), no cookies, no
+        Origin, no redirect."""
+        token = query_text(request, "token", 600)
+        await blocking(letters.unsubscribe, token)
         return JSONResponse({"status": "unsubscribed"})
 
     async def register(request: Request, body: dict[str, Any]) -> Response:
-        accounts.register(body, request_lang(request, body), client_ip(request))
-        return JSONResponse(accepted, 202)
+        lang = request_lang(request, body)
+        return await accepted(await blocking(accounts.register, body, lang, client_of(request)))
 
     async def verify(request: Request, body: dict[str, Any]) -> Response:
-        email = accounts.verify(body)
-        return with_session(JSONResponse(accounts.me(email)), email)
+        claim = await blocking(accounts.verify_begin, body, client_of(request))
+        password_hash = await hashing(passwords.hash_password, claim.password)
+        key = await blocking(accounts.verify_finish, claim, password_hash)
+        return await with_session(await me_answer(key), key)
 
     async def send_code(request: Request, body: dict[str, Any]) -> Response:
-        accounts.resend(body, request_lang(request, body), client_ip(request))
-        return JSONResponse(accepted, 202)
+        lang = request_lang(request, body)
+        return await accepted(await blocking(accounts.send_code, body, lang, client_of(request)))
 
     async def login(request: Request, body: dict[str, Any]) -> Response:
-        email = accounts.login(body, client_ip(request))
-        return with_session(JSONResponse(accounts.me(email)), email)
+        attempt = await blocking(accounts.login_begin, body, client_of(request))
+        ok = await hashing(passwords.verify_or_dummy, attempt.password_hash, attempt.password)
+        key = await blocking(accounts.login_finish, attempt, ok)
+        return await with_session(await me_answer(key), key)
 
     async def login_code(request: Request, body: dict[str, Any]) -> Response:
-        email = accounts.login_with_code(body, client_ip(request))
-        return with_session(JSONResponse(accounts.me(email)), email)
+        key = await blocking(accounts.login_with_code, body, client_of(request))
+        return await with_session(await me_answer(key), key)
 
     async def forgot(request: Request, body: dict[str, Any]) -> Response:
-        accounts.forgot(body, request_lang(request, body), client_ip(request))
-        return JSONResponse(accepted, 202)
+        lang = request_lang(request, body)
+        return await accepted(await blocking(accounts.forgot, body, lang, client_of(request)))
 
     async def reset(request: Request, body: dict[str, Any]) -> Response:
-        accounts.reset(body, request_lang(request, body), client_ip(request))
+        claim = await blocking(accounts.reset_begin, body, client_of(request))
+        password_hash = await hashing(passwords.hash_password, claim.password)
+        job = await blocking(
+            accounts.reset_finish, claim, password_hash, request_lang(request, body)
+        )
         response = JSONResponse({"status": "password_changed"})
-        response.delete_cookie(SESSION_COOKIE, path="/")
-        return response
+        response.delete_cookie(COOKIE, path="/")
+        return await mailing(response, job)
 
     async def logout(request: Request, body: dict[str, Any]) -> Response:
-        accounts.close_session(request.cookies.get(SESSION_COOKIE))
+        await blocking(sessions.close, request.cookies.get(COOKIE))
         response = Response(status_code=204)
-        response.delete_cookie(SESSION_COOKIE, path="/")
+        response.delete_cookie(COOKIE, path="/")
         return response
 
     async def me(request: Request) -> Response:
-        return JSONResponse(accounts.me(signed_in(request)))
+        return await me_answer(await signed_in(request))
 
     async def newsletter_setting(request: Request, body: dict[str, Any]) -> Response:
-        return JSONResponse(accounts.set_newsletter(signed_in(request), body))
+        key = await signed_in(request)
+        return JSONResponse(await blocking(accounts.set_newsletter, key, body))
 
     async def delete_account(request: Request, body: dict[str, Any]) -> Response:
-        accounts.delete(signed_in(request))
+        await blocking(accounts.delete, await signed_in(request))
         response = Response(status_code=204)
-        response.delete_cookie(SESSION_COOKIE, path="/")
+        response.delete_cookie(COOKIE, path="/")
         return response
 
     async def policy(request: Request) -> Response:
         return JSONResponse(passwords.password_rules())
 
     async def download(request: Request) -> Response:
+        """302 to a short-lived link; with `Accept: application/json`, the link as JSON (the
+        visitor's own clip reads byte ranges of it)."""
         params = request.path_params
-        signed_in(request)
-        entry = downloads.find_file(
-            config.media_dir, params["video"], params["cut"], params["preset"]
+        await signed_in(request)
+        found = await blocking(
+            config.manifests.find, params["video"], params["cut"], params["preset"]
         )
-        if entry is None:
+        if found is None:
             raise ApiError("not_found", 404)
-        if entry["access"] != "account":
-            return RedirectResponse(entry["url"], 302)
-        url = config.downloads.url_for(entry["private_path"], entry["filename"])
-        return RedirectResponse(url, 302, headers={"Cache-Control": "no-store"})
+        no_store = {"Cache-Control": "no-store"}
+        if found.access != "account" or not found.private_path:
+            url = found.url
+        else:
+            url = await blocking(config.downloads.url_for, found.private_path, found.filename)
+        if wants_json(request):
+            answer = {"url": url, "expires_in": LINK_LIFETIME_S, "filename": found.filename}
+            return JSONResponse(answer, headers=no_store)
+        return RedirectResponse(url, 302, headers=no_store)
 
     async def download_file(request: Request) -> Response:
         resolver = getattr(config.downloads, "resolve", None)
-        query = request.query_params
-        target = (
-            resolver(query.get("path", ""), query.get("expires", ""), query.get("sig", ""))
-            if resolver
-            else None
+        path, expires, signature = (
+            query_text(request, name, 1024) for name in ("path", "expires", "sig")
         )
+        target = await blocking(resolver, path, expires, signature) if resolver else None
         if target is None:
             raise ApiError("not_found", 404)
         return FileResponse(
             target, filename=target.name, headers={"Cache-Control": "private, no-store"}
         )
 
+    async def openapi_document(request: Request) -> Response:
+        return Response(openapi, media_type="application/json")
+
     routes = [
+        Route("/openapi.json", endpoint(openapi_document, json_body=False), methods=["GET"]),
         Route("/newsletter/subscribe", endpoint(subscribe), methods=["POST"]),
         Route("/newsletter/confirm", endpoint(confirm), methods=["POST"]),
         Route("/newsletter/unsubscribe", endpoint(unsubscribe, json_body=False), methods=["POST"]),
@@ -238,8 +261,19 @@ def create_app(config: ApiConfig) -> Starlette:
 
     async def http_error(request: Request, exc: HTTPException) -> Response:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "not_found")
+        status = exc.status_code if exc.status_code in (404, 405) else 404
         return JSONResponse(
-            ApiError(code, exc.status_code).body(request_lang(request)), exc.status_code
+            ApiError(code, status).body(request_lang(request)), status, headers=exc.headers
         )
 
-    return Starlette(routes=routes, exception_handlers={HTTPException: http_error})
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        """The last resort: a bug, logged, answered as JSON (never a traceback)."""
+        logger.exception("unexpected error on %s %s", request.method, request.url.path)
+        return JSONResponse(ApiError("internal_error", 500).body(request_lang(request)), 500)
+
+    app = Starlette(
+        routes=routes, exception_handlers={HTTPException: http_error, Exception: unexpected}
+    )
+    app.add_middleware(ClientMiddleware, identity=config.clients)
+    app.state.config = config
+    return app

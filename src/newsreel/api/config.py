@@ -1,16 +1,40 @@
-"""Everything the function needs, built once: for `newsreel serve` or for AWS Lambda."""
+"""Everything the function needs, built once: for `newsreel serve` or for AWS Lambda.
+
+AWS clients are made on first use, not at import: a Lambda's cold start does not pay for the
+clients a request does not need.
+"""
 
 from __future__ import annotations
 
+import functools
 import os
 import secrets
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
+from newsreel.api.clients import ClientIdentity, CloudFrontViewer, SocketPeer, TrustedProxies
 from newsreel.api.clock import Clock, SystemClock
 from newsreel.api.downloads import Downloader, LocalDownloader, S3Downloader
 from newsreel.api.mail import Mailer, OutboxMailer, SesMailer, SmtpMailer
+from newsreel.api.mail.queue import JobQueue, LocalQueue, SqsQueue
+from newsreel.api.manifests import BucketManifests, CachedManifests, FolderManifests
 from newsreel.api.store import Store
+
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+
+
+def site_origins(site_url: str) -> tuple[str, ...]:
+    """The origins the site's pages post from: the site URL's, and on loopback its aliases."""
+    parts = urlsplit(site_url)
+    origin = f"{parts.scheme}://{parts.netloc}"
+    if parts.hostname in ("127.0.0.1", "localhost", "::1"):
+        port = f":{parts.port}" if parts.port else ""
+        aliases = [f"{parts.scheme}://{host}{port}" for host in LOOPBACK_HOSTS]
+        return tuple(dict.fromkeys([origin, *aliases]))
+    return (origin,)
 
 
 @dataclass
@@ -19,15 +43,28 @@ class ApiConfig:
     mailer: Mailer
     secret: bytes
     downloads: Downloader
-    media_dir: Path | None = None
+    manifests: CachedManifests
+    jobs: JobQueue = field(default_factory=LocalQueue)
+    clients: ClientIdentity = field(default_factory=SocketPeer)
     clock: Clock = field(default_factory=SystemClock)
     site_url: str = "http://127.0.0.1:8000"
-    allowed_origins: tuple[str, ...] = ("http://127.0.0.1:8000", "http://localhost:8000")
-    secure_cookies: bool = False
+    allowed_origins: tuple[str, ...] = ()
+    #: Also accept the origin the request was addressed to (the local server on a LAN address).
+    same_host_origin: bool = False
     sender: str = "NATO Multimedia <multimedia@example.org>"
     reply_to: str | None = None
     session_days: int = 30
     max_body_bytes: int = 16 * 1024
+
+    def __post_init__(self) -> None:
+        self.site_url = self.site_url.rstrip("/")
+        if not self.allowed_origins:
+            self.allowed_origins = site_origins(self.site_url)
+
+    @property
+    def secure_cookies(self) -> bool:
+        """`Secure` cookies exactly when the site is served over HTTPS."""
+        return self.site_url.startswith("https://")
 
     @classmethod
     def local(
@@ -36,76 +73,111 @@ class ApiConfig:
         output: Path,
         site_url: str = "http://127.0.0.1:8000",
         mailer: Mailer | None = None,
+        trusted_proxies: Iterable[str] = (),
     ) -> ApiConfig:
         """SQLite in `var/newsreel.db`, e-mails in `var/outbox/`, signed local downloads."""
         from newsreel.api.store.sqlite import SqliteStore
 
         var = Path(root) / "var"
-        secret = _local_secret(var / "secret.key")
+        secret = local_secret(var / "secret.key")
         clock = SystemClock()
         if mailer is None and os.environ.get("NEWSREEL_SMTP_HOST"):
             mailer = SmtpMailer(
                 os.environ["NEWSREEL_SMTP_HOST"], int(os.environ.get("NEWSREEL_SMTP_PORT", "25"))
             )
-        origins = tuple(dict.fromkeys([site_url, "http://127.0.0.1:8000", "http://localhost:8000"]))
+        proxies = list(trusted_proxies)
         return cls(
             store=SqliteStore(var / "newsreel.db", clock),
             mailer=mailer or OutboxMailer(var / "outbox"),
             secret=secret,
             downloads=LocalDownloader(Path(output), secret, clock),
-            media_dir=Path(output) / "media",
+            manifests=CachedManifests(FolderManifests(Path(output) / "media"), clock),
+            clients=TrustedProxies(proxies) if proxies else SocketPeer(),
             clock=clock,
             site_url=site_url,
-            allowed_origins=origins,
-            secure_cookies=not site_url.startswith(("http://127.0.0.1", "http://localhost")),
+            same_host_origin=True,
         )
 
     @classmethod
-    def from_env(cls) -> ApiConfig:
-        """Production (Lambda): DynamoDB, SES v2, S3 presigned downloads, from the environment."""
-        import boto3
-        from botocore.config import Config
-
+    def from_env(cls, environ: dict[str, str] | None = None) -> ApiConfig:
+        """Production (Lambda): DynamoDB, an SQS mail queue, S3 manifests and presigned
+        downloads, from the environment (infra/template.yaml sets it)."""
+        env = dict(os.environ if environ is None else environ)
         from newsreel.api.store.dynamo import DynamoStore
 
         clock = SystemClock()
-        site_url = os.environ["NEWSREEL_SITE_URL"].rstrip("/")
+        site_url = env["NEWSREEL_SITE_URL"].rstrip("/")
         return cls(
-            store=DynamoStore(
-                boto3.resource("dynamodb").Table(os.environ["NEWSREEL_TABLE"]), clock
-            ),
-            mailer=SesMailer(boto3.client("sesv2")),
-            secret=_production_secret(),
+            store=DynamoStore(LazyClient("dynamodb"), env["NEWSREEL_TABLE"], clock),
+            mailer=SesMailer(LazyClient("sesv2")),
+            secret=production_secret(env, "NEWSREEL_SECRET"),
             downloads=S3Downloader(
-                boto3.client("s3", config=Config(signature_version="s3v4")),
-                os.environ["NEWSREEL_PRIVATE_BUCKET"],
-                os.environ.get("NEWSREEL_PRIVATE_PREFIX", ""),
+                aws_client("s3", signature_version="s3v4"),
+                env["NEWSREEL_PRIVATE_BUCKET"],
+                env.get("NEWSREEL_PRIVATE_PREFIX", ""),
             ),
-            media_dir=Path(os.environ.get("NEWSREEL_MEDIA_DIR", "/var/task/media")),
+            manifests=CachedManifests(
+                BucketManifests(
+                    aws_client("s3", signature_version="s3v4"),
+                    env["NEWSREEL_SITE_BUCKET"],
+                    env.get("NEWSREEL_SITE_PREFIX", ""),
+                ),
+                clock,
+            ),
+            jobs=SqsQueue(aws_client("sqs"), env["NEWSREEL_MAIL_QUEUE_URL"]),
+            clients=CloudFrontViewer(
+                production_secret(env, "NEWSREEL_ORIGIN_SECRET").decode().split(",")
+            ),
             clock=clock,
             site_url=site_url,
-            allowed_origins=(site_url,),
-            secure_cookies=True,
-            sender=os.environ.get("NEWSREEL_SENDER", cls.sender),
-            reply_to=os.environ.get("NEWSREEL_REPLY_TO") or None,
+            sender=env.get("NEWSREEL_SENDER", cls.sender),
+            reply_to=env.get("NEWSREEL_REPLY_TO") or None,
         )
 
 
-def _local_secret(path: Path) -> bytes:
-    """A server secret made once per checkout and kept in `var/` (never in git)."""
+def aws_client(service: str, **config: Any) -> Callable[[], Any]:
+    """A maker of one shared boto3 client, created on first call (clients are thread-safe)."""
+
+    @functools.cache
+    def make() -> Any:
+        import boto3
+        from botocore.config import Config
+
+        return boto3.client(service, config=Config(**config) if config else None)
+
+    return make
+
+
+class LazyClient:
+    """A boto3 client made on first attribute access (for classes that take a client)."""
+
+    def __init__(self, service: str, **config: Any):
+        self._make = aws_client(service, **config)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._make(), name)
+
+
+def local_secret(path: Path) -> bytes:
+    """A server secret made once per checkout and kept in `var/` (never in git), created
+    with mode 0600 from the start (never readable by others, not even for a moment)."""
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_hex(32), encoding="utf-8")
-        path.chmod(0o600)
+        try:
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process made it first
+            pass
+        else:
+            with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+                file.write(secrets.token_hex(32))
     return path.read_text(encoding="utf-8").strip().encode()
 
 
-def _production_secret() -> bytes:
-    """The server secret: from SSM Parameter Store (the template's way), or the environment."""
-    name = os.environ.get("NEWSREEL_SECRET_PARAMETER")
-    if name:
-        import boto3
-
-        answer = boto3.client("ssm").get_parameter(Name=name, WithDecryption=True)
+def production_secret(env: dict[str, str], name: str) -> bytes:
+    """A secret from SSM Parameter Store (`<name>_PARAMETER`, the template's way) or from the
+    environment (`<name>`)."""
+    parameter = env.get(f"{name}_PARAMETER")
+    if parameter:
+        answer = aws_client("ssm")().get_parameter(Name=parameter, WithDecryption=True)
         return answer["Parameter"]["Value"].encode()
-    return os.environ["NEWSREEL_SECRET"].encode()
+    return env[name].encode()

@@ -1,15 +1,16 @@
 """Account-only downloads: short-lived links to the private renditions.
 
 In production, an S3 presigned URL (5 minutes) on the private bucket that CloudFront does not
-serve. Locally, a URL signed with the server secret that this same app serves from
-`output/_private/`, honouring HTTP Range.
+serve (the bucket's CORS rule lets the site's pages read byte ranges of it). Locally, a URL
+signed with the server secret that this same app serves from `output/_private/`, honouring
+HTTP Range and HEAD.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlencode
@@ -17,27 +18,12 @@ from urllib.parse import urlencode
 from newsreel.api.clock import Clock
 
 LINK_LIFETIME_S = 300
+#: `expires` is a Unix time: at most 12 digits (a signed link never lives past year 33658).
+MAX_EXPIRES_DIGITS = 12
 
 
 class Downloader(Protocol):
     def url_for(self, private_path: str, filename: str) -> str: ...
-
-
-def find_file(media_dir: Path | None, video: str, cut: str, preset: str) -> dict[str, Any] | None:
-    """The manifest entry of one cut x preset, or None when any part is unknown."""
-    if media_dir is None or "/" in video or video.startswith("."):
-        return None
-    try:
-        manifest = json.loads((media_dir / video / "manifest.json").read_text(encoding="utf-8"))
-    except (FileNotFoundError, json.JSONDecodeError):
-        return None
-    for entry_cut in manifest.get("cuts", []):
-        if entry_cut["id"] != cut:
-            continue
-        for entry in entry_cut["files"]:
-            if entry["preset"] == preset:
-                return entry
-    return None
 
 
 class LocalDownloader:
@@ -47,7 +33,7 @@ class LocalDownloader:
         self.clock = clock
 
     def _signature(self, path: str, expires: int) -> str:
-        message = f"download\x1f{path}\x1f{expires}".encode()
+        message = f"download\x1f{path}\x1f{expires}".encode("utf-8", "surrogatepass")
         return hmac.new(self.secret, message, hashlib.sha256).hexdigest()
 
     def url_for(self, private_path: str, filename: str) -> str:
@@ -61,25 +47,33 @@ class LocalDownloader:
 
     def resolve(self, path: str, expires: str, signature: str) -> Path | None:
         """The file a signed local link points at, or None if expired, forged or missing."""
-        if not expires.isdigit() or int(expires) < self.clock.now():
+        if not (expires.isascii() and expires.isdigit() and len(expires) <= MAX_EXPIRES_DIGITS):
             return None
-        if not hmac.compare_digest(self._signature(path, int(expires)), signature):
+        if int(expires) < self.clock.now() or not signature.isascii():
             return None
-        target = (self.output / path).resolve()
-        private = (self.output / "_private").resolve()
-        if not target.is_relative_to(private) or not target.is_file():
+        if not hmac.compare_digest(
+            self._signature(path, int(expires)).encode(), signature.encode()
+        ):
+            return None
+        try:
+            target = (self.output / path).resolve()
+            private = (self.output / "_private").resolve()
+            if not target.is_relative_to(private) or not target.is_file():
+                return None
+        except (OSError, ValueError):
             return None
         return target
 
 
 class S3Downloader:
-    def __init__(self, client: Any, bucket: str, prefix: str = ""):
-        self.client = client
+    def __init__(self, client: Callable[[], Any], bucket: str, prefix: str = ""):
+        """`client` makes (or returns the one) boto3 S3 client, on first use."""
+        self._client = client
         self.bucket = bucket
         self.prefix = prefix
 
     def url_for(self, private_path: str, filename: str) -> str:
-        return self.client.generate_presigned_url(
+        return self._client().generate_presigned_url(
             "get_object",
             Params={
                 "Bucket": self.bucket,

@@ -1,8 +1,9 @@
 """API errors: a stable code, a 4xx status and a sentence in the visitor's language.
 
-Messages are data (`messages.toml`), checked once when the module loads: every code must have
-a message in every language. They are typeset for their language as they are read
-(`newsreel.typography`), so translators type ordinary spaces.
+Messages are data (`messages.toml`), checked when first read: every code must have a message
+in every language the catalogue is written in, and those are the function's languages (a test
+holds them equal to the site's, `NEWSREEL_LANGUAGES`). They are typeset for their language as
+they are read (`newsreel.typography`), so translators type ordinary spaces.
 """
 
 from __future__ import annotations
@@ -12,9 +13,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from newsreel.typography import typeset
-
-LANGUAGES = ("en", "fr")
+MESSAGES = Path(__file__).with_name("messages.toml")
 
 
 class ApiError(Exception):
@@ -28,7 +27,7 @@ class ApiError(Exception):
         headers: dict[str, str] | None = None,
     ):
         super().__init__(code)
-        if code not in messages():
+        if code not in _catalogue():
             raise KeyError(f"no message for error code {code!r} in messages.toml")
         self.code = code
         self.status = status
@@ -40,16 +39,33 @@ class ApiError(Exception):
 
 
 @cache
-def messages() -> dict[str, dict[str, str]]:
-    path = Path(__file__).with_name("messages.toml")
-    data = tomllib.loads(path.read_text(encoding="utf-8"))
+def _catalogue() -> dict[str, dict[str, str]]:
+    data = tomllib.loads(MESSAGES.read_text(encoding="utf-8"))
+    languages = list(next(iter(data.values()), {}))
     for code, texts in data.items():
-        missing = [lang for lang in LANGUAGES if not texts.get(lang)]
-        if missing:
-            raise ValueError(f"{path}: [{code}]: no message in {', '.join(missing)}; add them")
+        missing = [lang for lang in languages if not texts.get(lang)]
+        extra = [lang for lang in texts if lang not in languages]
+        if missing or extra:
+            raise ValueError(
+                f"{MESSAGES}: [{code}]: messages in {', '.join(texts)}, not "
+                f"{', '.join(languages)}; write one in each of {', '.join(languages)}"
+            )
+    return data
+
+
+def languages() -> tuple[str, ...]:
+    """The languages of the catalogue: those the function answers in."""
+    return tuple(next(iter(_catalogue().values()), {}))
+
+
+@cache
+def messages() -> dict[str, dict[str, str]]:
+    """Every message by code and language, typeset for its language."""
+    from newsreel.typography import typeset  # with the first error, not at cold start
+
     return {
         code: {lang: typeset(text, lang) for lang, text in texts.items()}
-        for code, texts in data.items()
+        for code, texts in _catalogue().items()
     }
 
 

@@ -1,4 +1,8 @@
-"""AWS Lambda entry point: the same ASGI app, through Mangum."""
+"""AWS Lambda entry point: the same ASGI app, through Mangum.
+
+The app is made at import (Lambda's init phase), its AWS clients on first use. Requests that
+did not come through CloudFront (no secret origin header) are answered 403 by the app itself.
+"""
 
 from __future__ import annotations
 

@@ -1,8 +1,12 @@
-"""The newsletter: double opt-in, and RFC 8058 one-click unsubscribe.
+"""The newsletter: double opt-in, single-use confirmation, RFC 8058 one-click unsubscribe.
 
-Subscribing stores a pending address and mails a link to the site's confirmation page, whose
-button POSTs the token: link scanners that prefetch GETs confirm nothing. Every issue carries
-`List-Unsubscribe` and `List-Unsubscribe-Post`, and the unsubscribe POST needs no session.
+Subscribing (through the mail queue) stores a pending address with a fresh nonce and mails a
+link to the site's confirmation page, whose button POSTs the token: link scanners that prefetch
+GETs confirm nothing. A token confirms only while its nonce is the pending one, atomically, so it
+works once, and not after an unsubscribe or a newer subscription.
+
+Every issue carries `List-Unsubscribe` (the API's one-click POST, for mail clients) and, in its
+text, a link to the unsubscribe page in the reader's language, whose one button POSTs the same.
 """
 
 from __future__ import annotations
@@ -12,103 +16,120 @@ from urllib.parse import quote
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
 
-from newsreel.api import limits
-from newsreel.api.config import ApiConfig
-from newsreel.api.errors import ApiError
-from newsreel.api.mail import render
+from newsreel.api import codes
+from newsreel.api.errors import ApiError, languages
+from newsreel.api.mail import Mailer, render
+from newsreel.api.store import Store
 
 CONFIRM_TOKEN_MAX_AGE_S = 7 * 86400
 PARTITION = "newsletter"
+MAX_TOKEN_LENGTH = 600
 
 
 class Newsletter:
-    def __init__(self, config: ApiConfig):
-        self.config = config
-        self.store = config.store
+    def __init__(self, store: Store, secret: bytes, site_url: str):
+        self.store = store
+        self.site_url = site_url
+        self._confirm = URLSafeTimedSerializer(secret, salt="newsreel.newsletter.confirm")
+        self._unsubscribe = URLSafeSerializer(secret, salt="newsreel.newsletter.unsubscribe")
 
-    def _confirm_tokens(self) -> URLSafeTimedSerializer:
-        return URLSafeTimedSerializer(self.config.secret, salt="newsreel.newsletter.confirm")
-
-    def _unsubscribe_tokens(self) -> URLSafeSerializer:
-        return URLSafeSerializer(self.config.secret, salt="newsreel.newsletter.unsubscribe")
-
-    def status(self, email: str) -> str | None:
-        item = self.store.get(PARTITION, f"subscriber#{email}")
+    def status(self, address_key: str) -> str | None:
+        item = self.store.get(PARTITION, f"subscriber#{address_key}")
         return item["status"] if item else None
 
-    def subscribe(self, email: str, lang: str, ip: str, honeypot: Any, rate: bool = True) -> None:
-        """Start the double opt-in (harmless when repeated); bots filling the honeypot get the
-        same answer and nothing is sent."""
-        if honeypot:
-            return
-        if rate:
-            limits.hit(self.store, self.config.clock.now(), "subscribe:ip", ip)
-            limits.hit(self.store, self.config.clock.now(), "subscribe:address", email)
-        if self.status(email) == "confirmed":
-            return
-        self.store.put(
-            PARTITION,
-            f"subscriber#{email}",
-            {"email": email, "lang": lang, "status": "pending", "since": self.config.clock.now()},
-        )
-        token = self._confirm_tokens().dumps({"email": email, "lang": lang})
-        confirm_url = f"{self.config.site_url}/{lang}/newsletter/confirm/?token={quote(token)}"
-        message = render(
-            "newsletter_confirm", lang, email, self.config.sender, self.config.reply_to,
-            confirm_url=confirm_url,
-        )  # fmt: skip
-        self.config.mailer.send(message)
+    def start_opt_in(self, email: str, lang: str, now: float) -> str | None:
+        """Store a pending subscription; the confirmation URL to mail, or None when the address
+        is already confirmed (nothing to send)."""
+        key = email.casefold()
+        nonce = codes.new_token()[:16]
 
-    def confirm(self, token: Any) -> str:
-        if not isinstance(token, str):
+        def pend(item: dict[str, Any] | None) -> tuple[dict[str, Any] | None, bool]:
+            if item is not None and item.get("status") == "confirmed":
+                return item, False
+            return {"email": email, "lang": lang, "status": "pending", "nonce": nonce,
+                    "since": now}, True  # fmt: skip
+
+        if not self.store.update(PARTITION, f"subscriber#{key}", pend):
+            return None
+        token = self._confirm.dumps({"k": key, "n": nonce, "l": lang})
+        return f"{self.site_url}/{lang}/newsletter/confirm/?token={quote(token)}"
+
+    def confirm(self, token: Any, now: float) -> str:
+        """Confirm the subscription a token was mailed for, once; 400 `invalid_token`."""
+        if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_LENGTH:
             raise ApiError("invalid_token", 400)
         try:
-            data = self._confirm_tokens().loads(token, max_age=CONFIRM_TOKEN_MAX_AGE_S)
-        except (BadSignature, SignatureExpired):
+            data = self._confirm.loads(token, max_age=CONFIRM_TOKEN_MAX_AGE_S)
+        except (BadSignature, SignatureExpired, UnicodeError, ValueError):
             raise ApiError("invalid_token", 400) from None
-        self.confirm_address(data["email"], data.get("lang", "en"))
-        return data["email"]
+        key, nonce = data.get("k"), data.get("n")
 
-    def confirm_address(self, email: str, lang: str) -> None:
+        def confirm(item: dict[str, Any] | None) -> tuple[dict[str, Any] | None, bool]:
+            if item is None or item.get("status") != "pending" or item.get("nonce") != nonce:
+                return item, False
+            return {"email": item["email"], "lang": item.get("lang", "en"),
+                    "status": "confirmed", "since": now}, True  # fmt: skip
+
+        if not isinstance(key, str) or not self.store.update(
+            PARTITION, f"subscriber#{key}", confirm
+        ):
+            raise ApiError("invalid_token", 400)
+        return key
+
+    def confirm_address(self, email: str, lang: str, now: float) -> None:
+        """Subscribe an address whose owner already proved it (a signed-in account)."""
         self.store.put(
             PARTITION,
-            f"subscriber#{email}",
-            {"email": email, "lang": lang, "status": "confirmed", "since": self.config.clock.now()},
+            f"subscriber#{email.casefold()}",
+            {"email": email, "lang": lang, "status": "confirmed", "since": now},
         )
 
-    def remove(self, email: str) -> None:
-        self.store.delete(PARTITION, f"subscriber#{email}")
+    def remove(self, address_key: str) -> None:
+        self.store.delete(PARTITION, f"subscriber#{address_key}")
 
-    def unsubscribe_url(self, email: str) -> str:
-        token = self._unsubscribe_tokens().dumps(email)
-        return f"{self.config.site_url}/api/newsletter/unsubscribe?token={quote(token)}"
+    def unsubscribe_token(self, address_key: str) -> str:
+        return self._unsubscribe.dumps(address_key)
 
-    def unsubscribe(self, token: Any) -> str:
+    def unsubscribe(self, token: str) -> str:
+        """RFC 8058 one-click: no session, idempotent; 400 `invalid_token` when forged."""
+        if not token or len(token) > MAX_TOKEN_LENGTH:
+            raise ApiError("invalid_token", 400)
         try:
-            email = self._unsubscribe_tokens().loads(token)
-        except BadSignature:
+            key = self._unsubscribe.loads(token)
+        except (BadSignature, UnicodeError, ValueError):
             raise ApiError("invalid_token", 400) from None
-        self.remove(email)
-        return email
+        if not isinstance(key, str):
+            raise ApiError("invalid_token", 400)
+        self.remove(key)
+        return key
 
     def subscribers(self) -> list[dict[str, Any]]:
         return [item for _, item in self.store.query(PARTITION, "subscriber#")
                 if item["status"] == "confirmed"]  # fmt: skip
 
-    def send_issue(self, title: dict[str, str], text: dict[str, str]) -> int:
+    def send_issue(
+        self,
+        mailer: Mailer,
+        sender: str,
+        title: dict[str, str],
+        text: dict[str, str],
+        reply_to: str | None = None,
+    ) -> int:
         """Send an issue to every confirmed subscriber, in their language; returns how many."""
         sent = 0
         for subscriber in self.subscribers():
             lang = subscriber.get("lang", "en")
-            url = self.unsubscribe_url(subscriber["email"])
+            lang = lang if lang in languages() else "en"
+            token = quote(self.unsubscribe_token(subscriber["email"].casefold()))
+            one_click = f"{self.site_url}/api/newsletter/unsubscribe?token={token}"
+            page = f"{self.site_url}/{lang}/newsletter/unsubscribe/?token={token}"
             message = render(
-                "newsletter_issue", lang, subscriber["email"], self.config.sender,
-                self.config.reply_to,
-                headers={"List-Unsubscribe": f"<{url}>",
+                "newsletter_issue", lang, subscriber["email"], sender, reply_to,
+                headers={"List-Unsubscribe": f"<{one_click}>",
                          "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
                 title=title.get(lang, title.get("en", "")), text=text.get(lang, text.get("en", "")),
-                unsubscribe_url=url,
+                unsubscribe_url=page,
             )  # fmt: skip
-            self.config.mailer.send(message)
+            mailer.send(message)
             sent += 1
         return sent

@@ -5,6 +5,11 @@ and symbols; at most 256 characters; never trimmed; not one of the most common p
 validator, here, returns every rule that failed; the forms mirror the same rules
 (`password_rules()`), so the live checklist and the server never disagree.
 
+Passwords are NFKC-normalised before anything else (OWASP ASVS 5.0, V6): the same password typed
+on two keyboards (a composed "é" or "e" + accent, a full-width digit) is the same password. Only
+printable punctuation and symbols (Unicode categories P* and S*) count as symbols, so an
+invisible control or formatting character does not satisfy the rule.
+
 Hashing: argon2id with OWASP's parameters (m = 19 MiB, t = 2, p = 1). `verify_or_dummy` always
 computes exactly one hash, for known and unknown users alike, so timing tells nothing.
 """
@@ -12,6 +17,7 @@ computes exactly one hash, for known and unknown users alike, so timing tells no
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import cache
 from pathlib import Path
 
@@ -32,7 +38,6 @@ RULES = (
 )
 
 HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
-_DUMMY_HASH = HASHER.hash("not a real password, only to spend the same time")
 _AFFIXES = re.compile(r"^[\W\d_]+|[\W\d_]+$")
 
 
@@ -51,8 +56,17 @@ def is_common(password: str) -> bool:
     return lowered in common or _AFFIXES.sub("", lowered) in common
 
 
+def normalise(password: str) -> str:
+    """The form a password is checked, hashed and compared in."""
+    return unicodedata.normalize("NFKC", password)
+
+
+def _is_symbol(char: str) -> bool:
+    return unicodedata.category(char)[0] in "PS"
+
+
 def check_password(password: str) -> list[str]:
-    """Every rule `password` breaks (empty when it is acceptable)."""
+    """Every rule `password` (already normalised) breaks (empty when it is acceptable)."""
     failed = []
     if len(password) < MIN_LENGTH:
         failed.append("min_length")
@@ -62,9 +76,9 @@ def check_password(password: str) -> list[str]:
         failed.append("lowercase")
     if not any(char.isupper() for char in password):
         failed.append("uppercase")
-    if not any(char.isdigit() for char in password):
+    if not any(unicodedata.category(char) == "Nd" for char in password):
         failed.append("digit")
-    if not any(not char.isalnum() and not char.isspace() for char in password):
+    if not any(_is_symbol(char) for char in password):
         failed.append("symbol")
     if len(password) > MAX_LENGTH:
         failed.append("too_long")
@@ -79,12 +93,20 @@ def password_rules() -> dict[str, object]:
 
 
 def hash_password(password: str) -> str:
+    """argon2id of the normalised password (about 40 ms: call it off the event loop)."""
     return HASHER.hash(password)
 
 
+@cache
+def _dummy_hash() -> str:
+    """Made on first use, not at import (a Lambda's cold start pays no hash)."""
+    return HASHER.hash("not a real password, only to spend the same time")
+
+
 def verify_or_dummy(password_hash: str | None, password: str) -> bool:
-    """Check a password against its hash, or against a dummy hash when there is no account."""
+    """Check a password against its hash, or against a dummy hash when there is no account:
+    exactly one argon2 computation either way, so timing does not tell."""
     try:
-        return HASHER.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return HASHER.verify(password_hash or _dummy_hash(), password) and password_hash is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False

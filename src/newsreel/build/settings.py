@@ -42,6 +42,7 @@ FORM_PAGES = {
     "account_forgot": "account/forgot/",
     "account_reset": "account/reset/",
     "newsletter_confirm": "newsletter/confirm/",
+    "newsletter_unsubscribe": "newsletter/unsubscribe/",
 }
 
 

@@ -113,6 +113,14 @@ def serve(
     do_watch: Annotated[
         bool, typer.Option("--watch/--no-watch", help="Rebuild when content or theme change.")
     ] = False,
+    trusted_proxy: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--trusted-proxy",
+            help="A reverse proxy (address or network) whose X-Forwarded-For is believed; "
+            "repeatable. Off by default: only the socket's address counts.",
+        ),
+    ] = None,
 ) -> None:
     """Serve the site and its API on http://127.0.0.1:8000 (HTTP Range, so videos seek).
 
@@ -141,7 +149,17 @@ def serve(
     if do_watch:
         threading.Thread(target=_watch_forever, args=(project, stop), daemon=True).start()
     site_url = f"http://{host}:{port}"
-    api = create_api(ApiConfig.local(project.root, project.output, site_url=site_url))
+    try:
+        api_config = ApiConfig.local(
+            project.root, project.output, site_url=site_url, trusted_proxies=trusted_proxy or ()
+        )
+    except ValueError as error:  # a --trusted-proxy that is not an address
+        raise NewsreelError(
+            Problem(
+                "--trusted-proxy", "", str(error), "give an IP address or network, e.g. 127.0.0.1"
+            )
+        ) from None
+    api = create_api(api_config)
     logging.getLogger("newsreel.api.mail").setLevel(logging.INFO)
     console.print(
         f"Serving {project.output} on [bold]{site_url}/[/bold], API at /api (Ctrl+C stops)"
@@ -151,6 +169,7 @@ def serve(
         uvicorn.run(create_app(project.output, api), host=host, port=port, log_level="warning")
     finally:
         stop.set()
+        api_config.jobs.close()  # send what is still queued
 
 
 def _watch_forever(project: Project, stop: threading.Event | None = None) -> None:

@@ -1,6 +1,11 @@
 /* The account and newsletter forms: fetch to /api, errors in the visitor's language (the API
    answers in it), a live password checklist, "send a new code" with a countdown, the account
-   panel, and account-only download links once signed in. Plain script, no framework. */
+   panel, and account-only download links once signed in. Plain script, no framework.
+
+   Registration (design.md: whoever proves the mailbox decides the password): the API checks
+   the password at registration but stores it only at verification, so the register page keeps
+   what was typed in memory only and sends it with the code from its own verification step; the
+   address bar then shows the verify page, which, after a reload, asks for the password again. */
 (function () {
   "use strict";
   var i18nNode = document.getElementById("form-i18n");
@@ -17,6 +22,7 @@
   }
   var returnTo = safeReturn(params.get("return_to"));
   var home = "/" + lang + "/account/";
+  var carriedPassword = null;  /* typed at registration; in memory only, never stored */
 
   function withReturn(url, email) {
     var target = new URL(url, window.location.href);
@@ -78,6 +84,9 @@
       body[name] = input.type === "checkbox" ? input.checked : input.value;
     });
     if (typeof body.code === "string") { body.code = body.code.replace(/\s+/g, ""); }
+    if (form.hasAttribute("data-carry-password") && carriedPassword !== null) {
+      body.password = carriedPassword;
+    }
     return body;
   }
 
@@ -110,6 +119,33 @@
     if (back) { back.href = returnTo || home; }
   }
 
+  /* After registering: the verification step on the same page, the password kept in memory. */
+  function showVerifyStep(form, body) {
+    var step = document.querySelector("[data-verify-step]");
+    if (!step) { window.location.assign(withReturn(home, body.email)); return; }
+    carriedPassword = body.password;
+    form.hidden = true;
+    step.hidden = false;
+    step.querySelectorAll("[data-verify-email]").forEach(function (node) {
+      if (node.tagName === "INPUT") { node.value = body.email; } else { node.textContent = body.email; }
+    });
+    var verifyPage = step.getAttribute("data-verify-url");
+    if (verifyPage && window.history.replaceState) {
+      window.history.replaceState(null, "", withReturn(verifyPage, body.email));
+    }
+    var code = step.querySelector("input[name=code]");
+    if (code) { code.focus(); }
+  }
+
+  function apiPath(form) {
+    var path = form.getAttribute("data-api");
+    var fromQuery = form.getAttribute("data-api-query");
+    if (fromQuery) {
+      path += "?" + fromQuery + "=" + encodeURIComponent(params.get(fromQuery) || "");
+    }
+    return path;
+  }
+
   document.querySelectorAll("form.api-form").forEach(function (form) {
     form.addEventListener("submit", function (event) {
       event.preventDefault();
@@ -118,11 +154,14 @@
       form.querySelectorAll("[aria-invalid]").forEach(function (el) { el.removeAttribute("aria-invalid"); });
       var body = collect(form);
       if (submit) { submit.disabled = true; }
-      api(form.getAttribute("data-api"), "POST", body).then(function (answer) {
+      api(apiPath(form), "POST", body).then(function (answer) {
         if (submit) { submit.disabled = false; }
         if (answer.ok) {
           var next = form.getAttribute("data-next");
-          if (next === "return") {
+          if (next === "verify-step") {
+            if (box) { box.hidden = true; }
+            showVerifyStep(form, body);
+          } else if (next === "return") {
             window.location.assign(returnTo || home);
           } else if (next === "done") {
             if (box) { box.hidden = true; }
@@ -143,16 +182,18 @@
     });
   });
 
-  /* Live checklist: the same rules the server applies (the common-password rule is checked
-     there, and shown when it fails). */
+  /* Live checklist: the same rules the server applies, on the same NFKC-normalised text,
+     counting characters as Python does (code points); only printable punctuation and symbols
+     count as symbols (the common-password rule is checked there, and shown when it fails). */
+  function length(p) { return Array.from(p).length; }
   var CHECKS = {
-    min_length: function (p) { return p.length >= 12; },
-    no_spaces: function (p) { return !/\s/.test(p); },
+    min_length: function (p) { return length(p) >= 12; },
+    no_spaces: function (p) { return !/\s/u.test(p); },
     lowercase: function (p) { return /\p{Ll}/u.test(p); },
     uppercase: function (p) { return /\p{Lu}/u.test(p); },
     digit: function (p) { return /\p{Nd}/u.test(p); },
-    symbol: function (p) { return /[^\p{L}\p{N}\s]/u.test(p); },
-    too_long: function (p) { return p.length <= 256; }
+    symbol: function (p) { return /[\p{P}\p{S}]/u.test(p); },
+    too_long: function (p) { return length(p) <= 256; }
   };
 
   function setRule(item, met) {
@@ -170,7 +211,7 @@
       list.querySelectorAll("li").forEach(function (item) {
         var check = CHECKS[item.getAttribute("data-rule")];
         if (check) {
-          var met = check(input.value);
+          var met = check(input.value.normalize("NFKC"));
           if (item.getAttribute("data-rule") === "too_long") { item.hidden = met; }
           setRule(item, met);
         }

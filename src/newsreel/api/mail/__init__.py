@@ -7,29 +7,36 @@ the message's language (`newsreel.typography`), like every page of the site.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import smtplib
+import threading
 import time
 import uuid
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
+from functools import cache
 from pathlib import Path
 from typing import Any, Protocol
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-
-from newsreel.typography import typeset, typeset_html
-
 logger = logging.getLogger("newsreel.api.mail")
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "mail"
-_ENV = Environment(
-    loader=FileSystemLoader(TEMPLATES),
-    autoescape=select_autoescape(["html"]),
-    undefined=StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
+
+
+@cache
+def _env() -> Any:
+    """The templates' environment, made when the first mail is rendered (the request Lambda
+    never renders mail: it only queues it, and does not pay for importing Jinja2)."""
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+    return Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
 
 
 class Mailer(Protocol):
@@ -47,7 +54,9 @@ def render(
 ) -> EmailMessage:
     """An e-mail from `<template>.txt` (first line `Subject: ...`) and `<template>.html`."""
     context = {"lang": lang, **context}
-    text = typeset(_ENV.get_template(f"{template}.txt").render(**context), lang)
+    from newsreel.typography import typeset, typeset_html  # with the first mail, as Jinja2
+
+    text = typeset(_env().get_template(f"{template}.txt").render(**context), lang)
     subject_line, _, body = text.partition("\n")
     message = EmailMessage()
     message["Subject"] = subject_line.removeprefix("Subject:").strip()
@@ -61,7 +70,7 @@ def render(
     for name, value in (headers or {}).items():
         message[name] = value
     message.set_content(body.lstrip("\n"))
-    html = _ENV.get_template(f"{template}.html").render(subject=message["Subject"], **context)
+    html = _env().get_template(f"{template}.html").render(subject=message["Subject"], **context)
     html = typeset_html(html, lang)
     message.add_alternative(html, subtype="html")
     return message
@@ -86,6 +95,9 @@ class OutboxMailer:
 
 
 class SmtpMailer:
+    """SMTP, one connection kept open between messages (the mail worker sends them one after
+    another), opened again when the server has closed it."""
+
     def __init__(
         self,
         host: str,
@@ -97,14 +109,32 @@ class SmtpMailer:
     ):
         self.host, self.port, self.timeout = host, port, timeout
         self.username, self.password, self.starttls = username, password, starttls
+        self._smtp: smtplib.SMTP | None = None
+        self._lock = threading.Lock()
 
-    def send(self, message: EmailMessage) -> None:
-        with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
+    def _connection(self) -> smtplib.SMTP:
+        if self._smtp is None:
+            smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
             if self.starttls:
                 smtp.starttls()
             if self.username:
                 smtp.login(self.username, self.password or "")
-            smtp.send_message(message)
+            self._smtp = smtp
+        return self._smtp
+
+    def close(self) -> None:
+        if self._smtp is not None:
+            with contextlib.suppress(smtplib.SMTPException, OSError):
+                self._smtp.quit()
+            self._smtp = None
+
+    def send(self, message: EmailMessage) -> None:
+        with self._lock:
+            try:
+                self._connection().send_message(message)
+            except (smtplib.SMTPServerDisconnected, ConnectionError):
+                self._smtp = None  # closed by the server since the last message: once more
+                self._connection().send_message(message)
 
 
 class SesMailer:

@@ -2,13 +2,30 @@
 
 Items live under a partition key and a sort key (one DynamoDB table; one SQLite table), with an
 optional expiry. Expiry is checked on every read, since DynamoDB's TTL deletion is lazy (it may
-take days). `increment` is the one atomic operation rate limits and attempt counters need: a
-conditional add that refuses to go past its limit.
+take days).
+
+Two operations are atomic, because limits and one-time secrets are only as good as their
+atomicity (issue 10: concurrent requests used to read, compute and write with nothing atomic):
+
+- `increment`: a conditional add that refuses to go past its limit (rate limits, attempt
+  counters), a SQLite transaction or a DynamoDB `UpdateItem ... ADD` with a condition;
+- `update`: read one item, decide, write it back only if nobody changed it meanwhile (a SQLite
+  transaction; a DynamoDB conditional write retried on conflict). Login locks, taking a code
+  once, single-use newsletter tokens and setting a password at verification go through it.
 """
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from collections.abc import Callable
+from typing import Any, Protocol, TypeVar
+
+Result = TypeVar("Result")
+#: What an `update` decides: the item's new data (None deletes it) and what to return.
+Change = Callable[[dict[str, Any] | None], tuple[dict[str, Any] | None, Result]]
+
+
+class StoreBusy(Exception):
+    """An `update` kept losing to concurrent writers; the caller answers "try again"."""
 
 
 class Store(Protocol):
@@ -32,3 +49,13 @@ class Store(Protocol):
 
     def increment(self, pk: str, sk: str, limit: int, expires_at: float) -> int | None:
         """Add one to a counter and return it, or None when it already reached `limit`."""
+
+    def update(
+        self, pk: str, sk: str, change: Change[Result], expires_at: float | None = None
+    ) -> Result:
+        """Atomically apply `change` to the live item (None when absent or expired).
+
+        `change` must be pure: a backend may call it again when another writer got there
+        first. The new item gets `expires_at`; returning the item itself writes nothing.
+        Raises `StoreBusy` after too many conflicts.
+        """

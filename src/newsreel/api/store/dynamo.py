@@ -1,4 +1,9 @@
-"""The production store: one DynamoDB table (pk, sk), TTL on `expires_at`, conditional writes."""
+"""The production store: one DynamoDB table (pk, sk), TTL on `expires_at`, conditional writes.
+
+It speaks through a boto3 *client*, which is thread-safe (resources are not), because the
+handlers call the store from worker threads. Items hold `data` (a JSON string), an optional
+`expires_at` (epoch seconds, the TTL attribute) and, for counters, `cnt`.
+"""
 
 from __future__ import annotations
 
@@ -9,18 +14,34 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from newsreel.api.clock import Clock
+from newsreel.api.store import Change, Result, StoreBusy
+
+#: How many times `update` re-reads and retries after losing a conditional write.
+UPDATE_TRIES = 64
+
+
+def _conflict(error: ClientError) -> bool:
+    return error.response["Error"]["Code"] in (
+        "ConditionalCheckFailedException",
+        "TransactionConflictException",
+    )
+
+
+def _number(value: float) -> dict[str, str]:
+    return {"N": str(Decimal(str(round(value, 3))))}
 
 
 class DynamoStore:
-    def __init__(self, table: Any, clock: Clock):
-        """`table` is a boto3 `dynamodb.Table` resource."""
+    def __init__(self, client: Any, table: str, clock: Clock):
+        """`client` is a boto3 `dynamodb` client; `table` the table's name."""
+        self.client = client
         self.table = table
         self.clock = clock
 
     @classmethod
-    def create_table(cls, dynamodb: Any, name: str) -> Any:
+    def create_table(cls, client: Any, name: str) -> str:
         """Create the table as infra/template.yaml does (for local runs and tests)."""
-        table = dynamodb.create_table(
+        client.create_table(
             TableName=name,
             KeySchema=[
                 {"AttributeName": "pk", "KeyType": "HASH"},
@@ -32,83 +53,161 @@ class DynamoStore:
             ],
             BillingMode="PAY_PER_REQUEST",
         )
-        table.wait_until_exists()
-        dynamodb.meta.client.update_time_to_live(
+        client.get_waiter("table_exists").wait(TableName=name)
+        client.update_time_to_live(
             TableName=name,
             TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"},
         )
-        return table
+        return name
 
-    def _now(self) -> Decimal:
-        return Decimal(str(self.clock.now()))
+    def _key(self, pk: str, sk: str) -> dict[str, Any]:
+        return {"pk": {"S": pk}, "sk": {"S": sk}}
 
     def _live(self, item: dict[str, Any]) -> bool:
         expires = item.get("expires_at")
-        return expires is None or Decimal(expires) > self._now()
+        return expires is None or float(expires["N"]) > self.clock.now()
+
+    def _item(self, pk: str, sk: str) -> dict[str, Any] | None:
+        answer = self.client.get_item(
+            TableName=self.table, Key=self._key(pk, sk), ConsistentRead=True
+        )
+        return answer.get("Item")
+
+    def _put_item(
+        self, pk: str, sk: str, data: dict[str, Any], expires_at: float | None
+    ) -> dict[str, Any]:
+        item = {**self._key(pk, sk), "data": {"S": json.dumps(data)}}
+        if expires_at is not None:
+            item["expires_at"] = _number(expires_at)
+        return item
 
     def get(self, pk: str, sk: str) -> dict[str, Any] | None:
-        item = self.table.get_item(Key={"pk": pk, "sk": sk}, ConsistentRead=True).get("Item")
+        item = self._item(pk, sk)
         if item is None or not self._live(item):
             return None
-        return json.loads(item.get("data", "{}"))
+        return json.loads(item.get("data", {}).get("S", "{}"))
 
     def put(self, pk, sk, data, expires_at=None, if_absent=False) -> bool:
-        item: dict[str, Any] = {"pk": pk, "sk": sk, "data": json.dumps(data)}
-        if expires_at is not None:
-            item["expires_at"] = Decimal(str(round(expires_at, 3)))
         kwargs: dict[str, Any] = {}
         if if_absent:
             kwargs["ConditionExpression"] = "attribute_not_exists(pk) OR expires_at < :now"
-            kwargs["ExpressionAttributeValues"] = {":now": self._now()}
+            kwargs["ExpressionAttributeValues"] = {":now": _number(self.clock.now())}
         try:
-            self.table.put_item(Item=item, **kwargs)
+            self.client.put_item(
+                TableName=self.table, Item=self._put_item(pk, sk, data, expires_at), **kwargs
+            )
         except ClientError as error:
-            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            if _conflict(error):
                 return False
             raise
         return True
 
     def delete(self, pk: str, sk: str) -> None:
-        self.table.delete_item(Key={"pk": pk, "sk": sk})
+        self.client.delete_item(TableName=self.table, Key=self._key(pk, sk))
 
     def query(self, pk: str, prefix: str = "") -> list[tuple[str, dict[str, Any]]]:
-        from boto3.dynamodb.conditions import Key
-
-        condition = Key("pk").eq(pk)
+        kwargs: dict[str, Any] = {
+            "TableName": self.table,
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": pk}},
+            "ConsistentRead": True,
+        }
         if prefix:
-            condition &= Key("sk").begins_with(prefix)
+            kwargs["KeyConditionExpression"] += " AND begins_with(sk, :prefix)"
+            kwargs["ExpressionAttributeValues"][":prefix"] = {"S": prefix}
         items: list[dict[str, Any]] = []
-        kwargs: dict[str, Any] = {"KeyConditionExpression": condition, "ConsistentRead": True}
         while True:
-            page = self.table.query(**kwargs)
+            page = self.client.query(**kwargs)
             items += page.get("Items", [])
             if "LastEvaluatedKey" not in page:
                 break
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-        return [(i["sk"], json.loads(i.get("data", "{}"))) for i in items if self._live(i)]
+        return [
+            (item["sk"]["S"], json.loads(item.get("data", {}).get("S", "{}")))
+            for item in items
+            if self._live(item)
+        ]
 
     def increment(self, pk: str, sk: str, limit: int, expires_at: float) -> int | None:
-        """`ADD cnt :1` only while `cnt < :max` (and the counter has not expired)."""
-        now = self._now()
-        expires = Decimal(str(round(expires_at, 3)))
+        """`ADD cnt :1` only while `cnt < :max` and the counter is live; an expired counter
+        (TTL deletion is lazy) is replaced by a fresh one, conditionally too."""
+        now = _number(self.clock.now())
         try:
-            result = self.table.update_item(
-                Key={"pk": pk, "sk": sk},
+            answer = self.client.update_item(
+                TableName=self.table,
+                Key=self._key(pk, sk),
                 UpdateExpression="ADD cnt :one SET expires_at = if_not_exists(expires_at, :exp)",
-                ConditionExpression="attribute_not_exists(cnt) OR cnt < :max",
-                ExpressionAttributeValues={":one": 1, ":max": limit, ":exp": expires},
+                ConditionExpression=(
+                    "attribute_not_exists(cnt) OR (cnt < :max AND expires_at > :now)"
+                ),
+                ExpressionAttributeValues={
+                    ":one": {"N": "1"},
+                    ":max": {"N": str(limit)},
+                    ":exp": _number(expires_at),
+                    ":now": now,
+                },
                 ReturnValues="ALL_NEW",
             )
         except ClientError as error:
-            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            if not _conflict(error):
                 raise
-            item = self.table.get_item(Key={"pk": pk, "sk": sk}, ConsistentRead=True).get("Item")
-            if item and not self._live(item):  # an expired counter, not yet swept: start again
-                self.table.put_item(Item={"pk": pk, "sk": sk, "cnt": 1, "expires_at": expires})
-                return 1
-            return None
-        attributes = result["Attributes"]
-        if Decimal(attributes["expires_at"]) <= now:  # stale counter from an old window
-            self.table.put_item(Item={"pk": pk, "sk": sk, "cnt": 1, "expires_at": expires})
-            return 1
-        return int(attributes["cnt"])
+            return self._restart_expired(pk, sk, expires_at)
+        return int(answer["Attributes"]["cnt"]["N"])
+
+    def _restart_expired(self, pk: str, sk: str, expires_at: float) -> int | None:
+        """Start a counter again at 1 if it has expired; None while it is live and full."""
+        try:
+            self.client.put_item(
+                TableName=self.table,
+                Item={**self._key(pk, sk), "cnt": {"N": "1"}, "expires_at": _number(expires_at)},
+                ConditionExpression="expires_at <= :now",
+                ExpressionAttributeValues={":now": _number(self.clock.now())},
+            )
+        except ClientError as error:
+            if not _conflict(error):
+                raise
+            return None  # live and at its limit (or a concurrent restart won)
+        return 1
+
+    def update(
+        self, pk: str, sk: str, change: Change[Result], expires_at: float | None = None
+    ) -> Result:
+        """Optimistic concurrency: write only if the item is still what we read."""
+        for _ in range(UPDATE_TRIES):
+            item = self._item(pk, sk)
+            current = (
+                json.loads(item.get("data", {}).get("S", "{}"))
+                if item is not None and self._live(item)
+                else None
+            )
+            new, result = change(current)
+            if new is current:
+                return result  # unchanged (or still absent): nothing to write
+            if item is None:
+                condition: dict[str, Any] = {"ConditionExpression": "attribute_not_exists(pk)"}
+            else:
+                condition = {
+                    "ConditionExpression": "#data = :old",
+                    "ExpressionAttributeNames": {"#data": "data"},
+                    "ExpressionAttributeValues": {":old": item.get("data", {"S": "{}"})},
+                }
+                if "data" not in item:
+                    condition = {"ConditionExpression": "attribute_not_exists(#data)",
+                                 "ExpressionAttributeNames": {"#data": "data"}}  # fmt: skip
+            try:
+                if new is None:
+                    self.client.delete_item(
+                        TableName=self.table, Key=self._key(pk, sk), **condition
+                    )
+                else:
+                    self.client.put_item(
+                        TableName=self.table,
+                        Item=self._put_item(pk, sk, new, expires_at),
+                        **condition,
+                    )
+            except ClientError as error:
+                if _conflict(error):
+                    continue
+                raise
+            return result
+        raise StoreBusy(f"{pk} {sk}: too many concurrent writers")

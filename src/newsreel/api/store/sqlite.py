@@ -1,15 +1,26 @@
-"""The local store: one SQLite file (`var/newsreel.db` by default)."""
+"""The local store: one SQLite file (`var/newsreel.db` by default).
+
+One connection, reused by every request (the handlers call it from worker threads, so a lock
+serialises them in this process); each write is a `BEGIN IMMEDIATE` transaction, so several
+processes on the same file stay atomic too. WAL with `synchronous=NORMAL`: a commit does not wait
+for the disk, and a crash loses at most the last transactions, never the file.
+"""
 
 from __future__ import annotations
 
 import json
 import sqlite3
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
 from newsreel.api.clock import Clock
+from newsreel.api.store import Change, Result
 
+#: Expired items are deleted every this many counter writes, so a long-running server's file
+#: does not keep every past rate window.
+SWEEP_EVERY = 1024
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS items (
     pk TEXT NOT NULL,
@@ -26,11 +37,28 @@ class SqliteStore:
     def __init__(self, path: Path | str, clock: Clock):
         if str(path) != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self.connection = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        self.connection.execute("PRAGMA journal_mode=WAL")
-        self.connection.execute(_SCHEMA)
+        self.connection = sqlite3.connect(
+            str(path), check_same_thread=False, isolation_level=None, timeout=30
+        )
+        self._prepare()
         self.lock = threading.Lock()
         self.clock = clock
+        self._writes = 0
+
+    def _prepare(self) -> None:
+        """WAL mode and the table. Switching a new file to WAL takes a lock that SQLite does
+        not wait for (its busy timeout does not apply), so several processes opening the same
+        new file at once retry it briefly."""
+        for attempt in range(50):
+            try:
+                self.connection.execute("PRAGMA journal_mode=WAL")
+                self.connection.execute("PRAGMA synchronous=NORMAL")
+                self.connection.execute(_SCHEMA)
+                return
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or attempt == 49:
+                    raise
+                time.sleep(0.02 * (attempt + 1))
 
     def _live(self, expires_at: float | None) -> bool:
         return expires_at is None or expires_at > self.clock.now()
@@ -79,7 +107,19 @@ class SqliteStore:
             ).fetchall()
         return [(sk, json.loads(data)) for sk, data, expires in rows if self._live(expires)]
 
+    def sweep(self) -> int:
+        """Delete expired items (DynamoDB's TTL does this there); returns how many."""
+        with self.lock:
+            cursor = self.connection.execute(
+                "DELETE FROM items WHERE expires_at IS NOT NULL AND expires_at <= ?",
+                (self.clock.now(),),
+            )
+        return cursor.rowcount
+
     def increment(self, pk: str, sk: str, limit: int, expires_at: float) -> int | None:
+        self._writes += 1
+        if self._writes % SWEEP_EVERY == 0:  # budgets and attempt counters expire by the hour
+            self.sweep()
         with self.lock:
             self.connection.execute("BEGIN IMMEDIATE")
             try:
@@ -100,3 +140,30 @@ class SqliteStore:
                 self.connection.execute("ROLLBACK")
                 raise
         return count + 1
+
+    def update(
+        self, pk: str, sk: str, change: Change[Result], expires_at: float | None = None
+    ) -> Result:
+        with self.lock:
+            self.connection.execute("BEGIN IMMEDIATE")
+            try:
+                row = self.connection.execute(
+                    "SELECT data, expires_at FROM items WHERE pk = ? AND sk = ?", (pk, sk)
+                ).fetchone()
+                current = json.loads(row[0]) if row and self._live(row[1]) else None
+                new, result = change(current)
+                if new is current and current is not None:
+                    pass  # unchanged: nothing to write
+                elif new is None:
+                    self.connection.execute("DELETE FROM items WHERE pk = ? AND sk = ?", (pk, sk))
+                else:
+                    self.connection.execute(
+                        "INSERT OR REPLACE INTO items (pk, sk, data, expires_at, cnt) "
+                        "VALUES (?, ?, ?, ?, 0)",
+                        (pk, sk, json.dumps(new), expires_at),
+                    )
+                self.connection.execute("COMMIT")
+            except BaseException:
+                self.connection.execute("ROLLBACK")
+                raise
+        return result

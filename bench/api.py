@@ -1,0 +1,531 @@
+"""API benchmark: `newsreel serve` under 5,000 mixed requests at concurrency 32 (issue 10).
+
+Starts `newsreel serve --no-build --trusted-proxy 127.0.0.1` on loopback in a subprocess
+(SQLite store, mail through SMTP to an aiosmtpd server in this process, which hands codes and
+confirmation links back to the simulated people), then, in one run:
+
+1. **alone**: the routes that hash no password (subscribe, confirm, register, forgot), 2,000
+   requests at concurrency 32;
+2. **mixed**: 5,004 requests at concurrency 32: each person subscribes and confirms, registers,
+   verifies with the mailed code (a hash), logs in (a hash) and asks for a reset code; every
+   person has its own address and presents its own client address (X-Forwarded-For from the
+   benchmarking range 198.18.0.0/15, believed only because of --trusted-proxy);
+3. **known vs unknown**: register, code, forgot and subscribe, one request at a time,
+   alternating an address that has an account (or a confirmed subscription) and one that has
+   none: the medians must be within 10 %;
+4. the server is stopped (its mail queue flushed) and the store checked: every accepted write
+   (pending and verified accounts, confirmed subscriptions, issued reset codes) is there;
+5. the Lambda handler's cold import against `import boto3`, each in fresh interpreters.
+
+Targets: the no-hash routes' p99 under the mixed load <= 2 x their p99 alone; mixed throughput
+>= 0.7 x the ceiling the password hashes set (hashing requests x one hash's time / cores, the
+hash timed in this run); handler import <= 1.5 x `import boto3`; known vs unknown within 10 %.
+Prints tables, the targets (PASS/FAIL), and, last, one JSON line of every figure. Exits 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import email
+import json
+import os
+import re
+import signal
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from email.policy import default
+from pathlib import Path
+
+import httpx
+from rich.console import Console
+from rich.table import Table
+
+REPO = Path(__file__).resolve().parents[1]
+PASSWORD = "Bench-Password-2025!"
+NO_HASH = ("subscribe", "confirm", "register", "forgot")
+ROUTES = {
+    "subscribe": "/api/newsletter/subscribe",
+    "confirm": "/api/newsletter/confirm",
+    "register": "/api/account/register",
+    "verify": "/api/account/verify",
+    "login": "/api/account/login",
+    "forgot": "/api/account/password/forgot",
+    "code": "/api/account/code",
+}
+console = Console()
+#: A pause between two known/unknown requests, once the mail of the first has arrived.
+PACE_S = 0.05
+SERVER_PID: list[int] = []
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def client_address(phase: int, number: int) -> str:
+    """A distinct address from the benchmarking range (RFC 2544) per simulated person."""
+    return f"198.{18 + phase // 4}.{(phase % 4) * 60 + number // 250}.{number % 250 + 1}"
+
+
+class Sink:
+    """aiosmtpd's handler, in the SMTP child process: each message's code or link goes back to
+    the benchmark through a queue."""
+
+    def __init__(self, out) -> None:
+        self.out = out
+
+    async def handle_DATA(self, server, session, envelope):
+        message = email.message_from_bytes(envelope.content, policy=default)
+        text = message.get_body(("plain",)).get_content()
+        link = re.search(r"token=(\S+)", text)
+        code = re.search(r"\b(\d{6})\b", text)
+        self.out.put((message["To"], link.group(1) if link else code.group(1) if code else ""))
+        return "250 OK"
+
+
+def smtp_process(port: int, out, stop) -> None:
+    from aiosmtpd.controller import Controller
+
+    controller = Controller(Sink(out), hostname="127.0.0.1", port=port)
+    controller.start()
+    stop.wait()
+    controller.stop()
+
+
+class Inbox:
+    """An SMTP server in a child process (so that receiving mail costs this process, which times
+    the requests, nothing); each message's code or link resolves its waiter."""
+
+    def __init__(self, port: int) -> None:
+        import multiprocessing
+
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.waiting: dict[str, list[asyncio.Future[str]]] = defaultdict(list)
+        self.received: dict[str, list[str]] = defaultdict(list)
+        self.lock = threading.Lock()
+        self.messages = multiprocessing.SimpleQueue()
+        self.stop = multiprocessing.Event()
+        self.process = multiprocessing.Process(
+            target=smtp_process, args=(port, self.messages, self.stop), daemon=True
+        )
+        self.process.start()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        while True:
+            address, value = self.messages.get()
+            with self.lock:
+                self.received[address].append(value)
+                waiters, self.waiting[address] = self.waiting[address], []
+            for future in waiters:
+                self.loop.call_soon_threadsafe(_resolve, future, value)
+
+    def close(self) -> None:
+        self.stop.set()
+        self.process.join(timeout=30)
+
+    async def next_for(self, address: str, seen: int) -> str:
+        """The `seen`-th (0-based) mail's code or token for `address`, when it arrives."""
+        while True:
+            with self.lock:
+                if len(self.received[address]) > seen:
+                    return self.received[address][seen]
+                future = self.loop.create_future()
+                self.waiting[address].append(future)
+            await asyncio.wait_for(future, timeout=120)
+
+
+def _resolve(future: asyncio.Future, value: str) -> None:
+    if not future.done():
+        future.set_result(value)
+
+
+class Load:
+    """Requests at a bounded concurrency, each timed from send to answer."""
+
+    def __init__(self, base: str, concurrency: int):
+        self.base = base
+        self.gate = asyncio.Semaphore(concurrency)
+        self.client = httpx.AsyncClient(
+            base_url=base,
+            timeout=120,
+            limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
+            headers={"Origin": base},
+        )
+        self.timings: dict[str, list[float]] = defaultdict(list)
+        self.statuses: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+
+    async def post(self, route: str, body: dict, ip: str) -> httpx.Response:
+        async with self.gate:
+            started = time.perf_counter()
+            answer = await self.client.post(
+                ROUTES[route], json=body, headers={"X-Forwarded-For": ip}
+            )
+            self.timings[route].append(time.perf_counter() - started)
+        self.statuses[route][answer.status_code] += 1
+        return answer
+
+    def count(self) -> int:
+        return sum(len(values) for values in self.timings.values())
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))] if ordered else 0.0
+
+
+async def newsletter_person(load: Load, inbox: Inbox, address: str, ip: str, done: dict) -> None:
+    answer = await load.post("subscribe", {"email": address, "lang": "fr", "website": ""}, ip)
+    if answer.status_code != 202:
+        return
+    token = await inbox.next_for(address, 0)
+    confirmed = await load.post("confirm", {"token": token}, ip)
+    if confirmed.status_code == 200:
+        done["confirmed"].append(address)
+
+
+async def account_person(
+    load: Load, inbox: Inbox, address: str, ip: str, done: dict, hashing: bool
+) -> None:
+    answer = await load.post("register", {"email": address, "password": PASSWORD}, ip)
+    if answer.status_code != 202:
+        return
+    done["registered"].append(address)
+    if hashing:
+        code = await inbox.next_for(address, 0)
+        body = {"email": address, "code": code, "password": PASSWORD}
+        if (await load.post("verify", body, ip)).status_code == 200:
+            done["verified"].append(address)
+            login = {"email": address, "password": PASSWORD}
+            if (await load.post("login", login, ip)).status_code == 200:
+                done["logged_in"].append(address)
+    if (await load.post("forgot", {"email": address}, ip)).status_code == 202:
+        done["forgot"].append(address)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def run_phase(base: str, inbox: Inbox, phase: int, people: int, hashing: bool) -> dict:
+    load = Load(base, 32)
+    cpu_before = cpu_seconds(SERVER_PID[0]) if SERVER_PID else 0.0
+    done: dict[str, list[str]] = defaultdict(list)
+    started = time.perf_counter()
+    tasks = []
+    for number in range(people):
+        ip = client_address(phase, number)
+        domain = f"d{number % 97}.bench.example"
+        tasks.append(newsletter_person(load, inbox, f"n{phase}-{number}@{domain}", ip, done))
+        tasks.append(account_person(load, inbox, f"a{phase}-{number}@{domain}", ip, done, hashing))
+    await asyncio.gather(*tasks)
+    seconds = time.perf_counter() - started
+    await load.client.aclose()
+    cpu = cpu_seconds(SERVER_PID[0]) - cpu_before if SERVER_PID else 0.0
+    return {"load": load, "done": done, "seconds": seconds, "server_cpu_s": cpu}
+
+
+#: Which known/unknown requests lead to a mail (what the server decides, off the request path).
+MAILS = {
+    ("register", "known"): True,  # "you already have an account"
+    ("register", "unknown"): True,  # the verification code
+    ("code", "known"): True,
+    ("code", "unknown"): False,
+    ("forgot", "known"): True,
+    ("forgot", "unknown"): False,
+    ("subscribe", "known"): False,  # already confirmed
+    ("subscribe", "unknown"): True,
+}
+
+
+async def known_vs_unknown(
+    base: str, inbox: Inbox, known: dict[str, list[str]], rounds: int
+) -> dict:
+    """One request at a time, known and unknown addresses alternating, per route. After each
+    request, its mail (if any) is awaited and a short pause follows, so that no request is timed
+    while the previous one's mail is being rendered, sent and received on these two cores."""
+    load = Load(base, 1)
+    timings: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    bodies = {
+        "register": lambda a: {"email": a, "password": PASSWORD},
+        "code": lambda a: {"email": a, "purpose": "login"},
+        "forgot": lambda a: {"email": a},
+        "subscribe": lambda a: {"email": a, "lang": "en", "website": ""},
+    }
+    number = 0
+    for route, body in bodies.items():
+        pool = known["subscribe" if route == "subscribe" else "account"]
+        for index in range(min(rounds, len(pool))):
+            unknown = f"u{route}{index}@n{index % 50}.nobody.example"
+            pairs = [("known", pool[index]), ("unknown", unknown)]
+            for kind, address in pairs if index % 2 else reversed(pairs):
+                number += 1
+                seen = len(inbox.received[address])
+                started = time.perf_counter()
+                answer = await load.post(route, body(address), client_address(9, number))
+                timings[route][kind].append(time.perf_counter() - started)
+                assert answer.status_code == 202, (route, kind, answer.text)
+                if MAILS[route, kind]:
+                    await inbox.next_for(address, seen)
+                await asyncio.sleep(PACE_S)
+    await load.client.aclose()
+    return {
+        route: {kind: statistics.median(values) for kind, values in kinds.items()}
+        for route, kinds in timings.items()
+    }
+
+
+def hash_time(rounds: int = 20) -> float:
+    from newsreel.api.passwords import hash_password
+
+    hash_password("warm-up-Password-1!")
+    samples = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        hash_password("Bench-Password-2025!")
+        samples.append(time.perf_counter() - started)
+    return statistics.median(samples)
+
+
+def import_times(rounds: int) -> dict[str, float]:
+    env = {
+        **os.environ,
+        "NEWSREEL_SITE_URL": "https://multimedia.example.org",
+        "NEWSREEL_TABLE": "newsreel",
+        "NEWSREEL_SECRET": "s" * 64,
+        "NEWSREEL_ORIGIN_SECRET": "o" * 32,
+        "NEWSREEL_PRIVATE_BUCKET": "private",
+        "NEWSREEL_SITE_BUCKET": "site",
+        "NEWSREEL_MAIL_QUEUE_URL": "https://sqs.eu-west-1.amazonaws.com/1/mail",
+        "AWS_DEFAULT_REGION": "eu-west-1",
+    }
+    code = "import time; t = time.perf_counter(); import {}; print(time.perf_counter() - t)"
+    samples: dict[str, list[float]] = defaultdict(list)
+    for _ in range(rounds):
+        for name, module in (("boto3", "boto3"), ("handler", "newsreel.api.lambda_handler")):
+            out = subprocess.run(
+                [sys.executable, "-c", code.format(module)],
+                env=env,
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            samples[name].append(float(out.stdout))
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def start_server(root: Path, port: int, smtp_port: int) -> subprocess.Popen:
+    env = {**os.environ, "NEWSREEL_SMTP_HOST": "127.0.0.1", "NEWSREEL_SMTP_PORT": str(smtp_port)}
+    command = [
+        str(Path(sys.executable).with_name("newsreel")), "serve", "--root", str(root),
+        "--no-build", "--port", str(port), "--trusted-proxy", "127.0.0.1",
+    ]  # fmt: skip
+    with open(root / "server.log", "w") as log:  # the child keeps its own descriptor
+        server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=log)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/api/account/password/policy").status_code == 200:
+                return server
+        except httpx.TransportError:
+            time.sleep(0.1)
+    server.kill()
+    raise SystemExit(f"newsreel serve did not start: {(root / 'server.log').read_text()}")
+
+
+def check_store(db: Path, phases: list[dict]) -> dict[str, int]:
+    """Every accepted write is in the store (read after the server stopped)."""
+    connection = sqlite3.connect(db)
+    rows = {(pk, sk): data for pk, sk, data in connection.execute("SELECT pk, sk, data FROM items")}
+    checked = missing = 0
+    for phase in phases:
+        done = phase["done"]
+        expectations = (
+            [(f"account#{a}", "profile", None) for a in done["registered"]]
+            + [(f"account#{a}", "profile", "verified") for a in done["verified"]]
+            + [("newsletter", f"subscriber#{a}", "confirmed") for a in done["confirmed"]]
+            + [(f"account#{a}", "code#reset", None) for a in done["forgot"]]
+        )
+        for pk, sk, state in expectations:
+            checked += 1
+            data = rows.get((pk, sk))
+            if data is None:
+                missing += 1
+                continue
+            item = json.loads(data)
+            if state == "verified" and not (item.get("verified") and item.get("password_hash")):
+                missing += 1
+            if state == "confirmed" and item.get("status") != "confirmed":
+                missing += 1
+    return {"checked": checked, "missing": missing}
+
+
+def route_table(title: str, phase: dict) -> Table:
+    load: Load = phase["load"]
+    table = Table(title=title)
+    for column in ("route", "requests", "p50 ms", "p99 ms", "answers"):
+        table.add_column(column, justify="right" if column != "route" else "left")
+    for route, values in load.timings.items():
+        answers = ", ".join(f"{s}: {n}" for s, n in sorted(load.statuses[route].items()))
+        table.add_row(
+            route, str(len(values)), f"{percentile(values, 0.5) * 1000:.1f}",
+            f"{percentile(values, 0.99) * 1000:.1f}", answers,
+        )  # fmt: skip
+    return table
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--people", type=int, default=834, help="mixed phase: 6 requests each")
+    parser.add_argument("--alone-people", type=int, default=500, help="alone phase: 4 each")
+    parser.add_argument("--rounds", type=int, default=150, help="known/unknown pairs per route")
+    parser.add_argument("--import-rounds", type=int, default=7)
+    args = parser.parse_args()
+
+    cores = len(os.sched_getaffinity(0))
+    one_hash = hash_time()
+    smtp_port, port = free_port(), free_port()
+    inbox = Inbox(smtp_port)
+    root = Path(tempfile.mkdtemp(prefix="newsreel-bench-api-"))
+    (root / "pelicanconf.py").write_text((REPO / "pelicanconf.py").read_text(), encoding="utf-8")
+    (root / "output").mkdir()
+    server = start_server(root, port, smtp_port)
+    SERVER_PID.append(server.pid)
+    base = f"http://127.0.0.1:{port}"
+
+    async def scenario() -> tuple[dict, dict, dict]:
+        inbox.loop = asyncio.get_running_loop()
+        alone = await run_phase(base, inbox, 1, args.alone_people, hashing=False)
+        mixed = await run_phase(base, inbox, 2, args.people, hashing=True)
+        known = {"account": mixed["done"]["verified"], "subscribe": mixed["done"]["confirmed"]}
+        compared = await known_vs_unknown(base, inbox, known, args.rounds)
+        return alone, mixed, compared
+
+    try:
+        alone, mixed, compared = asyncio.run(scenario())
+    finally:
+        server.send_signal(signal.SIGINT)  # uvicorn stops; the mail queue is flushed
+        server.wait(timeout=120)
+        inbox.close()
+    store = check_store(root / "var" / "newsreel.db", [alone, mixed])
+    imports = import_times(args.import_rounds)
+
+    console.print(route_table("No-hash routes alone (concurrency 32)", alone))
+    console.print(route_table("Mixed load (concurrency 32)", mixed))
+    mixed_load: Load = mixed["load"]
+    hashing = len(mixed_load.timings["verify"]) + len(mixed_load.timings["login"])
+    ceiling_s = hashing * one_hash / cores
+    alone_cpu_ms = alone["server_cpu_s"] * 1000 / alone["load"].count()
+    mixed_cpu_ms = mixed["server_cpu_s"] * 1000 / mixed_load.count()
+    throughput = mixed_load.count() / mixed["seconds"]
+    ceiling = mixed_load.count() / ceiling_s
+    errors = {
+        route: {s: n for s, n in statuses.items() if s >= 400}
+        for phase in (alone, mixed)
+        for route, statuses in phase["load"].statuses.items()
+    }
+    p99_ratio = {
+        route: percentile(mixed_load.timings[route], 0.99)
+        / percentile(alone["load"].timings[route], 0.99)
+        for route in NO_HASH
+    }
+    gap = {
+        route: abs(m["known"] - m["unknown"]) / min(m["known"], m["unknown"])
+        for route, m in compared.items()
+    }
+    summary = Table(title="Targets")
+    for column in ("figure", "measured", "target", ""):
+        summary.add_column(column)
+
+    def verdict(ok: bool) -> str:
+        return "[green]PASS[/green]" if ok else "[red]FAIL[/red]"
+
+    for route, ratio in p99_ratio.items():
+        summary.add_row(f"{route} p99 mixed / alone", f"{ratio:.2f}x", "<= 2x", verdict(ratio <= 2))
+    summary.add_row(
+        "mixed throughput / hash ceiling",
+        f"{throughput:.0f} / {ceiling:.0f} req/s = {throughput / ceiling:.2f}",
+        ">= 0.7", verdict(throughput / ceiling >= 0.7),
+    )  # fmt: skip
+    ratio = imports["handler"] / imports["boto3"]
+    summary.add_row(
+        "Lambda handler import / import boto3",
+        f"{imports['handler'] * 1000:.0f} / {imports['boto3'] * 1000:.0f} ms = {ratio:.2f}x",
+        "<= 1.5x", verdict(ratio <= 1.5),
+    )  # fmt: skip
+    for route, share in gap.items():
+        times = compared[route]
+        summary.add_row(
+            f"{route}: known vs unknown (median)",
+            f"{times['known'] * 1000:.2f} / {times['unknown'] * 1000:.2f} ms ({share:.1%})",
+            "within 10 %", verdict(share <= 0.10),
+        )  # fmt: skip
+    summary.add_row(
+        "store after the run",
+        f"{store['checked'] - store['missing']} of {store['checked']} writes found",
+        "all", verdict(store["missing"] == 0),
+    )  # fmt: skip
+    summary.add_row("errors (4xx/5xx)", json.dumps({r: e for r, e in errors.items() if e}), "none",
+                    verdict(not any(errors.values())))  # fmt: skip
+    console.print(summary)
+    console.print(
+        f"one argon2id hash: {one_hash * 1000:.1f} ms; {cores} cores; "
+        f"{hashing} hashing requests of {mixed_load.count()}; mixed run {mixed['seconds']:.1f} s; "
+        f"server CPU per request: alone {alone_cpu_ms:.1f} ms, mixed {mixed_cpu_ms:.1f} ms"
+    )
+    figures = {
+        "benchmark": "api",
+        "cores": cores,
+        "hash_ms": round(one_hash * 1000, 2),
+        "server_cpu_ms_per_request": {
+            "alone": round(alone_cpu_ms, 2),
+            "mixed": round(mixed_cpu_ms, 2),
+        },
+        "alone": {
+            "requests": alone["load"].count(),
+            "seconds": round(alone["seconds"], 2),
+            "p50_ms": {
+                r: round(percentile(v, 0.5) * 1000, 1) for r, v in alone["load"].timings.items()
+            },
+            "p99_ms": {
+                r: round(percentile(v, 0.99) * 1000, 1) for r, v in alone["load"].timings.items()
+            },
+        },
+        "mixed": {
+            "requests": mixed_load.count(),
+            "seconds": round(mixed["seconds"], 2),
+            "throughput_rps": round(throughput, 1),
+            "hash_ceiling_rps": round(ceiling, 1),
+            "p50_ms": {
+                r: round(percentile(v, 0.5) * 1000, 1) for r, v in mixed_load.timings.items()
+            },
+            "p99_ms": {
+                r: round(percentile(v, 0.99) * 1000, 1) for r, v in mixed_load.timings.items()
+            },
+        },
+        "p99_mixed_over_alone": {r: round(v, 2) for r, v in p99_ratio.items()},
+        "known_vs_unknown_ms": {
+            r: {k: round(v * 1000, 3) for k, v in m.items()} for r, m in compared.items()
+        },
+        "known_vs_unknown_gap": {r: round(v, 3) for r, v in gap.items()},
+        "import_ms": {k: round(v * 1000, 1) for k, v in imports.items()},
+        "store": store,
+        "errors": errors,
+    }
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,54 @@
+"""Nothing blocks the event loop: store, mail-queue and hash calls run in threads.
+
+Two pools, so that password hashes cannot starve the rest (issue 10: the handlers ran argon2,
+SQLite and mail inline, and one hash stalled every request):
+
+- `blocking()`: anyio's worker threads (store and queue calls, milliseconds each);
+- `hashing()`: a pool of one thread per core for argon2 (which releases the GIL), whose threads
+  run at a lower priority (Linux `nice` is per thread), so the event loop and the store calls of
+  cheap routes get the CPU first and hashes take what is left.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import ParamSpec, TypeVar
+
+import anyio.to_thread
+
+Params = ParamSpec("Params")
+Result = TypeVar("Result")
+#: How much lower hashing threads run than the rest (a `nice` increment).
+HASH_NICENESS = 5
+
+
+def _lower_priority() -> None:
+    with contextlib.suppress(AttributeError, OSError):  # Linux only; harmless elsewhere
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASH_NICENESS)
+
+
+@functools.cache
+def _hash_pool() -> ThreadPoolExecutor:
+    workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return ThreadPoolExecutor(
+        max_workers=max(1, workers or 1), thread_name_prefix="argon2", initializer=_lower_priority
+    )
+
+
+async def blocking(
+    function: Callable[Params, Result], *args: Params.args, **kwargs: Params.kwargs
+) -> Result:
+    return await anyio.to_thread.run_sync(functools.partial(function, *args, **kwargs))
+
+
+async def hashing(
+    function: Callable[Params, Result], *args: Params.args, **kwargs: Params.kwargs
+) -> Result:
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(_hash_pool(), functools.partial(function, *args, **kwargs))
