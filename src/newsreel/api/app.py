@@ -196,6 +196,14 @@ def create_app(config: ApiConfig) -> Starlette:
         if entry["access"] != "account":
             return RedirectResponse(entry["url"], 302)
         url = config.downloads.url_for(entry["private_path"], entry["filename"])
+        if "application/json" in request.headers.get("accept", ""):
+            # the clip maker reads the file itself, over ranges (issue 15)
+            body = {
+                "url": url,
+                "expires_in": downloads.LINK_LIFETIME_S,
+                "filename": entry["filename"],
+            }
+            return JSONResponse(body, headers={"Cache-Control": "no-store"})
         return RedirectResponse(url, 302, headers={"Cache-Control": "no-store"})
 
     async def download_file(request: Request) -> Response:
