@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from newsreel.media.manifests import FULL, Cut, VideoManifest
@@ -41,10 +42,17 @@ def cache_key(
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
+def download_stem(video_id: str, day: date) -> str:
+    """How every download of a video starts: `20251015-defence-ministers-press-conference`.
+
+    The visitor's own clips (made in the browser) start the same way as the files built here.
+    """
+    return f"{day:%Y%m%d}-{_DATE_PREFIX.sub('', video_id)}"
+
+
 def output_filename(manifest: VideoManifest, cut: Cut, preset: Preset, poster: bool) -> str:
     """A name a downloader recognises: `20251015-defence-ministers-rutte-soundbite-1080p.mp4`."""
-    slug = _DATE_PREFIX.sub("", manifest.id)
-    parts = [manifest.date.strftime("%Y%m%d"), slug]
+    parts = [download_stem(manifest.id, manifest.date)]
     if cut.id != FULL:
         parts.append(cut.id)
     parts.append("poster" if poster else preset.suffix)

@@ -15,6 +15,7 @@ from typing import Any
 from babel.numbers import format_decimal
 
 from newsreel.media import timecode
+from newsreel.site.clip import clip_source
 from newsreel.site.typography import french_text
 
 
@@ -118,6 +119,7 @@ def video_view(manifest: dict[str, Any], lang: str) -> dict[str, Any]:
             }
             for cue in manifest.get("transcript", {}).get(lang, [])
         ],
+        "clip": clip_source(manifest, lang),
         "press_kit": (
             {**manifest["press_kit"], "size": human_size(manifest["press_kit"]["bytes"], lang)}
             if manifest.get("press_kit")
