@@ -18,6 +18,7 @@ import av
 import httpx
 import numpy as np
 import pytest
+from playwright.sync_api import expect
 from traffic import Traffic, metered_server
 
 from conftest import REPO
@@ -241,7 +242,7 @@ def test_time_codes_parse_and_print(browser, site):
     page.goto(f"{url}/en/")
     found = page.evaluate(
         """async () => {
-          const m = await import('/theme/js/clip.js');
+          const m = await import('/theme/js/clip-panel.js');
           return {
             format: [m.formatTime(312, 25), m.formatTime(90000, 25), m.fileTime(637, 25)],
             parse: ['00:00:12.48', '12.48', '12,48', '0:12.5', '00:00:12:12', '1:02:03:04',
@@ -613,7 +614,7 @@ def test_keyboard_screen_reader_and_phone(browser, site, artifacts, lang: str, w
     assert toggle.get_attribute("aria-expanded") == "false"
     toggle.focus()
     page.keyboard.press("Enter")
-    assert toggle.get_attribute("aria-expanded") == "true"
+    expect(toggle).to_have_attribute("aria-expanded", "true")  # once the panel's module is in
     page.keyboard.press("Tab")  # into the panel: the in point
     focused = page.evaluate("document.activeElement.id")
     assert focused == "clip-in"
