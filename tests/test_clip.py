@@ -555,9 +555,9 @@ def test_signed_in_visitors_make_broadcast_clips(browser, site, demo_site: Proje
 # ---- the control itself: shot list, links, limits, keyboard, languages, phones ----
 
 
-def test_shot_list_and_links_set_the_selection(browser, site):
+def test_shot_list_links_and_a_french_mobile_clip(browser, site, demo_site: Project, tmp_path):
     url, _, _ = site
-    context = browser.new_context(locale="fr-FR")
+    context = browser.new_context(locale="fr-FR", accept_downloads=True)
     page = context.new_page()
     page.goto(f"{url}/fr/news/{MEETING}/#t=8,16")
     page.locator("#clip-panel").wait_for(state="visible")
@@ -572,6 +572,26 @@ def test_shot_list_and_links_set_the_selection(browser, site):
     assert page.url.endswith("#t=24,32")
     summary = page.locator(".clip-summary").inner_text()
     assert "Sélection\u00a0: de 00:00:24.00 à 00:00:32.00, 8\u00a0s (200\u00a0images)." in summary
+    # the mobile version, for a French reader: the file and its text in French
+    page.get_by_label("Mobile\u00a0: 360p, H.264, faible débit").check()
+    make(page)
+    assert "Votre extrait est prêt\u00a0:" in page.locator(".clip-status").inner_text()
+    clip, name = download(page, ".clip-download", tmp_path)
+    assert name == f"{STEM}-000024.00-000032.00-360p.mp4"
+    with av.open(str(clip)) as container:
+        assert (container.streams.video[0].width, container.streams.video[0].height) == (640, 360)
+        comment = container.metadata["comment"]
+    check_frames(clip, file_path(demo_site, full_file(demo_site, "mobile")), 600, 800)
+    text, _ = download(page, ".clip-text-download", tmp_path)
+    lines = text.read_text("utf-8").splitlines()
+    assert lines[0] == "Réunion des ministres de la Défense des pays de l’OTAN à Bruxelles"
+    assert lines[1].startswith("15 octobre 2025")
+    assert lines[2] == (
+        "Extrait\u00a0: de 00:00:24.00 à 00:00:32.00 dans la source"
+        " (200\u00a0images à 25 images par seconde)"
+    )
+    assert "Crédit\u00a0: OTAN" in lines and comment == "\n".join(lines)
+    assert lines[5].startswith("Conditions d’utilisation\u00a0: Utilisation gratuite")
     # a link to another selection, followed on the same page
     page.evaluate("() => { window.location.hash = 't=46,54'; }")
     page.wait_for_function("document.getElementById('clip-in').value === '00:00:46.00'")
