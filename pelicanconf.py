@@ -47,3 +47,8 @@ MARKDOWN = {
 
 # Feeds need absolute links; locally they point at `newsreel serve`.
 FEED_DOMAIN = "http://127.0.0.1:8000"
+
+# The visitor's own clip ("Make your own clip" under every video): the longest selection, in
+# seconds (default 60: a long soundbite; the clip is made in the browser's memory, at about
+# the speed of playback). Its short text credits the video as its manifest's `[credit]` says.
+NEWSREEL_CLIP_MAX_SECONDS = 60

@@ -16,6 +16,7 @@ from typing import Any
 import msgspec
 
 from newsreel.media import record, timecode
+from newsreel.site.clip import clip_source
 from newsreel.typography import format_duration, format_size, language_name, typeset
 
 
@@ -130,6 +131,7 @@ def video_view(video: record.Video, lang: str) -> dict[str, Any]:
             }
             for line in video.transcript.get(lang, [])
         ],
+        "clip": clip_source(video, lang),
         "press_kit": (
             {
                 "url": kit.url,
