@@ -12,8 +12,9 @@ import cbor2
 
 from newsreel.build import build_site
 from newsreel.build.search import stabilise
+from newsreel.publish import run
 
-from .conftest import put_media
+from .conftest import invalidation_count, publish, put_media
 
 SIGNATURE = b"pagefind_dcd"
 
@@ -80,3 +81,19 @@ def test_a_rebuild_of_the_same_content_is_the_same_bytes(site):
     build_site(site)
     put_media(site)
     assert digests(site.output) == before
+
+
+def test_a_second_publish_sends_nothing_and_invalidates_nothing(site, targets, aws, s3):
+    publish(site, targets)
+    shutil.rmtree(site.output)
+    build_site(site)
+    put_media(site)
+    state_before = s3.head_object(Bucket=targets.bucket, Key=".newsreel/publish-state.json")
+    again = run.plan(site, targets)
+    assert again.plan.uploads == [] and again.plan.deletions == []
+    assert again.invalidation_paths == []
+    assert run.carry_out(again) is None
+    assert invalidation_count(aws, targets.distribution) == 0
+    state_after = s3.head_object(Bucket=targets.bucket, Key=".newsreel/publish-state.json")
+    assert state_after["ETag"] == state_before["ETag"]
+    assert state_after["LastModified"] == state_before["LastModified"], "not even the state"
