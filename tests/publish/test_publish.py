@@ -9,7 +9,7 @@ from newsreel.build import build_site
 from newsreel.cli import app
 from newsreel.errors import NewsreelError
 from newsreel.publish import run
-from newsreel.publish.plan import GRACE_S, IMMUTABLE, SHORT, Tier
+from newsreel.publish.plan import GRACE_S, IMMUTABLE, SHORT, Tier, is_page
 
 from .conftest import MEDIA_KEY, PRIVATE_KEY, invalidated, keys, publish, put_media
 
@@ -20,8 +20,8 @@ def test_first_publish_uploads_everything_in_tiers_with_the_right_headers(site, 
     tiers = {upload.key: upload.tier for upload in planned.plan.uploads}
     assert tiers[MEDIA_KEY] == tiers[PRIVATE_KEY] == Tier.ADDRESSED
     assert tiers["pagefind/en/pagefind-entry.json"] == Tier.ENTRY
-    pages = [i for i, key in enumerate(order) if key.endswith((".html", ".xml"))]
-    others = [i for i, key in enumerate(order) if not key.endswith((".html", ".xml"))]
+    pages = [i for i, key in enumerate(order) if is_page(key)]
+    others = [i for i, key in enumerate(order) if not is_page(key)]
     assert max(others[:-2]) < min(pages) < max(pages) < others[-1], "pages, then the entries"
     assert planned.invalidation_paths == [], "nothing was in any cache"
     run.carry_out(planned)

@@ -96,8 +96,9 @@ def publish(
     kept = sum(len(keys) for keys in plan.kept.values())
     console.print(
         f"{len(plan.uploads)} to upload ({human(plan.upload_bytes)}), {len(plan.skipped)} "
-        f"unchanged, {len(plan.deletions)} to delete, {kept} kept a while after vanishing, "
-        f"{len(paths)} paths to invalidate"
+        f"unchanged, {len(plan.deletions)} to delete, {len(paths)} paths to invalidate; {kept} "
+        "left over from earlier publishes (--delete removes them once no cached page can "
+        "name them)"
     )
     if dry_run:
         return

@@ -84,8 +84,8 @@ def content_type(key: str) -> str:
 
 
 def is_page(key: str) -> bool:
-    """HTML pages and feeds: what visitors read first."""
-    return key.endswith((".html", ".xml"))
+    """HTML pages and feeds (Atom, RSS, sitemaps): what visitors and readers load first."""
+    return key.endswith((".html", ".xml", ".rss", ".atom"))
 
 
 def is_addressed(key: str) -> bool:

@@ -46,11 +46,10 @@ def upload_tier(
     uploads: Sequence[Upload], client: Any, on_progress: Progress | None = None
 ) -> None:
     """Upload `uploads` concurrently; returns when every one is in, or raises the first
-    failure (with the object named) once the others have stopped."""
+    failure (with the object named) once the others have been cancelled or have ended."""
     subscribers = [_Progress(on_progress)] if on_progress else []
-    manager = create_transfer_manager(client, TRANSFER)
-    failure: BaseException | None = None
-    try:
+    # As a context manager, the manager cancels what is in flight when the block raises.
+    with create_transfer_manager(client, TRANSFER) as manager:
         futures = []
         for upload in uploads:
             extra = {"ContentType": upload.content_type, "CacheControl": upload.cache_control}
@@ -60,15 +59,8 @@ def upload_tier(
         for upload, future in futures:
             try:
                 future.result()
-            except Exception as error:  # noqa: BLE001 - raised below, with the object named
-                failure = explain(error, f"s3://{upload.bucket}/{upload.key}") or error
-                break
-    except BaseException:
-        manager.shutdown(cancel=True)
-        raise
-    manager.shutdown(cancel=failure is not None)
-    if failure is not None:
-        raise failure
+            except Exception as error:
+                raise explain(error, f"s3://{upload.bucket}/{upload.key}") or error from None
 
 
 def apply(plan: PublishPlan, client: Any, on_progress: Progress | None = None) -> None:
