@@ -47,6 +47,10 @@ _CREDENTIALS_FIX = (
     "set AWS_PROFILE (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY) to an account allowed to "
     "publish, or run `aws configure`"
 )
+_RIGHTS_FIX = (
+    "attach the PublisherPolicy of infra/site.yaml to these credentials (or give them the "
+    "rights it lists)"
+)
 _AGAIN = (
     "AWS or the network failed for longer than the retries last; run the command again "
     "(a publish goes on from where it stopped)"
@@ -57,8 +61,8 @@ _CODES = {
         "does not exist",
         "check the CloudFront distribution id (NEWSREEL_DISTRIBUTION_ID or --distribution)",
     ),
-    "AccessDenied": ("access denied", "give these credentials the rights the template lists"),
-    "AllAccessDisabled": ("access denied", "give these credentials the rights it needs"),
+    "AccessDenied": ("access denied", _RIGHTS_FIX),
+    "AllAccessDisabled": ("access denied", _RIGHTS_FIX),
     "InvalidAccessKeyId": ("the access key is not known to AWS", _CREDENTIALS_FIX),
     "SignatureDoesNotMatch": ("the secret key is wrong", _CREDENTIALS_FIX),
     "InvalidClientTokenId": ("the credentials are not valid", _CREDENTIALS_FIX),
