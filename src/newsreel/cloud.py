@@ -1,5 +1,11 @@
 """AWS as operators meet it: clients that retry, and failures said in one line with the fix.
 
+All clients come from one boto3 session of this module's, whose responses keep timestamps as
+the strings AWS sent, as the AWS CLI's do: nothing here reads them, and parsing the 5,000
+`LastModified`s of a site's listing with dateutil took a second of a publish that had nothing
+to send. `reset()` forgets the session (and the credentials it found), for a process whose
+environment changes (tests).
+
 Retries are botocore's own (its `standard` mode: exponential backoff with jitter on throttling,
 5xx answers and dropped connections, under a retry quota), with more attempts than botocore's
 default of 3 since a publish sends thousands of requests; an operator can still choose with
@@ -15,6 +21,7 @@ and the fix. Anything else is returned as None, and stays a bug with its traceba
 from __future__ import annotations
 
 import os
+import threading
 from typing import Any
 
 from newsreel.errors import NewsreelError, Problem
@@ -31,16 +38,40 @@ def retries() -> dict[str, Any]:
     return {"mode": mode, "max_attempts": int(attempts) if attempts.isdigit() else MAX_ATTEMPTS}
 
 
+_LOCK = threading.Lock()
+_SESSION: Any = None
+
+
+def session() -> Any:
+    """This module's boto3 session (credentials and region as boto3 finds them)."""
+    global _SESSION
+    with _LOCK:
+        if _SESSION is None:
+            import boto3
+            import botocore.session
+
+            core = botocore.session.get_session()
+            core.get_component("response_parser_factory").set_parser_defaults(timestamp_parser=str)
+            _SESSION = boto3.session.Session(botocore_session=core)
+        return _SESSION
+
+
+def reset() -> None:
+    """Forget the session: the next client looks for credentials and region again."""
+    global _SESSION
+    with _LOCK:
+        _SESSION = None
+
+
 def client(service: str, **options: Any) -> Any:
     """A boto3 client with retries for transient errors (throttling, resets, 5xx).
 
     `config_options` go to botocore's `Config` (timeouts, a different `retries`...).
     """
-    import boto3
     from botocore.config import Config
 
     settings = {"retries": retries(), **options.pop("config_options", {})}
-    return boto3.client(service, config=Config(**settings), **options)
+    return session().client(service, config=Config(**settings), **options)
 
 
 _CREDENTIALS_FIX = (

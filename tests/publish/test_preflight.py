@@ -17,6 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import free_port
+from newsreel import cloud
 from newsreel.cli import app
 from newsreel.publish import run
 
@@ -24,12 +25,12 @@ from .conftest import keys
 
 
 @pytest.fixture(autouse=True)
-def fresh_boto3_session():
-    """boto3's default session keeps the credentials it first found: an operator's command is
-    a new process, so each test here, which changes them, starts a new session too."""
-    boto3.setup_default_session()
+def fresh_session():
+    """A boto3 session keeps the credentials it first found: an operator's command is a new
+    process, so each test here, which changes them, starts a new session too."""
+    cloud.reset()
     yield
-    boto3.setup_default_session()
+    cloud.reset()
 
 
 def publish_command(site, targets, *extra: str) -> list[str]:
@@ -82,7 +83,7 @@ def test_no_credentials(site, targets_no_cdn, s3, monkeypatch, tmp_path):
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    boto3.setup_default_session()
+    cloud.reset()
     line = one_line(site, targets_no_cdn)
     assert line.startswith("AWS credentials: not found; set AWS_PROFILE")
     assert_nothing_published(s3, *targets_no_cdn.buckets)
@@ -150,7 +151,7 @@ READ = ["s3:ListBucket", "s3:HeadBucket", "s3:GetObject"]
 def use_key(monkeypatch, key_id: str, secret: str) -> None:
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", key_id)
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", secret)
-    boto3.setup_default_session()
+    cloud.reset()
 
 
 @pytest.mark.parametrize("wrong", ["key", "secret"])

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import mimetypes
+import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -201,13 +202,15 @@ class PublishPlan:
 
 
 def local_files(output: Path) -> dict[str, Path]:
-    """Every file of `output/` to publish, by key (hidden ones left out)."""
+    """Every file of `output/` to publish, by key, sorted (hidden ones left out)."""
     found = {}
-    for path in sorted(p for p in output.rglob("*") if p.is_file()):
-        key = path.relative_to(output).as_posix()
-        if not is_hidden(key):
-            found[key] = path
-    return found
+    for folder, folders, files in os.walk(output):
+        folders[:] = [name for name in folders if not name.startswith(".")]
+        prefix = Path(folder).relative_to(output).as_posix()
+        for name in files:
+            if not name.startswith("."):
+                found[name if prefix == "." else f"{prefix}/{name}"] = Path(folder, name)
+    return dict(sorted(found.items()))
 
 
 def _reason(key: str, path: Path, size: int, existing: RemoteObject | None) -> str:
