@@ -11,6 +11,7 @@ from rich.table import Table
 from newsreel.cli.console import RichReporter, console, out
 from newsreel.cli.site import RootOption, run_build
 from newsreel.project import Project
+from newsreel.publish.plan import GRACE_S
 
 #: Rows of the plan shown by a real publish (--dry-run shows them all).
 SHOWN_ROWS = 40
@@ -47,8 +48,9 @@ def publish(
         bool,
         typer.Option(
             "--delete",
-            help="Also delete what vanished from output/: pages at once, media, assets and "
-            "search files an hour after they vanished (cached pages may still name them).",
+            help="Also delete what vanished from output/: pages at once; media, assets, "
+            f"manifests and search files {GRACE_S // 60} minutes after they vanished (cached "
+            "pages may still name them).",
         ),
     ] = False,
     dry_run: Annotated[
@@ -73,10 +75,12 @@ def publish(
 
     project = Project.at(root, settings)
     targets = run.targets_for(project, bucket, private_bucket, distribution)
-    run.preflight(targets)
+    with console.status("Checking the buckets, credentials, region and distribution…"):
+        run.preflight(targets)
     if do_build:
         run_build(project)
-    publish = run.plan(project, targets, delete)
+    with console.status("Comparing output/ with the buckets…"):
+        publish = run.plan(project, targets, delete)
     plan = publish.plan
     paths = publish.invalidation_paths if targets.distribution else []
     rows = plan.ordered_uploads()
