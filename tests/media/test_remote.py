@@ -8,7 +8,7 @@ import pytest
 
 from newsreel.media.remote import fetch_source
 
-from .conftest import CountingRunner, build_media, write_manifest
+from .conftest import CountingRunner, build_media, plan_media, write_manifest
 
 
 @pytest.fixture
@@ -55,6 +55,43 @@ def test_two_machines_encode_each_output_once(clips: Path, tmp_path: Path, s3, a
         shared_cache=shared,
     )
     assert len(third.commands) == 3, "only the changed cut (measure, encode) and its poster"
+
+
+def test_turning_the_shared_cache_on_shares_what_the_local_cache_already_holds(
+    clips: Path, tmp_path: Path, s3, aws, monkeypatch
+):
+    client, bucket = s3
+    monkeypatch.setenv("AWS_ENDPOINT_URL", aws.endpoint)
+    shared = f"s3://{bucket}/cache"
+    alone = CountingRunner()
+    one = build_media(clips, tmp_path / "out1", tmp_path / "machine1", runner=alone)
+    assert alone.commands, "the first machine encoded everything, on its own"
+    assert client.list_objects_v2(Bucket=bucket).get("KeyCount", 0) == 0
+
+    turned_on = CountingRunner()
+    build_media(clips, tmp_path / "out1", tmp_path / "machine1", runner=turned_on,
+                shared_cache=shared)  # fmt: skip
+    assert turned_on.commands == [], "nothing to encode: the local cache had it all"
+    entries = {
+        item["Key"]: item["LastModified"]
+        for item in client.list_objects_v2(Bucket=bucket, Prefix="cache/")["Contents"]
+    }
+    encoded = plan_media(clips, tmp_path / "machine1").keys  # press kits are zipped anew
+    assert {key.split("/")[2] for key in entries if key.endswith("meta.json")} == encoded
+
+    again = CountingRunner()
+    build_media(clips, tmp_path / "out1", tmp_path / "machine1", runner=again, shared_cache=shared)
+    after = {
+        item["Key"]: item["LastModified"]
+        for item in client.list_objects_v2(Bucket=bucket, Prefix="cache/")["Contents"]
+    }
+    assert after == entries, "a full bucket is not filled again"
+
+    clean = CountingRunner()
+    two = build_media(clips, tmp_path / "out2", tmp_path / "machine2", runner=clean,
+                      shared_cache=shared)  # fmt: skip
+    assert clean.commands == [], "a second clean machine encodes nothing"
+    assert one == two
 
 
 def test_s3_sources_are_fetched_once(clips: Path, tmp_path: Path, s3, aws, monkeypatch):

@@ -10,16 +10,30 @@ Pagefind splits a word at a plain apostrophe but not at the typographic one the 
 only says "l’OTAN". The index is therefore made from copies of the pages whose text has plain
 apostrophes (attributes, which hold the filters, stay as they are); the search page's script
 typesets what it shows again with the site's own rules (`newsreel.typography`).
+
+The same pages must give the same index, byte for byte, or every publish re-uploads it and
+invalidates it (issue 14). Pagefind 1.5 writes its fragments and word chunks in a stable order,
+but the filter chunks and the list of filters in `pagefind.<hash>.pf_meta` come out of Rust
+hash maps, in a new order on every run, and their file names are hashes of those bytes. So
+`stabilise` rewrites them in sorted order under names derived from the sorted bytes and points
+`pagefind-entry.json` at the new meta file. The files are gzip (no timestamp) of a
+`pagefind_dcd` signature and CBOR, which cbor2 reads and writes exactly as Pagefind's minicbor
+does. Anything that does not look like that layout is left as Pagefind wrote it, with a
+warning: the index still works, it only churns.
 """
 
 from __future__ import annotations
 
 import asyncio
+import gzip
+import hashlib
+import json
 import logging
 import shutil
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from newsreel.build.staging import replace_folder
 from newsreel.progress import SILENT, Reporter
@@ -28,6 +42,10 @@ from newsreel.typography import map_text
 #: What each language's index holds: its news items and pages, not the listings.
 PAGES = "{lang}/{{news/*,*}}/index.html"
 logger = logging.getLogger(__name__)
+ENTRY = "pagefind-entry.json"
+_SIGNATURE = b"pagefind_dcd"
+# pf_meta: [version, pages, index chunks, filters [[name, hash]], sorts [[name, pages]], ...]
+_META_FILTERS, _META_SORTS = 3, 4
 
 
 def index_folder(site: Path, lang: str) -> Path:
@@ -59,9 +77,17 @@ async def _write_indexes(site: Path, targets: dict[str, Path]) -> None:
         await service.close()
 
 
-def write_indexes(site: Path, targets: dict[str, Path]) -> None:
-    """Index each language's pages of `site` into its target folder."""
+def write_indexes(site: Path, targets: dict[str, Path], reporter: Reporter = SILENT) -> None:
+    """Index each language's pages of `site` into its target folder, in a stable form."""
     asyncio.run(_write_indexes(site, targets))
+    for lang, target in targets.items():
+        try:
+            stabilise(target)
+        except UnknownLayout as error:
+            reporter.warn(
+                f"search index ({lang}): left as Pagefind wrote it ({error}), so publishes "
+                "will upload it again each time; newsreel expects Pagefind 1.3 to 1.x"
+            )
 
 
 def refresh(site: Path, languages: Sequence[str], reporter: Reporter = SILENT) -> None:
@@ -71,7 +97,7 @@ def refresh(site: Path, languages: Sequence[str], reporter: Reporter = SILENT) -
         shutil.rmtree(folder, ignore_errors=True)
     reporter.start("search", "Indexing for search")
     try:
-        write_indexes(site, fresh)
+        write_indexes(site, fresh, reporter)
     except Exception as error:  # noqa: BLE001 - the pages are live; say so, keep the old index
         reporter.warn(f"search index: Pagefind failed ({error}); the previous index stays")
         for folder in fresh.values():
@@ -82,3 +108,85 @@ def refresh(site: Path, languages: Sequence[str], reporter: Reporter = SILENT) -
     for lang, folder in fresh.items():
         replace_folder(folder, index_folder(site, lang))
     logger.debug("search indexes of %s are in", ", ".join(languages))
+
+
+# -- stable bytes --------------------------------------------------------------------------------
+
+
+class UnknownLayout(Exception):
+    """Pagefind's files are not laid out as this module expects (another Pagefind version)."""
+
+
+def _read(path: Path) -> Any:
+    import cbor2
+
+    try:
+        data = gzip.decompress(path.read_bytes())
+        if not data.startswith(_SIGNATURE):
+            raise UnknownLayout(f"{path.name} has no {_SIGNATURE.decode()} signature")
+        return cbor2.loads(data[len(_SIGNATURE) :])
+    except (OSError, EOFError, ValueError) as error:  # gzip and cbor2 errors are among these
+        raise UnknownLayout(f"{path.name}: {error}") from error
+
+
+def _pairs(value: Any, what: str) -> list[list[Any]]:
+    """A CBOR array of [key, value] pairs, or UnknownLayout."""
+    if not isinstance(value, list) or not all(
+        isinstance(item, list) and len(item) == 2 and isinstance(item[0], str) for item in value
+    ):
+        raise UnknownLayout(f"{what} is not a list of [name, value] pairs")
+    return value
+
+
+def _named(old_name: str, data: bytes) -> str:
+    """`en_5525196` -> `en_<as many hex digits of data's SHA-256>`: named from its bytes."""
+    prefix, _, old_hash = old_name.rpartition("_")
+    return f"{prefix}_{hashlib.sha256(data).hexdigest()[: len(old_hash)]}"
+
+
+def stabilise(folder: Path) -> None:
+    """Rewrite the hash-map-ordered parts of a Pagefind index in sorted order (see above).
+
+    Everything is read and checked first; only then are files written, so an index of an
+    unexpected layout (UnknownLayout) is left exactly as Pagefind wrote it.
+    """
+    import cbor2
+
+    def encode(value: Any) -> bytes:
+        return _SIGNATURE + cbor2.dumps(value)
+
+    entry_path = folder / ENTRY
+    entry = json.loads(entry_path.read_text(encoding="utf-8"))
+    writes: dict[Path, bytes] = {}
+    removals: set[Path] = set()
+    for language in entry["languages"].values():
+        meta_path = folder / f"pagefind.{language['hash']}.pf_meta"
+        meta = _read(meta_path)
+        if not isinstance(meta, list) or len(meta) <= _META_SORTS:
+            raise UnknownLayout(f"{meta_path.name} is not the list Pagefind 1.x writes")
+        renamed = {}
+        for _, chunk in _pairs(meta[_META_FILTERS], "the filter list"):
+            path = folder / "filter" / f"{chunk}.pf_filter"
+            values = _read(path)
+            if not isinstance(values, list) or len(values) != 2:
+                raise UnknownLayout(f"{path.name} is not [filter, values]")
+            values[1] = sorted(_pairs(values[1], path.name), key=lambda pair: pair[0])
+            data = encode(values)
+            renamed[chunk] = _named(chunk, data)
+            writes[folder / "filter" / f"{renamed[chunk]}.pf_filter"] = data
+            removals.add(path)
+        meta[_META_FILTERS] = sorted(
+            ([name, renamed[chunk]] for name, chunk in meta[_META_FILTERS]),
+            key=lambda pair: pair[0],
+        )
+        meta[_META_SORTS] = sorted(_pairs(meta[_META_SORTS], "the sort list"), key=lambda p: p[0])
+        data = encode(meta)
+        language["hash"] = _named(language["hash"], data)
+        writes[folder / f"pagefind.{language['hash']}.pf_meta"] = data
+        removals.add(meta_path)
+    for path in removals - set(writes):
+        path.unlink()
+    for path, data in writes.items():
+        path.write_bytes(gzip.compress(data, mtime=0))
+    text = json.dumps(entry, ensure_ascii=False, separators=(",", ":"))
+    entry_path.write_text(text, encoding="utf-8")

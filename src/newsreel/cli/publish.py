@@ -1,4 +1,4 @@
-"""`newsreel publish`: build with the production settings, then send what changed to S3."""
+"""`newsreel publish`: check the targets, build with the production settings, send what changed."""
 
 from __future__ import annotations
 
@@ -11,6 +11,10 @@ from rich.table import Table
 from newsreel.cli.console import RichReporter, console, out
 from newsreel.cli.site import RootOption, run_build
 from newsreel.project import Project
+from newsreel.publish.plan import GRACE_S
+
+#: Rows of the plan shown by a real publish (--dry-run shows them all).
+SHOWN_ROWS = 40
 
 
 def human(size: int) -> str:
@@ -41,7 +45,13 @@ def publish(
         ),
     ] = None,
     delete: Annotated[
-        bool, typer.Option("--delete", help="Also delete objects that vanished from output/.")
+        bool,
+        typer.Option(
+            "--delete",
+            help="Also delete what vanished from output/: pages at once; media, assets, "
+            f"manifests and search files {GRACE_S // 60} minutes after they vanished (cached "
+            "pages may still name them).",
+        ),
     ] = False,
     dry_run: Annotated[
         bool,
@@ -53,36 +63,51 @@ def publish(
 ) -> None:
     """Build with publishconf.py and upload output/ to S3, then invalidate CloudFront.
 
-    Only changed files go up; media and assets first, pages and feeds last; deletions only with
-    `--delete`, after everything; one invalidation of the changed pages and feeds.
-    Account-only files (output/_private/) go to the private bucket only.
+    First it checks the buckets, the credentials, the region and the distribution (reads
+    only). Then only changed files go up, in an order that keeps the live site whole if the
+    publish stops half-way: media and fingerprinted files first, pages and feeds after them,
+    the search entries last; deletions only with `--delete`, after everything; one
+    invalidation of the replaced pages and files. Account-only files (output/_private/) go to
+    the private bucket only. A publish that stopped (killed, network down) is finished by the
+    next one.
     """
     from newsreel.publish import run
 
     project = Project.at(root, settings)
     targets = run.targets_for(project, bucket, private_bucket, distribution)
+    with console.status("Checking the buckets, credentials, region and distribution…"):
+        run.preflight(targets)
     if do_build:
         run_build(project)
-    plan = run.plan(project, targets, delete)
+    with console.status("Comparing output/ with the buckets…"):
+        publish = run.plan(project, targets, delete)
+    plan = publish.plan
+    paths = publish.invalidation_paths if targets.distribution else []
+    rows = plan.ordered_uploads()
+    shown = rows if dry_run else rows[:SHOWN_ROWS]
     table = Table(title=f"Publish to s3://{targets.bucket}" + (" (dry run)" if dry_run else ""))
     for column in ("action", "key", "size", "why"):
         table.add_column(column)
-    for upload in plan.ordered_uploads():
+    for upload in shown:
         where = "private" if upload.bucket != targets.bucket else "upload"
         table.add_row(where, upload.key, human(upload.size), upload.reason)
+    if len(rows) > len(shown):
+        table.add_row("…", f"{len(rows) - len(shown)} more (--dry-run lists them all)", "", "")
     for deletion in plan.deletions:
         table.add_row("[red]delete[/red]", deletion.key, "", "not in output/")
     if plan.uploads or plan.deletions:
         out.print(table)
+    kept = sum(len(keys) for keys in plan.kept.values())
     console.print(
         f"{len(plan.uploads)} to upload ({human(plan.upload_bytes)}), {len(plan.skipped)} "
-        f"unchanged, {len(plan.deletions)} to delete, "
-        f"{len(plan.invalidation_paths())} paths to invalidate"
+        f"unchanged, {len(plan.deletions)} to delete, {len(paths)} paths to invalidate; {kept} "
+        "left over from earlier publishes (--delete removes them once no cached page can "
+        "name them)"
     )
     if dry_run:
         return
     with RichReporter() as reporter:
-        invalidation = run.carry_out(plan, targets, reporter)
+        invalidation = run.carry_out(publish, reporter)
     if targets.distribution:
         console.print(
             f"Invalidation {invalidation} sent" if invalidation else "Nothing to invalidate"

@@ -50,7 +50,7 @@ def build_media(
     """Encode what is missing, then lay every video's files and manifest in `output_dir`.
 
     With a shared cache (`settings.shared_cache`, s3://...), outputs found there are fetched,
-    not encoded, and what this build encodes is uploaded to it.
+    not encoded, and every output of the plan that it lacks is uploaded to it.
     """
     output_dir = Path(output_dir)
     remote = _shared(settings)
@@ -60,10 +60,8 @@ def build_media(
     logger.debug("media plan: %s", media_plan.describe())
     executor = Executor(encode.ffmpeg_exe(settings.ffmpeg), runner)
     run_jobs(media_plan.jobs, local, executor, jobs or os.cpu_count() or 1, reporter)
-    if remote is not None:
-        for job in media_plan.jobs:
-            for output in job.outputs:
-                remote.push(output.key, local)
+    if remote is not None:  # what it encoded, and what the local cache held before
+        remote.fill(media_plan.keys, local, reporter)
     videos = {
         manifest.id: record_video(
             manifest,

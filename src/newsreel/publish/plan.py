@@ -1,27 +1,56 @@
-"""What a publish would do: which files to upload, skip or delete, and with which headers.
+"""What a publish would do: the pure diff of `output/` against the buckets' listings.
 
-Content-addressed files (media under their cache key, fingerprinted theme assets) never change
-under the same name, so an object of the same size is the same file; every other file is
-compared by MD5 with the object's ETag (they are small, uploaded in one part). HTML and feeds
-go up last, after the media and assets they point at, and deletions come after everything.
+Nothing here speaks to AWS: `diff` takes the local files, the listings and the state the last
+publish left in each bucket, and says what to upload, in which order, what to delete now, what
+to keep a while longer, and which CDN paths to invalidate.
+
+- **Order (tiers).** A bucket has no transactions, so a publish that dies half-way must leave
+  every live page pointing only at objects that exist. Content-addressed files (media under
+  their cache key, fingerprinted theme assets, search chunks) go up first: a new name is never
+  linked before it exists. Then fixed-name files that pages load (the media manifests, which the
+  function reads too, scripts, the search scripts), then pages no live page links yet, then the
+  pages that replace live ones, and last the search entries, which name the pages that search
+  results link to. Deletions come after everything.
+- **Skips.** A content-addressed object of the same size is the same file; every other file
+  is compared by MD5 with the object's ETag (they are small, uploaded in one part).
+- **Deletions** (with `--delete`). A vanished page goes at once. Anything else a page may name
+  (media, assets, search chunks, manifests) may still be named by a copy of an older page in a
+  browser or the CDN, so it is kept for `GRACE_S`, the longest such a copy lives, counted from
+  the publish that first found it gone from `output/` (the bucket's state, see `state`), and
+  removed by the first publish after that.
+- **Invalidation.** Only fixed names that were replaced or deleted: a new name is not in any
+  cache, and a content-addressed one never changes.
 """
 
 from __future__ import annotations
 
 import hashlib
 import mimetypes
+import os
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from enum import IntEnum
 from pathlib import Path
-from typing import Any
 
+from newsreel.build.search import ENTRY
 from newsreel.media.record import PRIVATE_DIR
 
+#: How long browsers and the CDN keep pages and feeds, and other fixed-name files.
+PAGE_MAX_AGE = 300
+FILE_MAX_AGE = 3600
 IMMUTABLE = "public, max-age=31536000, immutable"
-SHORT = "public, max-age=300, must-revalidate"
-MEDIUM = "public, max-age=3600"
+SHORT = f"public, max-age={PAGE_MAX_AGE}, must-revalidate"
+MEDIUM = f"public, max-age={FILE_MAX_AGE}"
+#: How long an object no page names any more is kept: the longest a cached copy of something
+#: that names it (a page, a manifest, a search entry, a script) may still be used.
+GRACE_S = max(PAGE_MAX_AGE, FILE_MAX_AGE)
+
 _CONTENT_ADDRESSED = re.compile(
-    r"^(?:_private/)?media/[^/]+/[0-9a-f]{16}/|^theme/.+\.[0-9a-f]{10}\.\w+$"
+    r"^(?:_private/)?media/[^/]+/[0-9a-f]{16}/"  # media/<video>/<key16>/<file>
+    r"|^theme/.+\.[0-9a-f]{10}\.\w+$"  # fingerprinted theme assets
+    r"|^pagefind/[^/]+/(?:fragment|index|filter)/"  # search chunks, named by their hash
+    r"|^pagefind/[^/]+/pagefind\.[^/]+\.pf_meta$"  # the search meta, named by its hash
 )
 _TEXT_TYPES = ("text/", "application/json", "application/xml", "application/atom+xml",
                "application/rss+xml", "image/svg+xml", "application/javascript")  # fmt: skip
@@ -30,12 +59,23 @@ mimetypes.add_type("text/vtt", ".vtt")
 mimetypes.add_type("audio/mp4", ".m4a")
 mimetypes.add_type("text/javascript", ".js")
 mimetypes.add_type("image/svg+xml", ".svg")
+mimetypes.add_type("application/vnd.apple.mpegurl", ".m3u8")
+
+
+class Tier(IntEnum):
+    """Upload order: every tier is complete before the next one starts."""
+
+    ADDRESSED = 0  # named by their content: never linked before they exist
+    FILE = 1  # fixed-name files that pages load: manifests, scripts, unfingerprinted styles
+    NEW_PAGE = 2  # pages and feeds no live page links yet
+    PAGE = 3  # pages and feeds that replace live ones
+    ENTRY = 4  # the search entries: search results link to the pages
 
 
 def content_type(key: str) -> str:
     if key.endswith(("atom.xml", ".atom.xml")):
         guessed = "application/atom+xml"
-    elif key.endswith(".rss.xml"):
+    elif key.endswith(".rss.xml") or key.endswith(".rss"):
         guessed = "application/rss+xml"
     else:
         guessed = mimetypes.guess_type(key)[0] or "application/octet-stream"
@@ -45,12 +85,31 @@ def content_type(key: str) -> str:
 
 
 def is_page(key: str) -> bool:
-    """HTML pages and feeds: what visitors read first, published last, invalidated."""
-    return key.endswith((".html", ".xml"))
+    """HTML pages and feeds (Atom, RSS, sitemaps): what visitors and readers load first."""
+    return key.endswith((".html", ".xml", ".rss", ".atom"))
+
+
+def is_addressed(key: str) -> bool:
+    """Named by its content: the same name is always the same bytes."""
+    return _CONTENT_ADDRESSED.match(key) is not None
+
+
+def is_entry(key: str) -> bool:
+    return key.startswith("pagefind/") and key.endswith("/" + ENTRY)
+
+
+def tier(key: str, exists: bool) -> Tier:
+    if is_addressed(key):
+        return Tier.ADDRESSED
+    if is_entry(key):
+        return Tier.ENTRY
+    if is_page(key):
+        return Tier.PAGE if exists else Tier.NEW_PAGE
+    return Tier.FILE
 
 
 def cache_control(key: str) -> str:
-    if _CONTENT_ADDRESSED.match(key):
+    if is_addressed(key):
         return IMMUTABLE
     if is_page(key) or key.endswith(".json"):
         return SHORT
@@ -65,7 +124,19 @@ def md5_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-@dataclass
+def is_hidden(key: str) -> bool:
+    """Dot-files and dot-folders: never published, never deleted (the publish state lives
+    under `.newsreel/`)."""
+    return any(part.startswith(".") for part in key.split("/"))
+
+
+@dataclass(frozen=True)
+class RemoteObject:
+    size: int
+    etag: str
+
+
+@dataclass(frozen=True)
 class Upload:
     key: str
     path: Path
@@ -74,30 +145,47 @@ class Upload:
     content_type: str
     cache_control: str
     reason: str
+    tier: Tier
 
 
-@dataclass
+@dataclass(frozen=True)
 class Deletion:
     key: str
     bucket: str
+    #: When a publish first found it gone from output/ (None: a page, deleted at once).
+    gone_since: float | None = None
 
 
 @dataclass
 class PublishPlan:
     uploads: list[Upload] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    #: Deleted by this publish (with --delete), after every upload.
     deletions: list[Deletion] = field(default_factory=list)
+    #: Gone from output/ but kept, by bucket: key -> when first found gone.
+    kept: dict[str, dict[str, float]] = field(default_factory=dict)
+    #: Invalidations a publish that stopped early did not send.
+    pending_paths: list[str] = field(default_factory=list)
 
     def ordered_uploads(self) -> list[Upload]:
-        """Media and assets first, pages and feeds last (so no page points at a missing file)."""
-        return sorted(self.uploads, key=lambda upload: (is_page(upload.key), upload.key))
+        """By tier, then by key."""
+        return sorted(self.uploads, key=lambda upload: (upload.tier, upload.key))
 
-    def invalidation_paths(self) -> list[str]:
-        """The changed (uploaded or deleted) pages and feeds, as CloudFront paths."""
-        keys = [u.key for u in self.uploads] + [d.key for d in self.deletions]
-        paths: set[str] = set()
+    def tiers(self) -> list[list[Upload]]:
+        """The uploads in tiers, each to be complete before the next one starts."""
+        tiers: dict[Tier, list[Upload]] = {}
+        for upload in self.ordered_uploads():
+            tiers.setdefault(upload.tier, []).append(upload)
+        return list(tiers.values())
+
+    def invalidation_paths(self, site_bucket: str) -> list[str]:
+        """CDN paths of the fixed-name public objects this publish replaces or deletes, and
+        those a stopped publish left pending."""
+        keys = [u.key for u in self.uploads if u.bucket == site_bucket and u.reason != "new"]
+        keys += [d.key for d in self.deletions if d.bucket == site_bucket]
+        paths = set(self.pending_paths)
         for key in keys:
-            if not is_page(key) or key.startswith(PRIVATE_DIR):
+            if is_addressed(key):
                 continue
             paths.add("/" + key)
             if key == "index.html" or key.endswith("/index.html"):
@@ -108,58 +196,82 @@ class PublishPlan:
     def upload_bytes(self) -> int:
         return sum(upload.size for upload in self.uploads)
 
-
-def remote_objects(client: Any, bucket: str, prefix: str = "") -> dict[str, dict[str, Any]]:
-    """Every object of the bucket (under prefix): key -> {size, etag}."""
-    found: dict[str, dict[str, Any]] = {}
-    paginator = client.get_paginator("list_objects_v2")
-    for page in paginator.paginate(Bucket=bucket, Prefix=prefix):
-        for item in page.get("Contents", []):
-            found[item["Key"]] = {"size": item["Size"], "etag": item["ETag"].strip('"')}
-    return found
+    @property
+    def changes_anything(self) -> bool:
+        return bool(self.uploads or self.deletions or self.pending_paths)
 
 
-def make_plan(
-    output: Path,
-    client: Any,
-    bucket: str,
+def local_files(output: Path) -> dict[str, Path]:
+    """Every file of `output/` to publish, by key, sorted (hidden ones left out)."""
+    found = {}
+    for folder, folders, files in os.walk(output):
+        folders[:] = [name for name in folders if not name.startswith(".")]
+        prefix = Path(folder).relative_to(output).as_posix()
+        for name in files:
+            if not name.startswith("."):
+                found[name if prefix == "." else f"{prefix}/{name}"] = Path(folder, name)
+    return dict(sorted(found.items()))
+
+
+def _reason(key: str, path: Path, size: int, existing: RemoteObject | None) -> str:
+    if existing is None:
+        return "new"
+    if is_addressed(key):
+        return "" if existing.size == size else "size changed"
+    if "-" not in existing.etag and existing.etag == md5_file(path):
+        return ""
+    return "changed"
+
+
+def diff(
+    files: Mapping[str, Path],
+    buckets: Mapping[str, Mapping[str, RemoteObject]],
+    site_bucket: str,
     private_bucket: str | None,
+    *,
+    kept: Mapping[str, Mapping[str, float]] | None = None,
+    pending_paths: Iterable[str] = (),
+    now: float,
     delete: bool = False,
 ) -> PublishPlan:
-    """Compare `output/` with the buckets; `_private/` goes to the private bucket only."""
-    plan = PublishPlan()
-    public = remote_objects(client, bucket)
-    private = remote_objects(client, private_bucket, PRIVATE_DIR + "/") if private_bucket else {}
-    seen: dict[str, set[str]] = {bucket: set(), private_bucket or "": set()}
-    for path in sorted(p for p in output.rglob("*") if p.is_file()):
-        key = path.relative_to(output).as_posix()
-        if any(part.startswith(".") for part in key.split("/")):
-            continue
-        is_private = key.startswith(PRIVATE_DIR + "/")
-        if is_private and not private_bucket:
-            continue  # never to the public bucket
-        target, remote = (private_bucket, private) if is_private else (bucket, public)
+    """Compare `files` (key -> path) with each bucket's listing (key -> object).
+
+    `_private/` goes to the private bucket only, never to the site bucket. `kept` is what the
+    last publish kept back from deletion (bucket -> key -> since when), `pending_paths` the
+    invalidations it did not send; `now` is the time of this publish (seconds since the epoch).
+    """
+    plan = PublishPlan(pending_paths=sorted(set(pending_paths)))
+    kept = kept or {}
+    seen: dict[str, set[str]] = {name: set() for name in buckets}
+    for key, path in files.items():
+        private = key.startswith(PRIVATE_DIR + "/")
+        target = private_bucket if private else site_bucket
+        if target is None:
+            continue  # never to the site bucket; the use case refuses this case before
         seen[target].add(key)
         size = path.stat().st_size
-        existing = remote.get(key)
-        if existing is None:
-            reason = "new"
-        elif _CONTENT_ADDRESSED.match(key):
-            reason = "" if existing["size"] == size else "size changed"
-        elif "-" not in existing["etag"] and existing["etag"] == md5_file(path):
-            reason = ""
-        else:
-            reason = "changed"
+        existing = buckets[target].get(key)
+        reason = _reason(key, path, size, existing)
         if not reason:
             plan.skipped.append(key)
             continue
         plan.uploads.append(
-            Upload(key, path, size, target, content_type(key), cache_control(key), reason)
-        )
-    if delete:
-        for target, remote in ((bucket, public), (private_bucket, private)):
-            if target:
-                plan.deletions += [
-                    Deletion(key, target) for key in sorted(set(remote) - seen[target])
-                ]
+            Upload(key, path, size, target, content_type(key), cache_control(key), reason,
+                   tier(key, existing is not None))
+        )  # fmt: skip
+    for name, listing in buckets.items():
+        before = kept.get(name, {})
+        plan.kept[name] = {}
+        for key in sorted(set(listing) - seen[name]):
+            if is_hidden(key):
+                continue
+            if is_page(key) and not is_addressed(key):
+                if delete:
+                    plan.deletions.append(Deletion(key, name))
+                continue
+            since = before.get(key, now)
+            if delete and now - since >= GRACE_S:
+                plan.deletions.append(Deletion(key, name, since))
+            else:
+                plan.kept[name][key] = since
     return plan

@@ -1,18 +1,29 @@
-"""A publish, as one use case: where to, what changed, then upload and invalidate.
+"""A publish, as one use case: where to, preflight, what changed, then send it.
 
-The command line (`newsreel publish`) builds the site with the production settings, then calls
-these in order; a NewsreelError (a missing setting, bucket or credentials) ends it in one line.
+The command line (`newsreel publish`) calls these in order: `targets_for`, `preflight` (before
+the build, so a missing bucket is said in seconds), the build, `plan`, `carry_out`. A
+`NewsreelError` (a missing setting, bucket, right or credentials) ends it in one line.
+
+`carry_out` is what makes a publish safe to kill at any moment: it writes its journal into each
+bucket it will change (the CDN paths it is about to make stale, the objects it keeps back from
+deletion) before the first upload, uploads tier by tier, deletes, invalidates, then clears the
+journal. A publish killed anywhere leaves every live page naming only objects that exist, and
+the next publish, seeing the same differences and the journal, finishes the job.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from newsreel import cloud
 from newsreel.errors import NewsreelError, Problem
+from newsreel.media.record import PRIVATE_DIR
 from newsreel.progress import SILENT, Reporter
 from newsreel.project import Project
-from newsreel.publish.plan import PublishPlan, make_plan
+from newsreel.publish import preflight as checks
+from newsreel.publish import state
+from newsreel.publish.plan import PublishPlan, RemoteObject, diff, local_files
 from newsreel.publish.sync import apply, invalidate
 
 
@@ -23,6 +34,23 @@ class Targets:
     bucket: str
     private_bucket: str | None = None
     distribution: str | None = None
+
+    @property
+    def buckets(self) -> list[str]:
+        return [self.bucket] + ([self.private_bucket] if self.private_bucket else [])
+
+
+@dataclass
+class Publish:
+    """A plan, with what the buckets held when it was made."""
+
+    plan: PublishPlan
+    targets: Targets
+    states: dict[str, state.BucketState]
+
+    @property
+    def invalidation_paths(self) -> list[str]:
+        return self.plan.invalidation_paths(self.targets.bucket)
 
 
 def targets_for(
@@ -38,24 +66,87 @@ def targets_for(
         raise NewsreelError(
             Problem(project.settings_file, "NEWSREEL_BUCKET", "not set", "set it or pass --bucket")
         )
+    private_bucket = private_bucket or settings.get("NEWSREEL_PRIVATE_BUCKET") or None
+    if private_bucket == bucket:
+        raise NewsreelError(
+            Problem(project.settings_file, "NEWSREEL_PRIVATE_BUCKET",
+                    "is the site bucket, which CloudFront serves to everyone",
+                    "give account-only renditions a bucket of their own (infra/site.yaml)")
+        )  # fmt: skip
     return Targets(
-        bucket,
-        private_bucket or settings.get("NEWSREEL_PRIVATE_BUCKET") or None,
-        distribution or settings.get("NEWSREEL_DISTRIBUTION_ID") or None,
+        bucket, private_bucket, distribution or settings.get("NEWSREEL_DISTRIBUTION_ID") or None
     )
 
 
-def plan(project: Project, targets: Targets, delete: bool = False) -> PublishPlan:
-    """What would be uploaded, skipped and deleted; touches nothing."""
+def preflight(targets: Targets) -> None:
+    """The buckets, credentials, region and distribution, checked with reads only."""
+    checks.check(targets.buckets, targets.distribution)
+
+
+def _listing(client: object, bucket: str, prefix: str = "") -> dict[str, RemoteObject]:
+    found: dict[str, RemoteObject] = {}
+    paginator = client.get_paginator("list_objects_v2")  # type: ignore[attr-defined]
+    for page in paginator.paginate(Bucket=bucket, Prefix=prefix):
+        for item in page.get("Contents", []):
+            found[item["Key"]] = RemoteObject(item["Size"], item["ETag"].strip('"'))
+    return found
+
+
+def plan(
+    project: Project, targets: Targets, delete: bool = False, now: float | None = None
+) -> Publish:
+    """What would be uploaded, skipped, deleted and kept; touches nothing."""
+    files = local_files(project.output)
+    if not targets.private_bucket and any(k.startswith(PRIVATE_DIR + "/") for k in files):
+        raise NewsreelError(
+            Problem(project.settings_file, "NEWSREEL_PRIVATE_BUCKET",
+                    f"not set, and output/{PRIVATE_DIR}/ holds account-only renditions",
+                    "set it (or pass --private-bucket): they never go to the site bucket")
+        )  # fmt: skip
     s3 = cloud.client("s3")
-    return make_plan(project.output, s3, targets.bucket, targets.private_bucket, delete=delete)
+    try:
+        listings = {targets.bucket: _listing(s3, targets.bucket)}
+        if targets.private_bucket:
+            listings[targets.private_bucket] = _listing(
+                s3, targets.private_bucket, PRIVATE_DIR + "/"
+            )
+        states = {name: state.read(s3, name) for name in listings}
+    except Exception as error:
+        raise cloud.explain(error, f"s3://{targets.bucket}") or error from None
+    publish_plan = diff(
+        files,
+        listings,
+        targets.bucket,
+        targets.private_bucket,
+        kept={name: found.kept for name, found in states.items()},
+        pending_paths=states[targets.bucket].invalidate,
+        now=time.time() if now is None else now,
+        delete=delete,
+    )
+    return Publish(publish_plan, targets, states)
 
 
-def carry_out(
-    publish_plan: PublishPlan, targets: Targets, reporter: Reporter = SILENT
-) -> str | None:
-    """Upload, delete, then invalidate; returns the invalidation's id (None: nothing to do)."""
-    reporter.start("upload", "Uploading", publish_plan.upload_bytes or 1)
+def _states_after(publish: Publish, done: bool) -> dict[str, state.BucketState]:
+    """Each bucket's state while the publish runs (done=False: the journal) and after it."""
+    paths = publish.invalidation_paths if publish.targets.distribution and not done else []
+    result = {}
+    for name in publish.states:
+        pending = paths if name == publish.targets.bucket else []
+        result[name] = state.BucketState(kept=publish.plan.kept.get(name, {}), invalidate=pending)
+    return result
+
+
+def carry_out(publish: Publish, reporter: Reporter = SILENT) -> str | None:
+    """Journal, upload, delete, invalidate, clear the journal; returns the invalidation's id
+    (None: nothing to invalidate, or no distribution)."""
+    s3 = cloud.client("s3")
+    targets = publish.targets
+    touched = {u.bucket for u in publish.plan.uploads} | {d.bucket for d in publish.plan.deletions}
+    journal = _states_after(publish, done=False)
+    for name in journal:
+        if name in touched or (name == targets.bucket and journal[name].invalidate):
+            _write_state(s3, name, journal[name])
+    reporter.start("upload", "Uploading", publish.plan.upload_bytes or 1)
     sent = 0
 
     def progress(size: int) -> None:
@@ -64,9 +155,26 @@ def carry_out(
         reporter.update("upload", sent)
 
     try:
-        apply(publish_plan, cloud.client("s3"), on_progress=progress)
+        apply(publish.plan, s3, on_progress=progress)
     finally:
         reporter.finish("upload")
-    if not targets.distribution:
-        return None
-    return invalidate(publish_plan, cloud.client("cloudfront"), targets.distribution)
+    invalidation = None
+    if targets.distribution:
+        try:
+            invalidation = invalidate(
+                publish.invalidation_paths, cloud.client("cloudfront"), targets.distribution
+            )
+        except Exception as error:
+            where = f"CloudFront distribution {targets.distribution}"
+            raise cloud.explain(error, where) or error from None
+    for name, after in _states_after(publish, done=True).items():
+        if after != publish.states[name]:
+            _write_state(s3, name, after)
+    return invalidation
+
+
+def _write_state(s3: object, bucket: str, value: state.BucketState) -> None:
+    try:
+        state.write(s3, bucket, value)
+    except Exception as error:
+        raise cloud.explain(error, f"s3://{bucket}/{state.STATE_KEY}") or error from None

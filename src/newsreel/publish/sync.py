@@ -1,53 +1,105 @@
-"""Carry out a publish plan: uploads (multipart when large), deletions, one invalidation."""
+"""Carry out a publish plan: uploads tier by tier, deletions, one invalidation.
+
+Uploads go through s3transfer's `TransferManager` (the engine of boto3's `upload_file`): several
+files at once, large ones in parts. Each tier is finished before the next one starts, which
+is what keeps a publish that dies half-way from leaving a page that names a missing object
+(see `plan`). Transient failures (resets, 5xx, SlowDown) are retried by botocore itself
+(`cloud.client`); a failure that outlasts the retries stops the publish before the next tier.
+"""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from boto3.s3.transfer import TransferConfig
+from boto3.s3.transfer import TransferConfig, create_transfer_manager
+from s3transfer.subscribers import BaseSubscriber
 
-from newsreel.publish.plan import PublishPlan
+from newsreel.cloud import explain
+from newsreel.publish.plan import Deletion, PublishPlan, Upload
 
 MULTIPART_THRESHOLD = 16 * 1024 * 1024
 MAX_INVALIDATION_PATHS = 1000
+#: Files in flight at once (S3 takes thousands of requests a second per prefix).
+CONCURRENCY = 16
 TRANSFER = TransferConfig(
-    multipart_threshold=MULTIPART_THRESHOLD, multipart_chunksize=MULTIPART_THRESHOLD
+    multipart_threshold=MULTIPART_THRESHOLD,
+    multipart_chunksize=MULTIPART_THRESHOLD,
+    max_concurrency=CONCURRENCY,
 )
+#: DeleteObjects takes at most this many keys a request.
+DELETE_BATCH = 1000
+
+Progress = Callable[[int], None]
 
 
-def apply(
-    plan: PublishPlan,
-    client: Any,
-    on_progress: Callable[[int], None] | None = None,
+class _Progress(BaseSubscriber):
+    def __init__(self, report: Progress):
+        self.report = report
+
+    def on_progress(self, future: Any, bytes_transferred: int, **kwargs: Any) -> None:
+        self.report(bytes_transferred)
+
+
+def upload_tier(
+    uploads: Sequence[Upload], client: Any, on_progress: Progress | None = None
 ) -> None:
-    """Upload in plan order (media and assets, then pages), then delete what vanished."""
-    for upload in plan.ordered_uploads():
-        extra = {
-            "ContentType": upload.content_type,
-            "CacheControl": upload.cache_control,
-            "Metadata": {"newsreel-size": str(upload.size)},
-        }
-        client.upload_file(str(upload.path), upload.bucket, upload.key, ExtraArgs=extra,
-                           Config=TRANSFER)  # fmt: skip
-        if on_progress:
-            on_progress(upload.size)
-    for deletion in plan.deletions:
-        client.delete_object(Bucket=deletion.bucket, Key=deletion.key)
+    """Upload `uploads` concurrently; returns when every one is in, or raises the first
+    failure (with the object named) once the others have been cancelled or have ended."""
+    subscribers = [_Progress(on_progress)] if on_progress else []
+    # As a context manager, the manager cancels what is in flight when the block raises.
+    with create_transfer_manager(client, TRANSFER) as manager:
+        futures = []
+        for upload in uploads:
+            extra = {"ContentType": upload.content_type, "CacheControl": upload.cache_control}
+            future = manager.upload(str(upload.path), upload.bucket, upload.key, extra,
+                                    subscribers)  # fmt: skip
+            futures.append((upload, future))
+        for upload, future in futures:
+            try:
+                future.result()
+            except Exception as error:
+                raise explain(error, f"s3://{upload.bucket}/{upload.key}") or error from None
 
 
-def invalidate(plan: PublishPlan, cloudfront: Any, distribution_id: str) -> str | None:
-    """One invalidation of the changed pages and feeds; none when nothing changed."""
-    paths = plan.invalidation_paths()
+def apply(plan: PublishPlan, client: Any, on_progress: Progress | None = None) -> None:
+    """Upload tier by tier (see `plan.Tier`), then delete."""
+    for uploads in plan.tiers():
+        upload_tier(uploads, client, on_progress)
+    delete(plan.deletions, client)
+
+
+def delete(deletions: Sequence[Deletion], client: Any) -> None:
+    """Delete in batches of DELETE_BATCH keys per bucket."""
+    by_bucket: dict[str, list[str]] = {}
+    for deletion in deletions:
+        by_bucket.setdefault(deletion.bucket, []).append(deletion.key)
+    for bucket, keys in by_bucket.items():
+        for start in range(0, len(keys), DELETE_BATCH):
+            batch = [{"Key": key} for key in keys[start : start + DELETE_BATCH]]
+            answer = client.delete_objects(Bucket=bucket, Delete={"Objects": batch, "Quiet": True})
+            errors = answer.get("Errors", [])
+            if errors:
+                first = errors[0]
+                from botocore.exceptions import ClientError
+
+                error = ClientError(
+                    {"Error": {"Code": first.get("Code", ""), "Message": first.get("Message")}},
+                    "DeleteObjects",
+                )
+                raise explain(error, f"s3://{bucket}/{first.get('Key')}") or error
+
+
+def invalidate(paths: Sequence[str], cloudfront: Any, distribution_id: str) -> str | None:
+    """One invalidation of `paths` (everything, past MAX_INVALIDATION_PATHS); None: no paths."""
     if not paths:
         return None
-    if len(paths) > MAX_INVALIDATION_PATHS:
-        paths = ["/*"]
+    items = list(paths) if len(paths) <= MAX_INVALIDATION_PATHS else ["/*"]
     answer = cloudfront.create_invalidation(
         DistributionId=distribution_id,
         InvalidationBatch={
-            "Paths": {"Quantity": len(paths), "Items": paths},
+            "Paths": {"Quantity": len(items), "Items": items},
             "CallerReference": f"newsreel-{time.time_ns()}",
         },
     )

@@ -1,0 +1,265 @@
+"""Never half-published: a publish killed (SIGKILL) at any point, or facing an endpoint that
+resets, fails and throttles, leaves a live site whose pages name only what exists; the next
+publish finishes the job, invalidation included.
+
+The faults are real: `faults.FaultProxy` sits between boto3 and moto's server on loopback; the
+kills are real: `newsreel publish` runs as a subprocess and is SIGKILLed by the proxy when its
+Nth write arrives, before that write reaches moto.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+from dataclasses import dataclass
+
+import pytest
+
+from conftest import SMALL_SITE, item, write_site
+from newsreel.build import build_site
+from newsreel.project import Project
+from newsreel.publish import run
+
+from .conftest import MEDIA_KEY, keys, publish, put_media
+from .consistency import Bucket, Folder, problems
+from .faults import FaultProxy, every
+
+NEW_MEDIA = "media/v/00000000000000aa/clip-720p.mp4"
+PAGES = {  # the pages the theme links (no broken link in the test site), and one more
+    f"pages/{slug}.{lang}.md": f"Title: {slug} {lang}\nLang: {lang}\n"
+    + ("Translation: true\n" if lang == "en" else "")
+    + "\nText.\n"
+    for slug in ("conditions-of-use", "privacy", "account", "newsletter", "history")
+    for lang in ("en", "fr")
+}
+
+
+@dataclass(frozen=True)
+class Versions:
+    """The same site built twice: `old` (published first) and `new` (the publish under test:
+    one item edited, one added in both languages, one page removed, a video re-encoded)."""
+
+    old: Project
+    new: Project
+
+
+@pytest.fixture(scope="module")
+def versions(tmp_path_factory) -> Versions:
+    root = tmp_path_factory.mktemp("versions") / "site"
+    new = write_site(root, {**SMALL_SITE, **PAGES})
+    build_site(new)
+    put_media(new)
+    shutil.copytree(new.output, root / "old-output")
+    old = Project.at(root, output="old-output")
+    edited = root / "content/news/meeting.en.md"
+    edited.write_text(edited.read_text("utf-8") + "\nA new paragraph.\n", "utf-8")
+    for lang in ("en", "fr"):
+        (root / f"content/news/summit.{lang}.md").write_text(
+            item(f"Summit {lang}", lang, "Leaders met.", "2025-10-20 10:00",
+                 translation=lang == "en", category="Meetings"),
+            "utf-8",
+        )  # fmt: skip
+        (root / f"content/pages/history.{lang}.md").unlink()
+    build_site(new)
+    put_media(new)
+    (new.output / MEDIA_KEY).unlink()
+    (new.output / NEW_MEDIA).parent.mkdir(parents=True)
+    (new.output / NEW_MEDIA).write_bytes(b"\x03" * 4096)
+    for project in (old, new):
+        assert problems(Folder(project.output), Folder(project.output, private=True).keys) == []
+    return Versions(old, new)
+
+
+def live_problems(s3, targets: run.Targets) -> list[str]:
+    return problems(Bucket(s3, targets.bucket), Bucket(s3, targets.private_bucket).keys)
+
+
+def sent_paths(aws, distribution: str) -> set[str]:
+    cloudfront = aws("client", "cloudfront")
+    listed = cloudfront.list_invalidations(DistributionId=distribution)["InvalidationList"]
+    paths: set[str] = set()
+    for summary in listed.get("Items", []):
+        batch = cloudfront.get_invalidation(DistributionId=distribution, Id=summary["Id"])
+        paths |= set(batch["Invalidation"]["InvalidationBatch"]["Paths"]["Items"])
+    return paths
+
+
+def command(project: Project, targets: run.Targets) -> list[str]:
+    return [
+        sys.executable, "-c", "from newsreel.cli import main; main()", "publish",
+        "--root", str(project.root), "--settings", "pelicanconf.py", "--no-build", "--delete",
+        "--bucket", targets.bucket, "--private-bucket", str(targets.private_bucket),
+        "--distribution", str(targets.distribution),
+    ]  # fmt: skip
+
+
+def test_the_checker_sees_a_broken_site(versions, targets, s3):
+    publish(versions.old, targets)
+    assert live_problems(s3, targets) == []
+    css = next(k for k in keys(s3, targets.bucket) if re.match(r"theme/css/site\.\w{10}\.css", k))
+    s3.delete_object(Bucket=targets.bucket, Key=css)
+    assert any(css in line for line in live_problems(s3, targets))
+
+
+#: Where the publish dies: its first write (the journal), inside each tier, at the deletion,
+#: at the invalidation, and at its last write (the journal cleared).
+KILL_POINTS = ["journal", "addressed", "new-page", "page", "entry", "delete", "invalidate", "last"]
+
+
+def _kill_at(writes: list[tuple[str, str]], point: str) -> int:
+    """The number (1-based) of the write to kill the publish at, from a complete run's log."""
+
+    def first(test) -> int:
+        return next(i for i, (m, p) in enumerate(writes, 1) if test(m, p))
+
+    return {
+        "journal": lambda: 1,
+        "addressed": lambda: first(lambda m, p: "/media/" in p or "/fragment/" in p) + 1,
+        "new-page": lambda: first(lambda m, p: "/summit/" in p),
+        "page": lambda: first(lambda m, p: p.endswith("/en/news/meeting/index.html")),
+        "entry": lambda: first(lambda m, p: p.endswith("pagefind-entry.json")),
+        "delete": lambda: first(lambda m, p: "?delete" in p),
+        "invalidate": lambda: first(lambda m, p: "/invalidation" in p),
+        "last": lambda: len(writes),
+    }[point]()
+
+
+@pytest.fixture(scope="module")
+def complete_run_writes(versions, moto_endpoint, tmp_path_factory) -> list[tuple[str, str]]:
+    """The writes of one complete publish of `new` over `old`, in order, through the proxy."""
+    from newsreel import cloud
+
+    env = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+           "AWS_DEFAULT_REGION": "eu-west-1", "AWS_ENDPOINT_URL": moto_endpoint}  # fmt: skip
+    saved = {name: os.environ.get(name) for name in env}
+    os.environ.update(env)
+    try:
+        s3 = cloud.client("s3")
+        suffix = os.urandom(3).hex()
+        targets = run.Targets(f"site-ref-{suffix}", f"priv-ref-{suffix}", _distribution())
+        for name in targets.buckets:
+            s3.create_bucket(
+                Bucket=name, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
+            )
+        publish(versions.old, targets)
+        with FaultProxy(moto_endpoint) as proxy:
+            result = subprocess.run(command(versions.new, targets),
+                                    env={**os.environ, "AWS_ENDPOINT_URL": proxy.url},
+                                    capture_output=True, text=True, timeout=120)  # fmt: skip
+        assert result.returncode == 0, result.stdout + result.stderr
+        return proxy.writes()
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def _distribution() -> str:
+    import uuid
+
+    from newsreel import cloud
+
+    answer = cloud.client("cloudfront").create_distribution(DistributionConfig={
+        "CallerReference": f"newsreel-test-{uuid.uuid4()}", "Comment": "", "Enabled": True,
+        "Origins": {"Quantity": 1, "Items": [{"Id": "site", "DomainName": "site.s3.amazonaws.com",
+                                              "S3OriginConfig": {"OriginAccessIdentity": ""}}]},
+        "DefaultCacheBehavior": {"TargetOriginId": "site", "ViewerProtocolPolicy": "allow-all",
+                                 "TrustedSigners": {"Enabled": False, "Quantity": 0},
+                                 "ForwardedValues": {"QueryString": False,
+                                                     "Cookies": {"Forward": "none"}},
+                                 "MinTTL": 0},
+    })  # fmt: skip
+    return answer["Distribution"]["Id"]
+
+
+@pytest.mark.parametrize("point", KILL_POINTS)
+def test_killed_anywhere_the_live_site_stays_whole_and_the_next_publish_finishes(
+    point, versions, complete_run_writes, targets, s3, aws
+):
+    publish(versions.old, targets)
+    expected = run.plan(versions.new, targets, delete=True)
+    assert expected.plan.uploads and expected.plan.deletions and expected.invalidation_paths
+    number = _kill_at(complete_run_writes, point)
+    process: subprocess.Popen | None = None
+    killed: list[tuple[str, str]] = []
+
+    def decide(_: int, method: str, path: str) -> str | None:
+        if method not in ("PUT", "POST", "DELETE") or killed:
+            return "drop" if killed else None
+        seen = sum(1 for m, _, f in proxy.log if m in ("PUT", "POST", "DELETE") and not f) + 1
+        if seen == number:
+            assert process is not None
+            os.kill(process.pid, signal.SIGKILL)
+            killed.append((method, path))
+            return "drop"
+        return None
+
+    with FaultProxy(aws.endpoint, decide) as proxy:
+        env = {**os.environ, "AWS_ENDPOINT_URL": proxy.url}
+        process = subprocess.Popen(
+            command(versions.new, targets), env=env, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, text=True,
+        )  # fmt: skip
+        output, _ = process.communicate(timeout=120)
+    assert killed, f"never reached write {number}: {output}"
+    assert process.returncode == -signal.SIGKILL
+    assert live_problems(s3, targets) == [], f"killed at {killed[0]}"
+
+    publish(versions.new, targets, delete=True)  # the next publish
+    assert live_problems(s3, targets) == []
+    after = run.plan(versions.new, targets, delete=True)
+    assert after.plan.uploads == [] and after.plan.deletions == []
+    assert set(expected.invalidation_paths) <= sent_paths(aws, targets.distribution)
+    assert after.invalidation_paths == [], "nothing left pending"
+    assert NEW_MEDIA in keys(s3, targets.bucket) and MEDIA_KEY in keys(s3, targets.bucket)
+
+
+def test_resets_errors_and_throttling_are_retried_to_a_complete_publish(
+    versions, targets, s3, aws, monkeypatch
+):
+    publish(versions.old, targets)
+    expected = run.plan(versions.new, targets, delete=True).invalidation_paths
+    with FaultProxy(aws.endpoint, every(4)) as proxy:
+        monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.url)
+        publish(versions.new, targets, delete=True)
+    assert set(proxy.faults()) == {"reset", "500", "503", "slow"}, proxy.faults()
+    assert sum(proxy.faults().values()) >= 10
+    monkeypatch.setenv("AWS_ENDPOINT_URL", aws.endpoint)
+    assert live_problems(s3, targets) == []
+    assert run.plan(versions.new, targets, delete=True).plan.uploads == []
+    assert set(expected) <= sent_paths(aws, targets.distribution)
+
+
+def test_an_endpoint_down_for_longer_than_the_retries_stops_in_one_line(versions, targets, s3, aws):
+    publish(versions.old, targets)
+    down_after = 6
+
+    def decide(number: int, method: str, path: str) -> str | None:
+        writes = sum(1 for m, _, f in proxy.log if m in ("PUT", "POST") and not f)
+        if writes >= down_after and healthy is False:
+            return ("500", "reset", "503")[number % 3]
+        return None
+
+    healthy = False
+    with FaultProxy(aws.endpoint, decide) as proxy:
+        env = {**os.environ, "AWS_ENDPOINT_URL": proxy.url, "AWS_MAX_ATTEMPTS": "2"}
+        result = subprocess.run(command(versions.new, targets), env=env, capture_output=True,
+                                text=True, timeout=120)  # fmt: skip
+        assert result.returncode == 2, result.stdout + result.stderr
+        said = [line for line in result.stderr.splitlines() if "s3://" in line]
+        assert len(said) == 1 and "Traceback" not in result.stderr, result.stderr
+        assert said[0].startswith(f"s3://{targets.bucket}/"), said
+        assert "run the command again" in said[0]
+        assert live_problems(s3, targets) == []
+        healthy = True
+        result = subprocess.run(command(versions.new, targets), env=env, capture_output=True,
+                                text=True, timeout=120)  # fmt: skip
+        assert result.returncode == 0, result.stdout + result.stderr
+    assert live_problems(s3, targets) == []
+    assert run.plan(versions.new, targets, delete=True).plan.uploads == []
