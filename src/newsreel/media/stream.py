@@ -1,0 +1,68 @@
+"""Running an HLS packaging job: the ladder's renditions as fragmented MP4 (CMAF) files.
+
+The renditions are not encoded again: the full-length ones, already on the shared keyframe
+grid, are repackaged by stream copy (`cmaf_command`, all rungs in one process), one fragment
+per GOP. Each file is then measured once into its `CmafIndex` (where its init section and
+every fragment lie, how long each lasts, where its IDR frame ends), kept with it in the cache,
+from which `hls` writes the playlists at every build without reading the file again.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import msgspec
+
+from newsreel.media import encode, record
+from newsreel.media.cache import MediaCache
+from newsreel.media.plan import Job, PlannedOutput
+from newsreel.media.probe import ProbeError, top_level_boxes, video_keyframes
+
+
+def cmaf_index(path: Path) -> record.CmafIndex:
+    """Where the init section and each fragment of a CMAF file lie, measured from it."""
+    boxes = top_level_boxes(path)
+    moofs = [(offset, size) for offset, size, kind in boxes if kind == "moof"]
+    if not moofs:
+        raise ProbeError("it is not a fragmented MP4 file (no moof box)")
+    ends = {offset: offset + size for offset, size, _ in boxes}
+    keyframes, end = video_keyframes(path)
+    fragments = []
+    for number, (offset, _) in enumerate(moofs):
+        limit = moofs[number + 1][0] if number + 1 < len(moofs) else path.stat().st_size
+        mdat_end = max(ends[o] for o, _, _ in boxes if offset <= o < limit)
+        inside = [k for k in keyframes if offset < k[0] < limit]
+        if len(inside) != 1:
+            raise ProbeError(f"fragment {number} holds {len(inside)} keyframes, not one")
+        position, size, start = inside[0]
+        fragments.append((offset, mdat_end - offset, start, position + size - offset))
+    starts = [fragment[2] for fragment in fragments] + [end]
+    return record.CmafIndex(
+        init_size=moofs[0][0],
+        fragments=[
+            record.Fragment(offset, size, float(start), float(starts[n + 1] - start), iframe)
+            for n, (offset, size, start, iframe) in enumerate(fragments)
+        ],
+    )
+
+
+def run_stream_job(job: Job, cache: MediaCache, executor, on_progress=None) -> None:
+    """Repackage the job's rungs into the cache (scratch files, then atomic renames)."""
+    from newsreel.media.execute import measure_file
+
+    produced: list[tuple[PlannedOutput, Path]] = []
+    try:
+        pairs = []
+        for output in job.outputs:
+            rendition = cache.get(job.inputs[output.key])
+            assert rendition is not None, "the scheduler runs this job after its renditions"
+            path = cache.scratch_file(output.key, "mp4")
+            pairs.append((rendition[0], path))
+            produced.append((output, path))
+        executor(encode.cmaf_command(executor.exe, pairs), None, on_progress)
+        for output, path in produced:
+            measured = msgspec.structs.replace(measure_file(output, path), cmaf=cmaf_index(path))
+            cache.put(output.key, path, measured)
+    finally:
+        for _, path in produced:
+            path.unlink(missing_ok=True)
