@@ -144,16 +144,28 @@ def test_master_playlist_measures_what_the_files_carry(built):
     ]
     assert [uri for _, uri in variants] == ["web.m3u8", "mobile.m3u8", "tiny.m3u8"]
     folder = out / stream["url"].lstrip("/").rsplit("/", 1)[0]
-    for attrs, uri in variants:
-        segments = media_segments((folder / uri).read_text("utf-8"))
+    media = [attributes(line) for line in lines if line.startswith("#EXT-X-MEDIA:")]
+    [audio] = [m for m in media if m["TYPE"] == "AUDIO"]
+    assert (audio["GROUP-ID"], audio["DEFAULT"], audio["CHANNELS"]) == ("audio", "YES", "2")
+    sound = media_segments((folder / audio["URI"]).read_text("utf-8"))
+
+    def rates(segments):  # measured independently: average, and peak over >= 3 s segments
         total = sum(size for _, size, _ in segments) * 8 / sum(d for d, _, _ in segments)
-        peak = max(size * 8 / duration for duration, size, _ in segments if duration >= 3)
+        return total, max(size * 8 / duration for duration, size, _ in segments if duration >= 3)
+
+    for attrs, uri in variants:
+        video = media_segments((folder / uri).read_text("utf-8"))
+        total = rates(video)[0] + rates(sound)[0]
+        peak = max(  # video and audio play together: the peak of both, segment by segment
+            (v[1] + a[1]) * 8 / v[0] for v, a in zip(video, sound, strict=True) if v[0] >= 3
+        )
         assert abs(int(attrs["AVERAGE-BANDWIDTH"]) - total) <= 0.1 * total, uri
         assert abs(int(attrs["BANDWIDTH"]) - peak) <= 0.1 * peak, uri
         assert re.fullmatch(r"avc1\.[0-9a-f]{6},mp4a\.40\.2", attrs["CODECS"]), attrs
         assert attrs["SUBTITLES"] == "subs" and attrs["FRAME-RATE"] == "25.000"
+        assert attrs["AUDIO"] == "audio"
     assert variants[0][0]["RESOLUTION"] == "320x180"
-    subtitles = [attributes(line) for line in lines if line.startswith("#EXT-X-MEDIA:")]
+    subtitles = [m for m in media if m["TYPE"] == "SUBTITLES"]
     assert [(s["LANGUAGE"], s["NAME"]) for s in subtitles] == [
         ("en", "English"),
         ("fr", "Français"),
@@ -193,8 +205,17 @@ def test_rungs_are_one_file_addressed_by_byte_ranges(built):
         assert offset == len(data)
         grids.append(keyframes(file))
         assert rung["file"]["bytes"] == len(data)
+        with av.open(str(file)) as container:
+            assert not container.streams.audio, "the audio is stored once, apart"
     assert grids[0] == grids[1] == grids[2] == pytest.approx([float(t) for t in range(0, 15, 2)])
     assert (folder / "master.m3u8").exists()
+    audio = video["stream"]["audio"]
+    playlist = (root / "out" / audio["playlist"].lstrip("/")).read_text("utf-8")
+    segments = media_segments(playlist)
+    assert [round(d) for d, _, _ in segments] == [6, 6, 3]
+    init = int(re.search(r'BYTERANGE="(\d+)@0"', playlist)[1])
+    assert init + sum(size for _, size, _ in segments) == audio["file"]["bytes"]
+    assert audio["preset"] == "web" and audio["codecs"] == "mp4a.40.2"
 
 
 def test_iframe_playlists_address_each_idr_frame(built):

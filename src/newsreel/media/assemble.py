@@ -18,11 +18,16 @@ import logging
 import shutil
 import uuid
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from newsreel.media import encode, smartcut
 from newsreel.media.cache import MediaCache
 from newsreel.media.encode import Edge, Joined, Output, fps_of
 from newsreel.media.plan import Job, PlannedOutput
+from newsreel.media.runner import Progress
+
+if TYPE_CHECKING:
+    from newsreel.media.execute import Executor
 from newsreel.media.probe import GopFacts, extradata_of, gop_facts
 
 logger = logging.getLogger(__name__)
@@ -61,7 +66,9 @@ def _off_grid(plan: smartcut.Assembly, facts: GopFacts) -> str | None:
     return None
 
 
-def run_smart_job(job: Job, cache: MediaCache, executor, on_progress=None) -> None:
+def run_smart_job(
+    job: Job, cache: MediaCache, executor: Executor, on_progress: Progress | None = None
+) -> None:
     """Assemble the job's cuts into the cache (scratch files, then atomic renames)."""
     from newsreel.media.execute import measure_file
 
@@ -131,7 +138,9 @@ def run_smart_job(job: Job, cache: MediaCache, executor, on_progress=None) -> No
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _loudness(exe: str, job: Job, output: PlannedOutput, executor) -> dict[str, str] | None:
+def _loudness(
+    exe: str, job: Job, output: PlannedOutput, executor: Executor
+) -> dict[str, str] | None:
     """The first loudnorm pass over the cut's range, for presets that normalise loudness."""
     if not output.preset.loudness:
         return None

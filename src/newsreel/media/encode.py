@@ -292,25 +292,26 @@ def assemble_command(exe: str, source: Path, joined: list[Joined]) -> list[str]:
     return _with_global_args(args, "-copyts", "-start_at_zero")
 
 
-def cmaf_command(exe: str, pairs: list[tuple[Path, Path]]) -> list[str]:
+def cmaf_command(exe: str, parts: list[tuple[Path, Path, str]]) -> list[str]:
     """Renditions repackaged, without re-encoding, as fragmented MP4 (CMAF) for HLS.
 
-    One fragment (moof + mdat) per GOP, so every keyframe starts a fragment: HLS segments
-    are whole fragments, and each I-frame of the I-frame playlist is addressable.
+    `parts`: (rendition, target, "video" or "audio"): each target takes that one stream of its
+    rendition. Video: one fragment (moof + mdat) per GOP, so every keyframe starts a fragment
+    (HLS segments are whole fragments, and each I-frame is addressable). Audio: a fragment
+    every `KEYFRAME_EVERY_S` seconds.
     """
     rendered = []
-    for rendition, target in pairs:
+    for rendition, target, kind in parts:
         stream = ffmpeg.input(str(rendition))
-        rendered.append(
-            ffmpeg.output(
-                stream.video,
-                stream.audio,
-                str(target),
-                c="copy",
-                f="mp4",
-                movflags="+cmaf+frag_keyframe+empty_moov+default_base_moof",
-            )
-        )
+        options: dict[str, object] = {"c": "copy", "f": "mp4"}
+        if kind == "video":
+            options["movflags"] = "+cmaf+frag_keyframe+empty_moov+default_base_moof"
+            chosen = stream.video
+        else:
+            options["movflags"] = "+cmaf+empty_moov+default_base_moof"
+            options["frag_duration"] = KEYFRAME_EVERY_S * 1_000_000
+            chosen = stream.audio
+        rendered.append(ffmpeg.output(chosen, str(target), **options))
     return _with_global_args(ffmpeg.merge_outputs(*rendered).compile(cmd=exe))
 
 

@@ -6,13 +6,14 @@ the specification asks beyond that: its I-frame playlist lists whole segments, a
 mp4 muxer writes each rung as CMAF (`stream`), and the playlists are written here, as plain
 text, from the file's measured `CmafIndex`:
 
-- a media playlist per rung: 6 s segments (whole 2 s GOPs), byte ranges of one file, its
-  init section as `EXT-X-MAP`;
+- a media playlist per rung (video) and for the shared audio: 6 s segments (whole 2 s GOPs),
+  byte ranges of one file, its init section as `EXT-X-MAP`;
 - an I-frame playlist per rung: each GOP's IDR frame (with its moof) as a byte range;
 - subtitle renditions: the captions of each language as WebVTT, with `X-TIMESTAMP-MAP`;
 - the multivariant playlist: `BANDWIDTH` (peak segment bit rate, as RFC 8216 defines it) and
-  `AVERAGE-BANDWIDTH` measured from the files, `CODECS`, `RESOLUTION`, `FRAME-RATE`, the
-  I-frame streams, the subtitle group with its `CHARACTERISTICS`.
+  `AVERAGE-BANDWIDTH` measured from the files (video and audio together), `CODECS`,
+  `RESOLUTION`, `FRAME-RATE`, the audio group, the I-frame streams, the subtitle group with
+  its `CHARACTERISTICS`.
 """
 
 from __future__ import annotations
@@ -143,9 +144,20 @@ def _name(relative_url: str) -> str:
 
 
 def master_playlist(stream: record.Presentation, names: dict[str, str]) -> str:
-    """The multivariant playlist; `names` gives each language's name in that language."""
+    """The multivariant playlist; `names` gives each language's name in that language.
+
+    Each variant is a rung's video with the shared audio: its `BANDWIDTH` is the sum of both
+    peaks, its `AVERAGE-BANDWIDTH` of both averages, its `CODECS` both codecs.
+    """
     lines = ["#EXTM3U", f"#EXT-X-VERSION:{VERSION}", "#EXT-X-INDEPENDENT-SEGMENTS"]
-    group = ',SUBTITLES="subs"' if stream.subtitles else ""
+    audio = stream.audio
+    groups = ',AUDIO="audio"' if audio else ""
+    groups += ',SUBTITLES="subs"' if stream.subtitles else ""
+    if audio:
+        lines.append(
+            f'#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="Audio",DEFAULT=YES,AUTOSELECT=YES,'
+            f'CHANNELS="{audio.channels}",URI="{_name(audio.playlist)}"'
+        )
     for subtitles in stream.subtitles:
         lines.append(
             f'#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="subs",LANGUAGE="{subtitles.lang}",'
@@ -154,11 +166,15 @@ def master_playlist(stream: record.Presentation, names: dict[str, str]) -> str:
             f'URI="{_name(subtitles.playlist)}"'
         )
     for rung in stream.rungs:
+        peak, average = rung.bandwidth, rung.average_bandwidth
+        codecs = rung.codecs
+        if audio:
+            peak, average = peak + audio.bandwidth, average + audio.average_bandwidth
+            codecs = f"{codecs},{audio.codecs}"
         lines.append(
-            f"#EXT-X-STREAM-INF:BANDWIDTH={rung.bandwidth},"
-            f"AVERAGE-BANDWIDTH={rung.average_bandwidth},"
-            f'CODECS="{rung.codecs}",RESOLUTION={rung.width}x{rung.height},'
-            f"FRAME-RATE={rung.fps:.3f}{group}"
+            f"#EXT-X-STREAM-INF:BANDWIDTH={peak},AVERAGE-BANDWIDTH={average},"
+            f'CODECS="{codecs}",RESOLUTION={rung.width}x{rung.height},'
+            f"FRAME-RATE={rung.fps:.3f}{groups}"
         )
         lines.append(_name(rung.playlist))
     for rung in stream.rungs:

@@ -21,7 +21,7 @@ from newsreel.media import captions, hls, record
 from newsreel.media.cache import MediaCache, link_or_copy, write_atomic
 from newsreel.media.errors import MediaError, problem
 from newsreel.media.manifests import VideoManifest
-from newsreel.media.plan import PlannedOutput, cache_key
+from newsreel.media.plan import PlannedOutput, presentation_key
 from newsreel.media.presets import Ladder
 from newsreel.media.presskit import build_press_kit
 from newsreel.media.sources import Source
@@ -105,13 +105,7 @@ def write_schema(output_dir: Path) -> None:
 def _lay_out(
     manifest: VideoManifest, output: PlannedOutput, cache: MediaCache, output_dir: Path
 ) -> record.MediaFile:
-    found = cache.get(output.key)
-    if found is None:  # pragma: no cover - the jobs filled it, or raised
-        raise MediaError(
-            problem(manifest.path, f"cut {output.cut.id}", f"{output.filename} is missing "
-                    "from the media cache", "run the build again")
-        )  # fmt: skip
-    file, measured = found
+    file, measured = _found(manifest, output, cache)
     access = output.preset.access
     path = record.file_path(manifest.id, output.key, output.filename, access)
     link_or_copy(file, output_dir / path)
@@ -181,8 +175,8 @@ def _presentation(
     assert ladder is not None
     seconds = ladder.segment_seconds
     subtitles_text = {lang: hls.subtitle_vtt(cues) for lang, cues in sorted(source.cues.items())}
-    parts = [o.key for o in rungs] + [captions.digest(t) for t in subtitles_text.values()]
-    key = cache_key(source.sha256, rungs[0].preset, 0, 0, "", None, "hls:" + ",".join(parts))
+    digests = [captions.digest(text) for text in subtitles_text.values()]
+    key = presentation_key([o.key for o in rungs], digests)
 
     def place(name: str, data: bytes | None = None, file: Path | None = None) -> str:
         path = record.file_path(manifest.id, key, name)
@@ -193,8 +187,21 @@ def _presentation(
         return "/" + path
 
     made = []
+    audio = None
     for output in rungs:
         file, measured = _found(manifest, output, cache)
+        if output.method == "cmaf-audio":
+            assert measured.cmaf is not None, "the audio is measured with its fragments"
+            media_name, playlist_name = record.audio_names()
+            peak, average, _ = hls.bandwidths(measured.cmaf, seconds)
+            playlist = hls.media_playlist(media_name, measured.cmaf, seconds).encode()
+            audio = record.AudioTrack(
+                preset=output.preset.name, playlist=place(playlist_name, playlist),
+                file=_stored(measured, place(media_name, file=file)),
+                codecs=measured.codecs or "", channels=measured.channels or 2,
+                bandwidth=peak, average_bandwidth=average,
+            )  # fmt: skip
+            continue
         assert measured.cmaf is not None, "a rung is measured with its fragments"
         media_name, playlist_name, iframes_name = record.rung_names(output.preset.suffix)
         peak, average, iframe_peak = hls.bandwidths(measured.cmaf, seconds)
@@ -228,8 +235,9 @@ def _presentation(
         subtitles.append(record.Subtitles(lang=lang, playlist=playlist, file=stored))
     master_path = record.file_path(manifest.id, key, record.MASTER_PLAYLIST)
     stream = record.Presentation(
-        url="/" + master_path, key=key, segment_seconds=seconds, rungs=made, subtitles=subtitles
-    )
+        url="/" + master_path, key=key, segment_seconds=seconds, rungs=made, audio=audio,
+        subtitles=subtitles,
+    )  # fmt: skip
     write_atomic(output_dir / master_path, hls.master_playlist(stream, _names(stream)).encode())
     return stream
 

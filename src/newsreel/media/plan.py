@@ -13,8 +13,8 @@ Jobs of four kinds: `renditions` (one process encoding several outputs from the 
 full-length renditions of a video at once, or a cut encoded whole), `still`, `smart` (a cut
 assembled from the full-length rendition: copied GOPs, encoded edges, see `smartcut`; it needs
 that rendition first) and `stream` (the full-length renditions of the HLS ladder repackaged as
-fragmented MP4; it needs them first). A cut whose preset cannot be assembled is encoded whole,
-and its job's reason says why.
+fragmented MP4: each rung's video, and one rung's audio for all; it needs them first). A cut
+whose preset cannot be assembled is encoded whole, and its job's reason says why.
 """
 
 from __future__ import annotations
@@ -71,7 +71,8 @@ def cache_key(
     still_at_ms: int | None = None,
     method: str = "encode",
 ) -> str:
-    """`method`: how the output is made from its inputs (`encode`, `smart`, `cmaf`)."""
+    """`method`: how the output is made from its inputs (`encode`, `smart`, `cmaf-video`,
+    `cmaf-audio`)."""
     parts = [
         f"source={source_sha256}",
         f"preset={preset.normalised()}",
@@ -82,6 +83,12 @@ def cache_key(
         f"method={method}",
     ]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def presentation_key(rung_keys: list[str], caption_digests: list[str]) -> str:
+    """An HLS presentation's key (its folder): every rung's key and every caption's digest."""
+    parts = [f"rung={key}" for key in rung_keys] + [f"captions={d}" for d in caption_digests]
+    return hashlib.sha256("\n".join([*parts, f"pipeline={PIPELINE_VERSION}"]).encode()).hexdigest()
 
 
 def output_filename(manifest: VideoManifest, cut: Cut, preset: Preset, poster: bool) -> str:
@@ -106,13 +113,13 @@ class PlannedOutput:
     poster: bool = False  # the cut's poster image (also a download when its preset is listed)
     listed: bool = True  # offered in the download panel
     stream: bool = False  # a fragmented MP4 rung of the HLS presentation
-    method: str = "encode"  # how it is made: encode (from the source), smart, cmaf
+    method: str = "encode"  # how: encode (from the source), smart, cmaf-video, cmaf-audio
 
     @property
     def role(self) -> str:
         """What it is, as `clips plan` lists it: the preset's name, or what else it is for."""
         if self.stream:
-            return f"{self.preset.name} (HLS)"
+            return f"{self.preset.name} (HLS {'audio' if self.method == 'cmaf-audio' else 'video'})"
         if self.poster and not self.listed:
             return "(poster)"
         return self.preset.name if self.listed else f"{self.preset.name} (for HLS)"
@@ -122,7 +129,9 @@ class PlannedOutput:
         """Its name in the cache's index, which remembers what made it (for the reasons)."""
         if self.poster and not self.listed:
             return f"{self.video_id}/{self.cut.id}/poster"
-        return f"{self.video_id}/{self.cut.id}/{self.preset.name}{'/hls' if self.stream else ''}"
+        return f"{self.video_id}/{self.cut.id}/{self.preset.name}" + (
+            f"/{self.method}" if self.stream else ""
+        )
 
 
 @dataclass
@@ -319,9 +328,10 @@ def _plan_stream(
     span = (0, source.info.duration_ms, 0)
     rungs = [
         _planned(plan, manifest, full, span, source, cache, fetch, presets[name], False, False,
-                 method="cmaf")
+                 method="cmaf-video")
         for name in plan.ladder.rungs
-    ]  # fmt: skip
+    ] + [_planned(plan, manifest, full, span, source, cache, fetch, presets[plan.ladder.audio],
+                  False, False, method="cmaf-audio")]  # fmt: skip
     missing = [o for o in rungs if not o.cached]
     if missing:
         reason = why(missing, index, source.sha256, plan.ffmpeg_version)
@@ -349,12 +359,14 @@ def _planned(
     in_ms, out_ms, still_at = span
     at = still_at if preset.kind == "still" else None
     key = cache_key(source.sha256, preset, in_ms, out_ms, plan.ffmpeg_version, at, method)
-    if method == "cmaf":
+    if method == "cmaf-video":
         name = record.rung_names(preset.suffix)[0]
+    elif method == "cmaf-audio":
+        name = record.audio_names()[0]
     else:
         name = output_filename(manifest, cut, preset, poster and not listed)
     cached = cache.get(key) is not None or (fetch is not None and fetch(key))
     return PlannedOutput(
         manifest.id, cut, preset, key, name, in_ms, out_ms, at, cached, poster, listed,
-        stream=method == "cmaf", method=method,
+        stream=method.startswith("cmaf"), method=method,
     )  # fmt: skip

@@ -223,6 +223,9 @@ class Ladder:
 
     rungs: tuple[str, ...]
     segment_seconds: int = 6
+    #: The rung whose audio every rung shares: one audio rendition, apart from the video
+    #: (Apple's recommendation; storing it once keeps the ladder small).
+    audio: str = ""
 
 
 def load_ladder(path: Path, presets: dict[str, Preset], keyframe_seconds: int) -> Ladder | None:
@@ -235,7 +238,7 @@ def load_ladder(path: Path, presets: dict[str, Preset], keyframe_seconds: int) -
     problems: list[Problem] = []
     if not isinstance(data, dict):
         raise MediaError(problem(path, where, "is not a table", "write it as [streaming]"))
-    problems += unknown_keys(path, where, data, {"ladder", "segment_seconds"})
+    problems += unknown_keys(path, where, data, {"ladder", "segment_seconds", "audio"})
     rungs = data.get("ladder")
     if not isinstance(rungs, list) or not rungs or not all(isinstance(r, str) for r in rungs):
         problems.append(problem(path, f"{where}.ladder", "missing or not a list of preset names",
@@ -256,9 +259,13 @@ def load_ladder(path: Path, presets: dict[str, Preset], keyframe_seconds: int) -
     if not isinstance(segment, int) or segment <= 0 or segment % keyframe_seconds:
         problems.append(problem(path, f"{where}.segment_seconds", f"{segment!r} is not a "
                                 f"multiple of {keyframe_seconds}", "e.g. 6"))  # fmt: skip
+    audio = data.get("audio", rungs[0] if rungs else "")
+    if rungs and audio not in rungs:
+        problems.append(problem(path, f"{where}.audio", f"{audio!r} is not a rung of the ladder",
+                                "name the rung whose audio the stream uses"))  # fmt: skip
     if problems:
         raise MediaError(problems)
-    return Ladder(tuple(rungs), segment)
+    return Ladder(tuple(rungs), segment, audio)
 
 
 def _unknown_keys(path: Path, where: str, table: dict[str, Any], problems: list[Problem]) -> None:

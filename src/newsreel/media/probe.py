@@ -206,11 +206,13 @@ def top_level_boxes(path: Path) -> list[tuple[int, int, str]]:
     return boxes
 
 
-def video_keyframes(path: Path) -> tuple[list[tuple[int, int, Fraction]], Fraction]:
-    """(byte position, size, presentation time in seconds) of each video keyframe, and the
-    end of the video (seconds), all measured from the first frame."""
+def fragment_starts(path: Path) -> tuple[list[tuple[int, int, Fraction]], Fraction]:
+    """(byte position, size, time in seconds) of the packets that may start a fragment (video:
+    keyframes; audio only: every packet), and where the stream ends (seconds), all measured
+    from its first packet."""
     with av.open(str(path)) as container:
-        stream = container.streams.video[0]
+        video = bool(container.streams.video)
+        stream = container.streams.video[0] if video else container.streams.audio[0]
         base = Fraction(stream.time_base)
         found = []
         first = end = None
@@ -220,8 +222,8 @@ def video_keyframes(path: Path) -> tuple[list[tuple[int, int, Fraction]], Fracti
             first = packet.pts if first is None else min(first, packet.pts)
             stop = packet.pts + (packet.duration or 0)
             end = stop if end is None else max(end, stop)
-            if packet.is_keyframe:
+            if packet.is_keyframe or not video:
                 found.append((int(packet.pos), int(packet.size), packet.pts))
         if first is None or end is None:
-            raise ProbeError("it has no video packets")
+            raise ProbeError("it has no packets")
         return [(pos, size, (pts - first) * base) for pos, size, pts in found], (end - first) * base

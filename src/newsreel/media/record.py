@@ -72,6 +72,11 @@ def rung_names(suffix: str) -> tuple[str, str, str]:
     return f"{suffix}.mp4", f"{suffix}.m3u8", f"{suffix}-iframes.m3u8"
 
 
+def audio_names() -> tuple[str, str]:
+    """The shared audio rendition's fMP4 file and its playlist (relative names)."""
+    return "audio.mp4", "audio.m3u8"
+
+
 def subtitle_names(lang: str) -> tuple[str, str]:
     """A subtitle rendition's WebVTT file and its playlist (relative names)."""
     return f"subtitles-{lang}.vtt", f"subtitles-{lang}.m3u8"
@@ -218,8 +223,22 @@ class Source(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     height: int | None = None
 
 
+class AudioTrack(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """The adaptive stream's audio: one fragmented MP4 file every rung plays beside its video."""
+
+    preset: str  # the rung it was taken from
+    playlist: str  # URL of its media playlist
+    file: StoredFile
+    codecs: str
+    channels: int
+    bandwidth: int  # peak segment bit rate, measured (bit/s)
+    average_bandwidth: int
+
+
 class Rung(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
-    """One variant of the adaptive stream: a fragmented MP4 file and its two playlists."""
+    """One variant of the adaptive stream: a fragmented MP4 file (video) and its two playlists.
+
+    Its `bandwidth` figures are its video's; the master playlist adds the audio's."""
 
     preset: str
     playlist: str  # URL of its media playlist
@@ -249,6 +268,7 @@ class Presentation(msgspec.Struct, frozen=True, kw_only=True):
     key: str  # names its folder: every rung's key and every caption's digest
     segment_seconds: int
     rungs: list[Rung]
+    audio: AudioTrack | None = None
     subtitles: list[Subtitles] = []
 
 
@@ -297,7 +317,8 @@ class Video(msgspec.Struct, frozen=True, kw_only=True):
         if self.press_kit:
             found.setdefault(self.press_kit.path, self.press_kit)
         if self.stream:
-            for part in [*self.stream.rungs, *self.stream.subtitles]:
+            parts = [*self.stream.rungs, *self.stream.subtitles]
+            for part in [*parts, *([self.stream.audio] if self.stream.audio else [])]:
                 found.setdefault(part.file.path, part.file)
         return list(found.values())
 

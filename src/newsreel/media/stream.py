@@ -2,21 +2,28 @@
 
 The renditions are not encoded again: the full-length ones, already on the shared keyframe
 grid, are repackaged by stream copy (`cmaf_command`, all rungs in one process), one fragment
-per GOP. Each file is then measured once into its `CmafIndex` (where its init section and
-every fragment lie, how long each lasts, where its IDR frame ends), kept with it in the cache,
-from which `hls` writes the playlists at every build without reading the file again.
+per GOP; each rung keeps its video only, and one rung's audio becomes the audio rendition all
+rungs share (stored once). Each file is then measured once into its `CmafIndex` (where its
+init section and every fragment lie, how long each lasts, where its IDR frame ends), kept with
+it in the cache, from which `hls` writes the playlists at every build without reading the
+file again.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import msgspec
 
 from newsreel.media import encode, record
 from newsreel.media.cache import MediaCache
 from newsreel.media.plan import Job, PlannedOutput
-from newsreel.media.probe import ProbeError, top_level_boxes, video_keyframes
+from newsreel.media.runner import Progress
+
+if TYPE_CHECKING:
+    from newsreel.media.execute import Executor
+from newsreel.media.probe import ProbeError, fragment_starts, top_level_boxes
 
 
 def cmaf_index(path: Path) -> record.CmafIndex:
@@ -26,15 +33,15 @@ def cmaf_index(path: Path) -> record.CmafIndex:
     if not moofs:
         raise ProbeError("it is not a fragmented MP4 file (no moof box)")
     ends = {offset: offset + size for offset, size, _ in boxes}
-    keyframes, end = video_keyframes(path)
+    starts_at, end = fragment_starts(path)
     fragments = []
     for number, (offset, _) in enumerate(moofs):
         limit = moofs[number + 1][0] if number + 1 < len(moofs) else path.stat().st_size
         mdat_end = max(ends[o] for o, _, _ in boxes if offset <= o < limit)
-        inside = [k for k in keyframes if offset < k[0] < limit]
-        if len(inside) != 1:
-            raise ProbeError(f"fragment {number} holds {len(inside)} keyframes, not one")
-        position, size, start = inside[0]
+        inside = [k for k in starts_at if offset < k[0] < limit]
+        if not inside:
+            raise ProbeError(f"fragment {number} holds no keyframe")
+        position, size, start = inside[0]  # its first sample: a keyframe (video) or any (audio)
         fragments.append((offset, mdat_end - offset, start, position + size - offset))
     starts = [fragment[2] for fragment in fragments] + [end]
     return record.CmafIndex(
@@ -46,7 +53,9 @@ def cmaf_index(path: Path) -> record.CmafIndex:
     )
 
 
-def run_stream_job(job: Job, cache: MediaCache, executor, on_progress=None) -> None:
+def run_stream_job(
+    job: Job, cache: MediaCache, executor: Executor, on_progress: Progress | None = None
+) -> None:
     """Repackage the job's rungs into the cache (scratch files, then atomic renames)."""
     from newsreel.media.execute import measure_file
 
@@ -57,7 +66,9 @@ def run_stream_job(job: Job, cache: MediaCache, executor, on_progress=None) -> N
             rendition = cache.get(job.inputs[output.key])
             assert rendition is not None, "the scheduler runs this job after its renditions"
             path = cache.scratch_file(output.key, "mp4")
-            pairs.append((rendition[0], path))
+            pairs.append(
+                (rendition[0], path, "audio" if output.method == "cmaf-audio" else "video")
+            )
             produced.append((output, path))
         executor(encode.cmaf_command(executor.exe, pairs), None, on_progress)
         for output, path in produced:
