@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from newsreel.media import encode, smartcut
 from newsreel.media.cache import MediaCache
 from newsreel.media.encode import Edge, Joined, Output, fps_of
+from newsreel.media.measure import measure_file
 from newsreel.media.plan import Job, PlannedOutput
 from newsreel.media.runner import Progress
 
@@ -70,8 +71,6 @@ def run_smart_job(
     job: Job, cache: MediaCache, executor: Executor, on_progress: Progress | None = None
 ) -> None:
     """Assemble the job's cuts into the cache (scratch files, then atomic renames)."""
-    from newsreel.media.execute import measure_file
-
     exe = executor.exe
     work = cache.scratch() / f"smart-{uuid.uuid4().hex[:12]}"
     work.mkdir()

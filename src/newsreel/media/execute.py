@@ -18,16 +18,17 @@ from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 
-from newsreel.media import encode, record
-from newsreel.media.cache import MediaCache, sha256_file
+from newsreel.media import encode
+from newsreel.media.assemble import run_smart_job
+from newsreel.media.cache import MediaCache
 from newsreel.media.errors import MediaError, problem
 from newsreel.media.manifests import FULL
+from newsreel.media.measure import measure_file
 from newsreel.media.plan import Job, PlannedOutput
-from newsreel.media.probe import codecs_of, image_size, measure
+from newsreel.media.stream import run_stream_job
 from newsreel.progress import SILENT, Reporter
 
 logger = logging.getLogger(__name__)
-MIME = {"mp4": "video/mp4", "m4a": "audio/mp4", "jpg": "image/jpeg"}
 Progress = Callable[[float], None]
 
 
@@ -130,12 +131,8 @@ def run_job(
     produced: list[tuple[PlannedOutput, Path]] = []
     exe = executor.exe
     if job.kind == "smart":
-        from newsreel.media.assemble import run_smart_job
-
         return run_smart_job(job, cache, executor, on_progress)
     if job.kind == "stream":
-        from newsreel.media.stream import run_stream_job
-
         return run_stream_job(job, cache, executor, on_progress)
     try:
         if job.kind == "still":
@@ -167,30 +164,3 @@ def run_job(
     finally:
         for _, path in produced:
             path.unlink(missing_ok=True)
-
-
-def measure_file(output: PlannedOutput, path: Path) -> record.Measured:
-    """What manifest.json will say of a file: measured from the file itself."""
-    common = {
-        "filename": output.filename,
-        "size": path.stat().st_size,
-        "sha256": sha256_file(path),
-        "mime": MIME[output.preset.extension],
-    }
-    if output.preset.kind == "still":
-        width, height = image_size(path)
-        return record.Measured(**common, width=width, height=height)
-    info = measure(path)
-    return record.Measured(
-        **common,
-        duration_ms=info.duration_ms,
-        width=info.width,
-        height=info.height,
-        frames=info.frames,
-        fps=float(info.fps) if info.fps else None,
-        video_bitrate=info.video_bitrate,
-        audio_bitrate=info.audio_bitrate,
-        sample_rate=info.sample_rate,
-        channels=info.channels,
-        codecs=codecs_of(path),
-    )

@@ -18,6 +18,7 @@ import msgspec
 
 from newsreel.media import encode, record
 from newsreel.media.cache import MediaCache
+from newsreel.media.measure import measure_file
 from newsreel.media.plan import Job, PlannedOutput
 from newsreel.media.runner import Progress
 
@@ -57,8 +58,6 @@ def run_stream_job(
     job: Job, cache: MediaCache, executor: Executor, on_progress: Progress | None = None
 ) -> None:
     """Repackage the job's rungs into the cache (scratch files, then atomic renames)."""
-    from newsreel.media.execute import measure_file
-
     produced: list[tuple[PlannedOutput, Path]] = []
     try:
         pairs = []
