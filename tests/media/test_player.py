@@ -276,3 +276,10 @@ def test_the_site_copies_hlsjs_under_a_fingerprinted_name(player_site):
     assert 'data-stream="/media/2025-10-15-player/' in html
     found = sorted((project.output / "theme/vendor/hls.js").glob("hls.min.*.js"))
     assert len(found) == 1 and f'data-stream-player="/theme/vendor/hls.js/{found[0].name}"' in html
+
+
+def test_the_cdn_lets_hlsjs_feed_the_player():
+    """hls.js plays through Media Source Extensions: a blob: URL the CSP must allow for media."""
+    template = (REPO / "infra/site.yaml").read_text("utf-8")
+    csp = template.split("ContentSecurityPolicy: ", 1)[1].splitlines()[0]
+    assert "media-src 'self' blob:;" in csp and "worker-src" not in csp  # no worker needed
