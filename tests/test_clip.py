@@ -687,6 +687,8 @@ def test_preview_loops_between_in_and_out(browser, site):
     )
     assert min(seen) >= 30 - 0.05 and max(seen) < 31 + 0.1
     assert any(b < a for a, b in zip(seen, seen[1:], strict=False))  # it went back: a loop
+    # the player stays on the rendition clips are cut from, not adaptive streaming
+    assert page.evaluate("document.getElementById('player').dataset.streaming") is None
     page.get_by_role("button", name="Preview in a loop").click()
     assert page.evaluate("document.getElementById('player').paused")
     page.close()

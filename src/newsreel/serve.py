@@ -1,12 +1,15 @@
 """Serve the built site locally, as the CDN would: static files, HTTP Range, a 404 page.
 
 Range support matters: a `<video>` can only seek when the server answers `206 Partial Content`
-(Python's `http.server` does not). The API is mounted under `/api` in the same process, so the
-pages call it on their own origin, as they do behind CloudFront.
+(Python's `http.server` does not), and hls.js reads the HLS rungs by byte ranges. The API is
+mounted under `/api` in the same process, so the pages call it on their own origin, as they do
+behind CloudFront. HLS playlists go out as `application/vnd.apple.mpegurl`, compressed (Apple's
+authoring specification; CloudFront compresses that type too); media files never are.
 """
 
 from __future__ import annotations
 
+import mimetypes
 import os
 import re
 from pathlib import Path
@@ -21,6 +24,10 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from newsreel.media.record import PRIVATE_DIR
+
+# whatever the machine's mime.types says: the types players and CloudFront expect
+mimetypes.add_type("application/vnd.apple.mpegurl", ".m3u8")
+mimetypes.add_type("text/vtt", ".vtt")
 
 
 class SiteFiles(StaticFiles):

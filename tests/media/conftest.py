@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -29,8 +30,10 @@ height = 180
 fps = 25
 profile = "high"
 bitrate = "400k"
+minrate = "400k"
 maxrate = "400k"
 bufsize = "800k"
+x264_params = "nal-hrd=cbr:force-cfr=1"   # constant bit rate, like broadcast: cuts encoded whole
 x264_preset = "ultrafast"
 [presets.hd.audio]
 bitrate = "128k"
@@ -102,8 +105,15 @@ title = {{ en = "Soundbite", fr = "Citation" }}
 """
 
 
-def make_source(path: Path, seconds: float = 6, audio: bool = True) -> Path:
-    """A small real H.264/AAC file: test pattern, stereo tone, a keyframe every 2 s."""
+def make_source(
+    path: Path,
+    seconds: float = 6,
+    audio: bool = True,
+    size: str = "320x180",
+    rate: str = "25",
+    channels: int = 2,
+) -> Path:
+    """A small real H.264/AAC file: test pattern, tone, a keyframe every 2 s (of its rate)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     args = [
         ffmpeg_exe(),
@@ -114,11 +124,12 @@ def make_source(path: Path, seconds: float = 6, audio: bool = True) -> Path:
         "-f",
         "lavfi",
         "-i",
-        f"testsrc2=s=320x180:r=25:d={seconds}",
+        f"testsrc2=s={size}:r={rate}:d={seconds}",
     ]
     if audio:
-        args += ["-f", "lavfi", "-i", f"sine=f=440:r=48000:d={seconds}", "-ac", "2"]
-    args += ["-c:v", "libx264", "-preset", "ultrafast", "-g", "50", "-pix_fmt", "yuv420p"]
+        args += ["-f", "lavfi", "-i", f"sine=f=440:r=48000:d={seconds}", "-ac", str(channels)]
+    gop = str(round(2 * float(Fraction(rate))))
+    args += ["-c:v", "libx264", "-preset", "ultrafast", "-g", gop, "-pix_fmt", "yuv420p"]
     if audio:
         args += ["-c:a", "aac", "-shortest"]
     subprocess.run([*args, str(path)], check=True)

@@ -34,9 +34,13 @@ def test_changing_one_cut_reencodes_only_that_cut(clips: Path, tmp_path: Path, r
     assert "cut range changed" in plan.jobs[0].reason
     again = CountingRunner()
     build_media(clips, tmp_path / "out", tmp_path / "cache", runner=again)
-    # the hd loudness measure pass, the cut's two renditions in one process, and its poster
-    assert len(again.commands) == 3
+    # hd (constant bit rate) is encoded whole: its loudness measure pass and its encode; web is
+    # assembled: its edges encoded, then joined to GOPs copied from the full rendition; poster
+    assert len(again.commands) == 5
     assert all("-ss" in command for command in again.commands)
+    joined = [c for c in again.commands if "concat" in c]
+    assert len(joined) == 1 and "copy" in joined[0]
+    assert "hd: cut range changed (encoded whole: constant bit rate" in plan.describe()
 
 
 def test_changing_one_preset_reencodes_only_its_outputs(clips: Path, tmp_path: Path, runner):
@@ -45,7 +49,7 @@ def test_changing_one_preset_reencodes_only_its_outputs(clips: Path, tmp_path: P
     presets.write_text(presets.read_text("utf-8").replace("crf = 28", "crf = 30"), "utf-8")
     plan = plan_media(clips, tmp_path / "cache")
     assert sorted(o.preset.name for job in plan.jobs for o in job.outputs) == ["web", "web"]
-    assert all(job.reason == "web: preset changed" for job in plan.jobs)
+    assert all(job.reason.startswith("web: preset changed") for job in plan.jobs)
 
 
 def test_gc_removes_only_unused_entries(clips: Path, tmp_path: Path):
@@ -116,8 +120,11 @@ def test_a_changed_preset_is_encoded_alone_in_the_shared_process(clips: Path, tm
 def test_plan_says_what_and_why(clips: Path, tmp_path: Path):
     plan = plan_media(clips, tmp_path / "cache")
     text = plan.describe()
-    assert text.splitlines()[0] == "7 of 7 outputs to encode, in 4 jobs:"
+    assert text.splitlines()[0] == "7 of 7 outputs to encode, in 5 jobs:"
     assert "- 2025-10-15-test / full: hd, web, audio (hd: new; web: new; audio: new)" in text
+    # the cut 1.04-3.52 s: its first whole GOP is 2-4 s, past its end; nothing to copy
+    assert "soundbite: web (smart cut) (web: new (smart cut: 2.48 s encoded, 0 s copied))" in text
+    assert "soundbite: hd (hd: new (encoded whole: constant bit rate (HRD signalled)" in text
     build_media(clips, tmp_path / "out", tmp_path / "cache")
     again = plan_media(clips, tmp_path / "cache")
     assert again.describe() == "All 7 outputs are in the cache: nothing to encode."

@@ -34,8 +34,7 @@ def plan_tables(media_plan: MediaPlan) -> Group:
             table.add_column(column, overflow="fold")
         for output in outputs:
             status = "[green]cached[/green]" if output.cached else "[yellow]to encode[/yellow]"
-            preset = output.preset.name if output.listed else "(poster)"
-            table.add_row(output.cut.id, preset, output.preset.access, output.filename, status)
+            table.add_row(output.cut.id, output.role, output.preset.access, output.filename, status)
         tables.append(table)
     if media_plan.jobs:
         jobs = Table(title="Jobs to run")

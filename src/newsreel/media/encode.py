@@ -1,53 +1,50 @@
-"""ffmpeg commands, and running them with progress.
+"""ffmpeg commands: every command the pipeline runs is built here.
 
 The only module that imports `ffmpeg` (ffmpeg-python): it is unmaintained since 2019, so it
 stays confined here, where swapping it for another builder touches one file. Known traps:
 ffmpeg-python drops audio unless the audio stream is passed to the output explicitly, and
-global options must come before the outputs (`_with_global_args`).
+global options must come before the outputs (`_with_global_args`). Running a command is
+`newsreel.media.runner`'s job (re-exported here).
+
+Every video rendition is encoded on the same grid: `KEYFRAME_EVERY_S` seconds between IDR
+frames, forced, with scene-cut keyframes off, so renditions of one source share their GOP
+boundaries (HLS switches between them there) and cuts can copy whole GOPs (`smartcut`).
+A range of a source (a cut, or a cut's edge) is encoded frame-exactly on the same frame grid
+as the full-length rendition: the source is read with its own timestamps (`-copyts
+-start_at_zero`, as the full-length encode sees them), converted to the preset's rate, and
+only then trimmed to frames `[first, end)`; so frame `n` of a cut is frame `n` of the full
+rendition, whatever the source's own frame rate.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import re
-import subprocess
-import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
-from functools import cache
 from pathlib import Path
 
 import ffmpeg
 
 from newsreel.media.presets import Preset
+from newsreel.media.runner import (  # re-exported: the pipeline's one way to run ffmpeg
+    EncodeError,
+    Progress,
+    Runner,
+    ffmpeg_exe,
+    ffmpeg_version,
+    measure_loudness,
+    parse_loudness,
+    run,
+)
+from newsreel.media.smartcut import KEYFRAME_EVERY_S, Span, frame_at
 
-KEYFRAME_EVERY_S = 2
+__all__ = [
+    "KEYFRAME_EVERY_S", "EncodeError", "Output", "Progress", "Runner", "ffmpeg_exe",
+    "ffmpeg_version", "measure_loudness", "parse_loudness", "run",
+]  # fmt: skip
 
-
-class EncodeError(Exception):
-    """ffmpeg failed; the message carries the end of its error output."""
-
-
-def ffmpeg_exe(override: str | None = None) -> str:
-    """The ffmpeg binary: an explicit one, else `NEWSREEL_FFMPEG`, else imageio-ffmpeg's."""
-    if override:
-        return override
-    if os.environ.get("NEWSREEL_FFMPEG"):
-        return os.environ["NEWSREEL_FFMPEG"]
-    import imageio_ffmpeg
-
-    return imageio_ffmpeg.get_ffmpeg_exe()
-
-
-@cache
-def ffmpeg_version(exe: str) -> str:
-    """The first line of `ffmpeg -version`: part of every cache key."""
-    result = subprocess.run([exe, "-hide_banner", "-version"], capture_output=True, text=True)
-    if result.returncode != 0:
-        raise EncodeError(f"{exe} -version failed: {result.stderr.strip()[-300:]}")
-    return result.stdout.splitlines()[0].strip()
+#: How far before a range the source is read, so the frame-rate conversion sees the same
+#: source frames there as the full-length encode does (at least one source frame).
+_LEAD_MS = 500
 
 
 @dataclass(frozen=True)
@@ -59,12 +56,17 @@ class Output:
     measured_loudness: dict[str, str] | None = None
 
 
-def _seconds(millis: int) -> str:
-    return f"{millis / 1000:.3f}"
+def _seconds(millis: int | float) -> str:
+    return f"{millis / 1000:.6f}"
 
 
-def _with_global_args(args: list[str]) -> list[str]:
-    return [args[0], "-hide_banner", "-nostats", "-y", "-progress", "pipe:1", *args[1:]]
+def _with_global_args(args: list[str], *extra: str) -> list[str]:
+    return [args[0], "-hide_banner", "-nostats", "-y", "-progress", "pipe:1", *extra, *args[1:]]
+
+
+def fps_of(preset: Preset, source_fps: Fraction | None = None) -> int:
+    """The frame rate of a video preset's renditions (presets name one; validated)."""
+    return int(preset.video.get("fps") or round(source_fps or 25))
 
 
 def _video_chain(stream, preset: Preset):
@@ -80,8 +82,19 @@ def _video_chain(stream, preset: Preset):
     return stream
 
 
-def _audio_chain(stream, preset: Preset, measured: dict[str, str] | None):
+def _trimmed(stream, span: Span):
+    """Frames `[first, end)` of a stream already at the preset's rate (time base 1/fps)."""
+    return stream.filter("trim", start_pts=span.first, end_pts=span.end).filter(
+        "setpts", "PTS-STARTPTS"
+    )
+
+
+def _audio_chain(stream, preset: Preset, measured: dict[str, str] | None, seconds=None):
     audio = preset.audio
+    if seconds is not None:  # a range of the source: the same span as its video
+        start, end = seconds
+        stream = stream.filter("atrim", start=f"{start:.6f}", end=f"{end:.6f}")
+        stream = stream.filter("asetpts", "PTS-STARTPTS")
     loudness = preset.loudness
     if loudness:
         options = {
@@ -104,12 +117,15 @@ def _audio_chain(stream, preset: Preset, measured: dict[str, str] | None):
 
 def _video_options(preset: Preset, frames: int | None) -> dict[str, object]:
     video = preset.video
+    codec = video.get("codec", "libx264")
     options: dict[str, object] = {
-        "c:v": video.get("codec", "libx264"),
+        "c:v": codec,
         "preset": video.get("x264_preset", "veryfast"),
         "pix_fmt": video.get("pix_fmt", "yuv420p"),
         "force_key_frames": f"expr:gte(t,n_forced*{KEYFRAME_EVERY_S})",
     }
+    if codec == "libx264":
+        options["sc_threshold"] = 0  # keyframes on the grid only
     for key, flag in (
         ("profile", "profile:v"),
         ("level", "level"),
@@ -137,6 +153,12 @@ def _audio_options(preset: Preset) -> dict[str, object]:
     }
 
 
+def _range_input(source: Path, first_ms: float, end_ms: float):
+    """The source read from a little before `first_ms`, keeping its own timestamps."""
+    start = max(0.0, first_ms - _LEAD_MS)
+    return ffmpeg.input(str(source), ss=_seconds(start), t=_seconds(end_ms - start + 2 * _LEAD_MS))
+
+
 def rendition_command(
     exe: str,
     source: Path,
@@ -145,17 +167,14 @@ def rendition_command(
     duration_ms: int | None = None,
     fps: Fraction | None = None,
 ) -> list[str]:
-    """One ffmpeg process that decodes the source (or the cut's range) once, for all outputs.
+    """One ffmpeg process that decodes the source (or a cut's range) once, for all outputs.
 
-    With an input seek and a re-encode, the cut is frame-accurate; `frames:v` pins the exact
-    frame count, (out - in) x fps.
+    A cut (`duration_ms` given) is frame-exact on each preset's frame grid (see above), its
+    audio trimmed to the same span.
     """
-    input_options: dict[str, str] = {}
-    if in_ms:
-        input_options["ss"] = _seconds(in_ms)
-    if duration_ms is not None:
-        input_options["t"] = _seconds(duration_ms)
-    source_stream = ffmpeg.input(str(source), **input_options)
+    cut = duration_ms is not None
+    out_ms = in_ms + (duration_ms or 0)
+    source_stream = _range_input(source, in_ms, out_ms) if cut else ffmpeg.input(str(source))
     video_users = [o for o in outputs if o.preset.kind == "video"]
     audio_users = [o for o in outputs if o.preset.needs_audio]
     videos = _fan_out(source_stream.video, "split", len(video_users))
@@ -165,22 +184,27 @@ def rendition_command(
         preset = output.preset
         streams = []
         options: dict[str, object] = {}
+        seconds = (in_ms / 1000, out_ms / 1000) if cut else None
         if preset.kind == "video":
-            target_fps = Fraction(preset.video.get("fps", fps or 25))
+            stream = _video_chain(videos.pop(0), preset)
             frames = None
-            if duration_ms is not None:
-                frames = round(Fraction(duration_ms, 1000) * target_fps)
-            streams.append(_video_chain(videos.pop(0), preset))
+            if cut:
+                rate = fps_of(preset, fps)
+                span = Span(frame_at(in_ms, rate), frame_at(out_ms, rate))
+                stream, frames = _trimmed(stream, span), span.count
+                seconds = (span.first / rate, span.end / rate)
+            streams.append(stream)
             options.update(_video_options(preset, frames))
         if preset.needs_audio:
-            streams.append(_audio_chain(audios.pop(0), preset, output.measured_loudness))
+            audio = _audio_chain(audios.pop(0), preset, output.measured_loudness, seconds)
+            streams.append(audio)
             options.update(_audio_options(preset))
         if preset.faststart:
             options["movflags"] = "+faststart"
         options["f"] = preset.container
         rendered.append(ffmpeg.output(*streams, str(output.path), **options))
     args = ffmpeg.merge_outputs(*rendered).compile(cmd=exe)
-    return _with_global_args(args)
+    return _with_global_args(args, *(("-copyts", "-start_at_zero") if cut else ()))
 
 
 def _fan_out(stream, split_filter: str, count: int) -> list:
@@ -190,6 +214,105 @@ def _fan_out(stream, split_filter: str, count: int) -> list:
         return [stream]
     node = stream.filter_multi_output(split_filter, count)
     return [node.stream(index) for index in range(count)]
+
+
+@dataclass(frozen=True)
+class Edge:
+    """Frames `span` of a video preset, encoded alone (video only) into `path`."""
+
+    preset: Preset
+    span: Span
+    path: Path
+
+
+def edges_command(exe: str, source: Path, edges: list[Edge]) -> list[str]:
+    """The partial GOPs of a smart cut, every preset's, in one process.
+
+    Each distinct range of the source is decoded once (and split between the presets that
+    need it), then encoded with exactly the settings of the full-length rendition.
+    """
+    groups: dict[tuple[int, int], list[Edge]] = {}
+    for edge in edges:
+        rate = fps_of(edge.preset)
+        first_ms, end_ms = edge.span.first * 1000 // rate, -(-edge.span.end * 1000 // rate)
+        groups.setdefault((first_ms, end_ms), []).append(edge)
+    rendered = []
+    for (first_ms, end_ms), group in groups.items():
+        videos = _fan_out(_range_input(source, first_ms, end_ms).video, "split", len(group))
+        for edge, stream in zip(group, videos, strict=True):
+            stream = _trimmed(_video_chain(stream, edge.preset), edge.span)
+            options = _video_options(edge.preset, edge.span.count)
+            rendered.append(ffmpeg.output(stream, str(edge.path), f="mp4", **options))
+    args = ffmpeg.merge_outputs(*rendered).compile(cmd=exe)
+    return _with_global_args(args, "-copyts", "-start_at_zero")
+
+
+@dataclass(frozen=True)
+class Joined:
+    """A smart cut: its video from a concat list (edges and copied GOPs), its audio encoded
+    from the source for the same span; `delay` is the full rendition's frame reordering
+    delay, in frames, which the joined stream's decoding timestamps keep."""
+
+    output: Output
+    parts: Path  # an ffconcat list
+    span: Span
+    delay: int
+
+
+def assemble_command(exe: str, source: Path, joined: list[Joined]) -> list[str]:
+    """Join each smart cut's parts (stream copy) and encode its audio, all in one process.
+
+    Decoding timestamps are rewritten as one continuous sequence (`setts`): each part starts
+    its own, and an edge of one or two frames has no reordering delay of its own.
+    """
+    first_ms = min(j.span.first * 1000 / fps_of(j.output.preset) for j in joined)
+    end_ms = max(j.span.end * 1000 / fps_of(j.output.preset) for j in joined)
+    audio_users = [j for j in joined if j.output.preset.needs_audio]
+    audios = _fan_out(_range_input(source, first_ms, end_ms).audio, "asplit", len(audio_users))
+    rendered = []
+    for item in joined:
+        preset, rate = item.output.preset, fps_of(item.output.preset)
+        video = ffmpeg.input(str(item.parts), f="concat", safe=0, auto_convert=0).video
+        streams = [video]
+        options: dict[str, object] = {
+            "c:v": "copy",
+            "bsf:v": f"setts=pts=PTS:dts=(N-{item.delay})/({rate}*TB)",
+            "frames:v": item.span.count,
+        }
+        if preset.needs_audio:
+            seconds = (item.span.first / rate, item.span.end / rate)
+            measured = item.output.measured_loudness
+            streams.append(_audio_chain(audios.pop(0), preset, measured, seconds))
+            options.update(_audio_options(preset))
+        if preset.faststart:
+            options["movflags"] = "+faststart"
+        options["f"] = preset.container
+        rendered.append(ffmpeg.output(*streams, str(item.output.path), **options))
+    args = ffmpeg.merge_outputs(*rendered).compile(cmd=exe)
+    return _with_global_args(args, "-copyts", "-start_at_zero")
+
+
+def cmaf_command(exe: str, parts: list[tuple[Path, Path, str]]) -> list[str]:
+    """Renditions repackaged, without re-encoding, as fragmented MP4 (CMAF) for HLS.
+
+    `parts`: (rendition, target, "video" or "audio"): each target takes that one stream of its
+    rendition. Video: one fragment (moof + mdat) per GOP, so every keyframe starts a fragment
+    (HLS segments are whole fragments, and each I-frame is addressable). Audio: a fragment
+    every `KEYFRAME_EVERY_S` seconds.
+    """
+    rendered = []
+    for rendition, target, kind in parts:
+        stream = ffmpeg.input(str(rendition))
+        options: dict[str, object] = {"c": "copy", "f": "mp4"}
+        if kind == "video":
+            options["movflags"] = "+cmaf+frag_keyframe+empty_moov+default_base_moof"
+            chosen = stream.video
+        else:
+            options["movflags"] = "+cmaf+empty_moov+default_base_moof"
+            options["frag_duration"] = KEYFRAME_EVERY_S * 1_000_000
+            chosen = stream.audio
+        rendered.append(ffmpeg.output(chosen, str(target), **options))
+    return _with_global_args(ffmpeg.merge_outputs(*rendered).compile(cmd=exe))
 
 
 def still_command(exe: str, source: Path, at_ms: int, preset: Preset, path: Path) -> list[str]:
@@ -222,67 +345,3 @@ def loudness_command(
         print_format="json",
     )
     return _with_global_args(ffmpeg.output(audio, "-", f="null").compile(cmd=exe))
-
-
-def parse_loudness(stderr: str) -> dict[str, str]:
-    """loudnorm's measurement: the JSON object it prints last on stderr."""
-    match = re.search(r"\{[^{}]*\"input_i\"[^{}]*\}", stderr, re.S)
-    if not match:
-        raise EncodeError("loudnorm printed no measurement")
-    return json.loads(match.group(0))
-
-
-Progress = Callable[[float], None]
-#: Runs one ffmpeg command (reporting progress 0..1) and returns its stderr; injectable so
-#: tests can count, or refuse, every process the pipeline starts.
-Runner = Callable[[list[str], int | None, Progress | None], str]
-
-
-def measure_loudness(
-    args: list[str],
-    runner: Runner | None = None,
-    duration_ms: int | None = None,
-    on_progress: Progress | None = None,
-) -> dict[str, str]:
-    """Run the first loudnorm pass (through `runner`) and return its measurements."""
-    return parse_loudness((runner or run)(args, duration_ms, on_progress))
-
-
-def run(
-    args: list[str],
-    duration_ms: int | None = None,
-    on_progress: Progress | None = None,
-) -> str:
-    """Run ffmpeg, reporting progress (0..1) from `-progress pipe:1`; returns its stderr."""
-    process = subprocess.Popen(
-        args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1
-    )
-    stderr_lines: list[str] = []
-
-    def drain_stderr() -> None:  # a full pipe would block ffmpeg: read it as it comes
-        assert process.stderr is not None
-        for line in process.stderr:
-            stderr_lines.append(line)
-            del stderr_lines[:-200]
-
-    reader = threading.Thread(target=drain_stderr, daemon=True)
-    reader.start()
-    assert process.stdout is not None
-    for line in process.stdout:
-        if on_progress and duration_ms and line.startswith("out_time_us="):
-            value = line.split("=", 1)[1].strip()
-            if value.isdigit():
-                on_progress(min(1.0, int(value) / 1000 / duration_ms))
-    code = process.wait()
-    reader.join(timeout=5)
-    stderr = "".join(stderr_lines)
-    if code != 0:
-        raise EncodeError(_tail(stderr))
-    if on_progress:
-        on_progress(1.0)
-    return stderr
-
-
-def _tail(stderr: str) -> str:
-    lines = [line for line in stderr.strip().splitlines() if line.strip()]
-    return " | ".join(lines[-3:])[-500:] or "ffmpeg failed"

@@ -3,7 +3,9 @@
 The `Executor` is the only way the pipeline starts ffmpeg (renditions, stills, the loudness
 passes): it logs each command at debug level (`--verbose` shows them), puts the command in the
 error when ffmpeg fails, and takes an injectable runner, so tests can count or refuse every
-process. Jobs run in parallel threads (ffmpeg does the work); each job's outputs go into the
+process. Jobs run in parallel threads (ffmpeg does the work); a job that needs another's
+output (a smart cut, the HLS packaging: both read a full-length rendition) starts once that is
+in the cache, and is skipped, with its reason, when that failed. Each job's outputs go into the
 cache only when all of them are finished, through atomic renames, so a failed or killed encode
 leaves nothing half-written behind.
 """
@@ -13,19 +15,20 @@ from __future__ import annotations
 import logging
 import shlex
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 
-from newsreel.media import encode, record
-from newsreel.media.cache import MediaCache, sha256_file
+from newsreel.media import encode
+from newsreel.media.assemble import run_smart_job
+from newsreel.media.cache import MediaCache
 from newsreel.media.errors import MediaError, problem
 from newsreel.media.manifests import FULL
+from newsreel.media.measure import measure_file
 from newsreel.media.plan import Job, PlannedOutput
-from newsreel.media.probe import image_size, measure
+from newsreel.media.stream import run_stream_job
 from newsreel.progress import SILENT, Reporter
 
 logger = logging.getLogger(__name__)
-MIME = {"mp4": "video/mp4", "m4a": "audio/mp4", "jpg": "image/jpeg"}
 Progress = Callable[[float], None]
 
 
@@ -76,22 +79,48 @@ def run_jobs(
         finally:
             reporter.finish(task)
 
-    errors = []
+    errors: list = []
     try:
-        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-            futures = [(job, pool.submit(one, n, job)) for n, job in enumerate(jobs)]
-            for job, future in futures:
-                try:
-                    future.result()
-                except encode.EncodeError as error:
-                    errors.append(
-                        problem(job.manifest.path, f"cut {job.cut.id}", f"ffmpeg failed: {error}",
-                                "check the source and the presets")
-                    )  # fmt: skip
+        _schedule(jobs, cache, workers, one, errors)
     finally:
         reporter.finish("media")
     if errors:
         raise MediaError(errors)
+
+
+def _schedule(jobs: list[Job], cache: MediaCache, workers: int, one, errors: list) -> None:
+    """Run each job once what it needs is in the cache; longest first among the ready ones."""
+    produced_by = {o.key: job for job in jobs for o in job.outputs}
+    waiting = sorted(enumerate(jobs), key=lambda item: -item[1].duration_ms)
+    failed: set[str] = set()
+    running: dict[Future, tuple[int, Job]] = {}
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        while waiting or running:
+            for number, job in list(waiting):
+                blocked = [k for k in job.needs if k in produced_by and cache.get(k) is None]
+                if any(k in failed for k in blocked):
+                    waiting.remove((number, job))
+                    failed.update(o.key for o in job.outputs)
+                    errors.append(_problem(job, "not made: a rendition it is made from failed"))
+                elif not blocked:
+                    waiting.remove((number, job))
+                    running[pool.submit(one, number, job)] = (number, job)
+            if not running:
+                break
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                _, job = running.pop(future)
+                try:
+                    future.result()
+                except encode.EncodeError as error:
+                    failed.update(o.key for o in job.outputs)
+                    errors.append(_problem(job, f"ffmpeg failed: {error}"))
+
+
+def _problem(job: Job, message: str):
+    return problem(
+        job.manifest.path, f"cut {job.cut.id}", message, "check the source and the presets"
+    )
 
 
 def run_job(
@@ -101,6 +130,10 @@ def run_job(
     first = job.outputs[0]
     produced: list[tuple[PlannedOutput, Path]] = []
     exe = executor.exe
+    if job.kind == "smart":
+        return run_smart_job(job, cache, executor, on_progress)
+    if job.kind == "stream":
+        return run_stream_job(job, cache, executor, on_progress)
     try:
         if job.kind == "still":
             path = cache.scratch_file(first.key, first.preset.extension)
@@ -131,29 +164,3 @@ def run_job(
     finally:
         for _, path in produced:
             path.unlink(missing_ok=True)
-
-
-def measure_file(output: PlannedOutput, path: Path) -> record.Measured:
-    """What manifest.json will say of a file: measured from the file itself."""
-    common = {
-        "filename": output.filename,
-        "size": path.stat().st_size,
-        "sha256": sha256_file(path),
-        "mime": MIME[output.preset.extension],
-    }
-    if output.preset.kind == "still":
-        width, height = image_size(path)
-        return record.Measured(**common, width=width, height=height)
-    info = measure(path)
-    return record.Measured(
-        **common,
-        duration_ms=info.duration_ms,
-        width=info.width,
-        height=info.height,
-        frames=info.frames,
-        fps=float(info.fps) if info.fps else None,
-        video_bitrate=info.video_bitrate,
-        audio_bitrate=info.audio_bitrate,
-        sample_rate=info.sample_rate,
-        channels=info.channels,
-    )

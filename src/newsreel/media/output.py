@@ -4,6 +4,10 @@ Files are hard-linked from the cache (copied where the file system cannot link) 
 `media.record` derives; each cut's captions are written beside them, the press kit is made or
 taken from the cache, and the record of it all (`record.Video`) is written last, as
 `media/<id>/manifest.json`, with the JSON Schema beside the manifests.
+
+The HLS presentation gets a folder of its own, named after everything in it (every rung's
+key, every caption's digest): its fMP4 rungs linked from the cache, and the playlists written
+from their measured indexes (`hls`).
 """
 
 from __future__ import annotations
@@ -13,11 +17,12 @@ from pathlib import Path
 
 import msgspec
 
-from newsreel.media import captions, record
+from newsreel.media import captions, hls, record
 from newsreel.media.cache import MediaCache, link_or_copy, write_atomic
 from newsreel.media.errors import MediaError, problem
 from newsreel.media.manifests import VideoManifest
-from newsreel.media.plan import PlannedOutput
+from newsreel.media.plan import PlannedOutput, presentation_key
+from newsreel.media.presets import Ladder
 from newsreel.media.presskit import build_press_kit
 from newsreel.media.sources import Source
 
@@ -29,11 +34,14 @@ def record_video(
     cache: MediaCache,
     output_dir: Path,
     languages: tuple[str, ...],
+    ladder: Ladder | None = None,
 ) -> record.Video:
     """Lay out one video's files from the cache, then write and return its record."""
     files: dict[str, list[record.MediaFile]] = {}
     posters: dict[str, record.MediaFile] = {}
     for output in outputs:
+        if not (output.listed or output.poster):  # the stream's: see _presentation
+            continue
         entry = _lay_out(manifest, output, cache, output_dir)
         if output.poster:
             posters[output.cut.id] = entry
@@ -73,7 +81,10 @@ def record_video(
             for lang, cues in source.cues.items()
         },
     )
-    video = msgspec.structs.replace(video, press_kit=build_press_kit(video, output_dir, cache))
+    rungs = [o for o in outputs if o.stream]
+    stream = _presentation(manifest, source, rungs, cache, output_dir, ladder) if rungs else None
+    kit = build_press_kit(video, output_dir, cache)
+    video = msgspec.structs.replace(video, press_kit=kit, stream=stream)
     write_atomic(output_dir / record.manifest_path(video.id), record.encode(video))
     return video
 
@@ -86,13 +97,7 @@ def write_schema(output_dir: Path) -> None:
 def _lay_out(
     manifest: VideoManifest, output: PlannedOutput, cache: MediaCache, output_dir: Path
 ) -> record.MediaFile:
-    found = cache.get(output.key)
-    if found is None:  # pragma: no cover - the jobs filled it, or raised
-        raise MediaError(
-            problem(manifest.path, f"cut {output.cut.id}", f"{output.filename} is missing "
-                    "from the media cache", "run the build again")
-        )  # fmt: skip
-    file, measured = found
+    file, measured = _found(manifest, output, cache)
     access = output.preset.access
     path = record.file_path(manifest.id, output.key, output.filename, access)
     link_or_copy(file, output_dir / path)
@@ -138,3 +143,108 @@ def _write_captions(
             access="public",
         )
     return written
+
+
+def _found(manifest: VideoManifest, output: PlannedOutput, cache: MediaCache):
+    found = cache.get(output.key)
+    if found is None:  # pragma: no cover - the jobs filled it, or raised
+        raise MediaError(
+            problem(manifest.path, f"cut {output.cut.id}", f"{output.filename} is missing "
+                    "from the media cache", "run the build again")
+        )  # fmt: skip
+    return found
+
+
+def _presentation(
+    manifest: VideoManifest,
+    source: Source,
+    rungs: list[PlannedOutput],
+    cache: MediaCache,
+    output_dir: Path,
+    ladder: Ladder | None,
+) -> record.Presentation:
+    """The HLS presentation of the full length: rungs linked, playlists written."""
+    assert ladder is not None
+    seconds = ladder.segment_seconds
+    subtitles_text = {lang: hls.subtitle_vtt(cues) for lang, cues in sorted(source.cues.items())}
+    digests = [captions.digest(text) for text in subtitles_text.values()]
+    key = presentation_key([o.key for o in rungs], digests)
+
+    def place(name: str, data: bytes | None = None, file: Path | None = None) -> str:
+        path = record.file_path(manifest.id, key, name)
+        if file is not None:
+            link_or_copy(file, output_dir / path)
+        else:
+            write_atomic(output_dir / path, data or b"")
+        return "/" + path
+
+    made = []
+    audio = None
+    for output in rungs:
+        file, measured = _found(manifest, output, cache)
+        if output.method == "cmaf-audio":
+            assert measured.cmaf is not None, "the audio is measured with its fragments"
+            media_name, playlist_name = record.audio_names()
+            peak, average, _ = hls.bandwidths(measured.cmaf, seconds)
+            playlist = hls.media_playlist(media_name, measured.cmaf, seconds).encode()
+            audio = record.AudioTrack(
+                preset=output.preset.name, playlist=place(playlist_name, playlist),
+                file=_stored(measured, place(media_name, file=file)),
+                codecs=measured.codecs or "", channels=measured.channels or 2,
+                bandwidth=peak, average_bandwidth=average,
+            )  # fmt: skip
+            continue
+        assert measured.cmaf is not None, "a rung is measured with its fragments"
+        media_name, playlist_name, iframes_name = record.rung_names(output.preset.suffix)
+        peak, average, iframe_peak = hls.bandwidths(measured.cmaf, seconds)
+        made.append(
+            record.Rung(
+                preset=output.preset.name,
+                playlist=place(playlist_name, hls.media_playlist(
+                    media_name, measured.cmaf, seconds).encode()),
+                iframes=place(iframes_name, hls.iframe_playlist(
+                    media_name, measured.cmaf).encode()),
+                file=_stored(measured, place(media_name, file=file)),
+                width=measured.width or 0,
+                height=measured.height or 0,
+                fps=measured.fps or 0.0,
+                codecs=measured.codecs or "",
+                bandwidth=peak,
+                average_bandwidth=average,
+                iframe_bandwidth=iframe_peak,
+            )
+        )  # fmt: skip
+    duration = source.info.duration_ms / 1000
+    subtitles = []
+    for lang, text in subtitles_text.items():
+        vtt_name, playlist_name = record.subtitle_names(lang)
+        data = text.encode("utf-8")
+        stored = record.StoredFile(
+            filename=vtt_name, size=len(data), sha256=captions.digest(text), mime="text/vtt",
+            url=place(vtt_name, data), access="public",
+        )  # fmt: skip
+        playlist = place(playlist_name, hls.subtitle_playlist(vtt_name, duration).encode())
+        subtitles.append(record.Subtitles(lang=lang, playlist=playlist, file=stored))
+    master_path = record.file_path(manifest.id, key, record.MASTER_PLAYLIST)
+    stream = record.Presentation(
+        url="/" + master_path, key=key, segment_seconds=seconds, rungs=made, audio=audio,
+        subtitles=subtitles,
+    )  # fmt: skip
+    write_atomic(output_dir / master_path, hls.master_playlist(stream, _names(stream)).encode())
+    return stream
+
+
+def _stored(measured: record.Measured, url: str) -> record.StoredFile:
+    return record.StoredFile(
+        filename=measured.filename, size=measured.size, sha256=measured.sha256,
+        mime=measured.mime, url=url, access="public",
+    )  # fmt: skip
+
+
+def _names(stream: record.Presentation) -> dict[str, str]:
+    """Each subtitle language's name in that language (`English`, `Français`)."""
+    from babel import Locale
+
+    return {
+        s.lang: Locale.parse(s.lang).get_display_name(s.lang).capitalize() for s in stream.subtitles
+    }

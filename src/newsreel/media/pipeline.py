@@ -17,7 +17,8 @@ from newsreel.media import encode, record
 from newsreel.media.cache import MediaCache, ToolVersions
 from newsreel.media.execute import Executor, run_jobs
 from newsreel.media.output import record_video, write_schema
-from newsreel.media.plan import MediaPlan, MediaSettings, plan_media, read_index, write_index
+from newsreel.media.plan import MediaPlan, MediaSettings, plan_media
+from newsreel.media.reasons import read_index, write_index
 from newsreel.media.remote import S3MediaCache
 from newsreel.progress import SILENT, Reporter
 
@@ -70,6 +71,7 @@ def build_media(
             local,
             output_dir,
             settings.languages,
+            media_plan.ladder,
         )
         for manifest in media_plan.manifests
     }

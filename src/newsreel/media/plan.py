@@ -8,27 +8,35 @@ file, on any machine that shares the cache, and it is never encoded twice.
 Planning encodes nothing and starts no process: it reads the manifests and presets, inspects
 the sources (`media.sources`), and turns what the cache lacks into jobs, each with the reason
 it must run (a new cut, a changed preset...), which `newsreel clips plan` shows.
+
+Jobs of four kinds: `renditions` (one process encoding several outputs from the source: all
+full-length renditions of a video at once, or a cut encoded whole), `still`, `smart` (a cut
+assembled from the full-length rendition: copied GOPs, encoded edges, see `smartcut`; it needs
+that rendition first) and `stream` (the full-length renditions of the HLS ladder repackaged as
+fragmented MP4: each rung's video, and one rung's audio for all; it needs them first). A cut
+whose preset cannot be assembled is encoded whole, and its job's reason says why.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from newsreel.media import record
-from newsreel.media.cache import MediaCache, SourceHashes, write_atomic
-from newsreel.media.errors import MediaError, Problem
+from newsreel.media import record, smartcut
+from newsreel.media.cache import MediaCache, SourceHashes
+from newsreel.media.errors import MediaError, Problem, problem
 from newsreel.media.manifests import FULL, Cut, VideoManifest, load_manifest, manifest_paths
-from newsreel.media.presets import Preset, load_presets
+from newsreel.media.presets import Ladder, Preset, load_ladder, load_presets
+from newsreel.media.reasons import read_index
+from newsreel.media.reasons import reason as why
 from newsreel.media.sources import Source, inspect
 
 #: Bump when the pipeline changes what it writes for the same inputs.
-PIPELINE_VERSION = "2"
+PIPELINE_VERSION = "3"  # 3: keyframes on the grid only; smart cuts; CMAF rungs
 
 #: The poster of a cut whose presets hold no still.
 DEFAULT_STILL = Preset(
@@ -61,7 +69,10 @@ def cache_key(
     out_ms: int,
     ffmpeg_version: str,
     still_at_ms: int | None = None,
+    method: str = "encode",
 ) -> str:
+    """`method`: how the output is made from its inputs (`encode`, `smart`, `cmaf-video`,
+    `cmaf-audio`)."""
     parts = [
         f"source={source_sha256}",
         f"preset={preset.normalised()}",
@@ -69,8 +80,15 @@ def cache_key(
         f"still={still_at_ms}",
         f"ffmpeg={ffmpeg_version}",
         f"pipeline={PIPELINE_VERSION}",
+        f"method={method}",
     ]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def presentation_key(rung_keys: list[str], caption_digests: list[str]) -> str:
+    """An HLS presentation's key (its folder): every rung's key and every caption's digest."""
+    parts = [f"rung={key}" for key in rung_keys] + [f"captions={d}" for d in caption_digests]
+    return hashlib.sha256("\n".join([*parts, f"pipeline={PIPELINE_VERSION}"]).encode()).hexdigest()
 
 
 def output_filename(manifest: VideoManifest, cut: Cut, preset: Preset, poster: bool) -> str:
@@ -94,11 +112,26 @@ class PlannedOutput:
     cached: bool = False
     poster: bool = False  # the cut's poster image (also a download when its preset is listed)
     listed: bool = True  # offered in the download panel
+    stream: bool = False  # a fragmented MP4 rung of the HLS presentation
+    method: str = "encode"  # how: encode (from the source), smart, cmaf-video, cmaf-audio
+
+    @property
+    def role(self) -> str:
+        """What it is, as `clips plan` lists it: the preset's name, or what else it is for."""
+        if self.stream:
+            return f"{self.preset.name} (HLS {'audio' if self.method == 'cmaf-audio' else 'video'})"
+        if self.poster and not self.listed:
+            return "(poster)"
+        return self.preset.name if self.listed else f"{self.preset.name} (for HLS)"
 
     @property
     def index_id(self) -> str:
         """Its name in the cache's index, which remembers what made it (for the reasons)."""
-        return f"{self.video_id}/{self.cut.id}/{self.preset.name if self.listed else 'poster'}"
+        if self.poster and not self.listed:
+            return f"{self.video_id}/{self.cut.id}/poster"
+        return f"{self.video_id}/{self.cut.id}/{self.preset.name}" + (
+            f"/{self.method}" if self.stream else ""
+        )
 
 
 @dataclass
@@ -110,8 +143,15 @@ class Job:
     cut: Cut
     outputs: list[PlannedOutput]
     reason: str
-    kind: str = "renditions"  # or "still"
+    kind: str = "renditions"  # or "still", "smart", "stream"
     fps: object = None
+    #: smart and stream jobs: output key -> key of the full-length rendition it is made from
+    inputs: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def needs(self) -> set[str]:
+        """Keys that must be in the cache before this job can run."""
+        return set(self.inputs.values())
 
     @property
     def duration_ms(self) -> int:
@@ -120,7 +160,8 @@ class Job:
 
     def describe(self) -> str:
         names = ", ".join(o.preset.name for o in self.outputs)
-        return f"{self.manifest.id} / {self.cut.id}: {names}"
+        how = {"smart": " (smart cut)", "stream": " (HLS packaging)"}.get(self.kind, "")
+        return f"{self.manifest.id} / {self.cut.id}: {names}{how}"
 
 
 @dataclass
@@ -132,6 +173,7 @@ class MediaPlan:
     outputs: dict[str, list[PlannedOutput]] = field(default_factory=dict)
     jobs: list[Job] = field(default_factory=list)
     sources: dict[str, Source] = field(default_factory=dict)
+    ladder: Ladder | None = None
 
     @property
     def keys(self) -> set[str]:
@@ -162,6 +204,14 @@ def load_all(settings: MediaSettings) -> tuple[dict[str, Preset], list[VideoMani
             manifests.append(load_manifest(path, presets, settings.languages))
         except MediaError as error:
             problems += error.problems
+    for manifest in manifests:
+        for cut in manifest.all_cuts():
+            where = "presets" if cut.id == FULL else f"cuts.{cut.id}.presets"
+            problems += [
+                problem(manifest.path, where, f"{name!r} is a stream-only preset",
+                        "name a public or account preset; the ladder is in presets.toml")
+                for name in cut.presets if presets[name].access == "stream"
+            ]  # fmt: skip
     if problems:
         raise MediaError(problems)
     return presets, manifests
@@ -180,10 +230,12 @@ def plan_media(
     `fetch` (the shared cache) is asked for each missing output before it is planned.
     """
     presets, manifests = load_all(settings)
+    path = settings.clips / "presets.toml"
+    ladder = load_ladder(path, presets, smartcut.KEYFRAME_EVERY_S)
     cache = MediaCache(settings.cache)
     hashes = SourceHashes(settings.cache)
     index = read_index(settings.cache)
-    plan = MediaPlan(manifests=manifests, ffmpeg_version=ffmpeg_version)
+    plan = MediaPlan(manifests=manifests, ffmpeg_version=ffmpeg_version, ladder=ladder)
     problems: list[Problem] = []
     for manifest in manifests:
         try:
@@ -215,28 +267,79 @@ def _plan_video(
 ) -> None:
     outputs: list[PlannedOutput] = []
     poster_preset = presets.get("still", DEFAULT_STILL)
+    rungs = plan.ladder.rungs if plan.ladder else ()
+    full_keys: dict[str, str] = {}
+    fps = source.info.fps
     for cut in manifest.all_cuts():
+        is_full = cut.id == FULL
         out_ms = cut.out_ms if cut.out_ms is not None else source.info.duration_ms
-        still_at = _poster_at(manifest, cut.in_ms, out_ms, cut.id == FULL)
+        still_at = _poster_at(manifest, cut.in_ms, out_ms, is_full)
         planned = functools.partial(
             _planned, plan, manifest, cut, (cut.in_ms, out_ms, still_at), source, cache, fetch
         )
+        refusals = {
+            name: smartcut.refusal(presets[name], manifest.presets)
+            for name in cut.presets
+            if not is_full
+        }
         renditions = [
-            planned(presets[name], presets[name] == poster_preset, True) for name in cut.presets
-        ]
+            planned(presets[name], presets[name] == poster_preset, True,
+                    method="encode" if is_full or refusals[name] else "smart")
+            for name in cut.presets
+        ]  # fmt: skip
+        if is_full:  # the ladder's rungs the manifest does not offer as downloads
+            renditions += [planned(presets[name], False, False) for name in rungs
+                           if name not in cut.presets]  # fmt: skip
+            full_keys = {o.preset.name: o.key for o in renditions if o.preset.kind == "video"}
         if not any(o.poster for o in renditions):
             renditions.append(planned(poster_preset, True, False))
         outputs += renditions
-        streams = [o for o in renditions if o.preset.kind != "still" and not o.cached]
-        stills = [o for o in renditions if o.preset.kind == "still" and not o.cached]
-        fps = source.info.fps
-        if streams:
-            reason = _reason(streams, index, source.sha256, plan.ffmpeg_version)
-            plan.jobs.append(Job(manifest, source.path, cut, streams, reason, fps=fps))
-        for still in stills:
-            reason = _reason([still], index, source.sha256, plan.ffmpeg_version)
+        missing = [o for o in renditions if not o.cached]
+        whole = [o for o in missing if o.preset.kind != "still" and o.method == "encode"]
+        smart = [o for o in missing if o.method == "smart"]
+        if whole:
+            reason = why(whole, index, source.sha256, plan.ffmpeg_version, refusals)
+            plan.jobs.append(Job(manifest, source.path, cut, whole, reason, fps=fps))
+        if smart:
+            reason = why(smart, index, source.sha256, plan.ffmpeg_version, refusals)
+            inputs = {o.key: full_keys[o.preset.name] for o in smart}
+            plan.jobs.append(Job(manifest, source.path, cut, smart, reason, "smart", fps, inputs))
+        for still in (o for o in missing if o.preset.kind == "still"):
+            reason = why([still], index, source.sha256, plan.ffmpeg_version)
             plan.jobs.append(Job(manifest, source.path, cut, [still], reason, "still", fps))
+    outputs += _plan_stream(plan, manifest, presets, source, full_keys, cache, index, fetch)
     plan.outputs[manifest.id] = outputs
+
+
+def _plan_stream(
+    plan: MediaPlan,
+    manifest: VideoManifest,
+    presets: dict[str, Preset],
+    source: Source,
+    full_keys: dict[str, str],
+    cache: MediaCache,
+    index: dict[str, Any],
+    fetch: Fetch | None,
+) -> list[PlannedOutput]:
+    """The ladder's rungs as fragmented MP4, repackaged from the full-length renditions."""
+    if not plan.ladder:
+        return []
+    full = manifest.full
+    span = (0, source.info.duration_ms, 0)
+    rungs = [
+        _planned(plan, manifest, full, span, source, cache, fetch, presets[name], False, False,
+                 method="cmaf-video")
+        for name in plan.ladder.rungs
+    ] + [_planned(plan, manifest, full, span, source, cache, fetch, presets[plan.ladder.audio],
+                  False, False, method="cmaf-audio")]  # fmt: skip
+    missing = [o for o in rungs if not o.cached]
+    if missing:
+        reason = why(missing, index, source.sha256, plan.ffmpeg_version)
+        inputs = {o.key: full_keys[o.preset.name] for o in missing}
+        plan.jobs.append(
+            Job(manifest, source.path, full, missing, reason, "stream", source.info.fps, inputs)
+        )
+    return rungs
 
 
 def _planned(
@@ -250,60 +353,20 @@ def _planned(
     preset: Preset,
     poster: bool,
     listed: bool,
+    method: str = "encode",
 ) -> PlannedOutput:
     """One output of a cut; `span` is (in, out, poster frame) in milliseconds."""
     in_ms, out_ms, still_at = span
     at = still_at if preset.kind == "still" else None
-    key = cache_key(source.sha256, preset, in_ms, out_ms, plan.ffmpeg_version, at)
-    name = output_filename(manifest, cut, preset, poster and not listed)
+    key = cache_key(source.sha256, preset, in_ms, out_ms, plan.ffmpeg_version, at, method)
+    if method == "cmaf-video":
+        name = record.rung_names(preset.suffix)[0]
+    elif method == "cmaf-audio":
+        name = record.audio_names()[0]
+    else:
+        name = output_filename(manifest, cut, preset, poster and not listed)
     cached = cache.get(key) is not None or (fetch is not None and fetch(key))
     return PlannedOutput(
-        manifest.id, cut, preset, key, name, in_ms, out_ms, at, cached, poster, listed
-    )
-
-
-def _reason(outputs: list[PlannedOutput], index: dict[str, Any], digest: str, version: str) -> str:
-    """Why these outputs must be encoded, from what the last build recorded for them."""
-    reasons = []
-    for output in outputs:
-        before = index.get(output.index_id)
-        if before is None:
-            why = "new"
-        elif before.get("source") != digest:
-            why = "source changed"
-        elif before.get("preset") != output.preset.normalised():
-            why = "preset changed"
-        elif before.get("range") != [output.in_ms, output.out_ms]:
-            why = "cut range changed"
-        elif before.get("ffmpeg") != version:
-            why = "ffmpeg changed"
-        else:
-            why = "missing from the cache"
-        reasons.append(f"{output.preset.name}: {why}")
-    return "; ".join(reasons)
-
-
-def read_index(cache_dir: Path) -> dict[str, Any]:
-    """What the last build recorded of each output (and each press kit), by name."""
-    try:
-        return json.loads((cache_dir / "index.json").read_text(encoding="utf-8"))
-    except (FileNotFoundError, json.JSONDecodeError):
-        return {}
-
-
-def write_index(cache_dir: Path, plan: MediaPlan, kits: dict[str, str]) -> None:
-    """Remember what made each output, so the next plan can say why it re-encodes one."""
-    index = read_index(cache_dir)
-    for video_id, outputs in plan.outputs.items():
-        digest = plan.sources[video_id].sha256
-        for output in outputs:
-            index[output.index_id] = {
-                "key": output.key,
-                "source": digest,
-                "preset": output.preset.normalised(),
-                "range": [output.in_ms, output.out_ms],
-                "ffmpeg": plan.ffmpeg_version,
-            }
-    for video_id, key in kits.items():
-        index[f"{video_id}/press-kit"] = {"key": key}
-    write_atomic(cache_dir / "index.json", json.dumps(index, indent=1, sort_keys=True).encode())
+        manifest.id, cut, preset, key, name, in_ms, out_ms, at, cached, poster, listed,
+        stream=method.startswith("cmaf"), method=method,
+    )  # fmt: skip

@@ -1,9 +1,13 @@
 """Encoding presets, read from `clips/presets.toml` and checked once, here.
 
 A preset is data: its container, its video and audio settings, who may download it
-(`access = "public"` from the CDN, `"account"` through the function) and its label in each
-language. The normalised form of a preset is part of every cache key built from it, so
-changing one preset re-encodes exactly the outputs made with it.
+(`access = "public"` from the CDN, `"account"` through the function, `"stream"`: nobody, it is
+only a rung of the adaptive stream) and its label in each language. The normalised form of a
+preset is part of every cache key built from it, so changing one preset re-encodes exactly the
+outputs made with it.
+
+The `[streaming]` table is the HLS ladder: which video presets every video's adaptive stream
+is made of (`load_ladder`).
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from typing import Any
 from newsreel.media.errors import MediaError, Problem, problem, unknown_keys
 
 KINDS = ("video", "audio", "still")
-ACCESS = ("public", "account")
+ACCESS = ("public", "account", "stream")
 EXTENSIONS = {"video": ("mp4",), "audio": ("m4a",), "still": ("jpg",)}
 #: ffmpeg muxers each kind may use; the first is the default.
 CONTAINERS = {"video": ("mp4", "mov"), "audio": ("mp4", "ipod"), "still": ("image2",)}
@@ -116,7 +120,12 @@ def _preset(
     access = table.get("access", "public")
     if access not in ACCESS:
         problems.append(
-            problem(path, f"{where}.access", f"{access!r} is unknown", 'use "public" or "account"')
+            problem(
+                path,
+                f"{where}.access",
+                f"{access!r} is unknown",
+                'use "public", "account" or "stream"',
+            )
         )
     extension = table.get("extension", EXTENSIONS[kind][0])
     if extension not in EXTENSIONS[kind]:
@@ -201,6 +210,62 @@ def _preset(
         audio=dict(audio),
         faststart=bool(table.get("faststart", False)),
     )
+
+
+@dataclass(frozen=True)
+class Ladder:
+    """The HLS ladder: the rungs (video presets) of every video's adaptive stream.
+
+    The first rung is the one players start with (Apple: about 2 Mb/s); all rungs share one
+    frame rate, so they share the keyframe grid and players can switch between them at every
+    segment.
+    """
+
+    rungs: tuple[str, ...]
+    segment_seconds: int = 6
+    #: The rung whose audio every rung shares: one audio rendition, apart from the video
+    #: (Apple's recommendation; storing it once keeps the ladder small).
+    audio: str = ""
+
+
+def load_ladder(path: Path, presets: dict[str, Preset], keyframe_seconds: int) -> Ladder | None:
+    """The `[streaming]` table of presets.toml (None when there is none); MediaError listing
+    every problem."""
+    data = tomllib.loads(path.read_text(encoding="utf-8")).get("streaming")
+    if data is None:
+        return None
+    where = "streaming"
+    problems: list[Problem] = []
+    if not isinstance(data, dict):
+        raise MediaError(problem(path, where, "is not a table", "write it as [streaming]"))
+    problems += unknown_keys(path, where, data, {"ladder", "segment_seconds", "audio"})
+    rungs = data.get("ladder")
+    if not isinstance(rungs, list) or not rungs or not all(isinstance(r, str) for r in rungs):
+        problems.append(problem(path, f"{where}.ladder", "missing or not a list of preset names",
+                                'e.g. ladder = ["web", "mobile"]'))  # fmt: skip
+        rungs = []
+    rates = set()
+    for name in rungs:
+        preset = presets.get(name)
+        if preset is None or preset.kind != "video" or preset.access == "account":
+            message = f"{name!r} is not a public or stream video preset"
+            problems.append(problem(path, f"{where}.ladder", message, "name one of this file"))
+        else:
+            rates.add(preset.video.get("fps"))
+    if len(rates) > 1:
+        problems.append(problem(path, f"{where}.ladder", f"its rungs have different frame rates "
+                                f"({sorted(rates)})", "give every rung the same fps"))  # fmt: skip
+    segment = data.get("segment_seconds", 6)
+    if not isinstance(segment, int) or segment <= 0 or segment % keyframe_seconds:
+        problems.append(problem(path, f"{where}.segment_seconds", f"{segment!r} is not a "
+                                f"multiple of {keyframe_seconds}", "e.g. 6"))  # fmt: skip
+    audio = data.get("audio", rungs[0] if rungs else "")
+    if rungs and audio not in rungs:
+        problems.append(problem(path, f"{where}.audio", f"{audio!r} is not a rung of the ladder",
+                                "name the rung whose audio the stream uses"))  # fmt: skip
+    if problems:
+        raise MediaError(problems)
+    return Ladder(tuple(rungs), segment, audio)
 
 
 def _unknown_keys(path: Path, where: str, table: dict[str, Any], problems: list[Problem]) -> None:

@@ -120,3 +120,110 @@ def keyframes(path: Path) -> list[float]:
             if packet.is_keyframe and packet.pts is not None
         ]
     return sorted(times)
+
+
+def codecs_of(path: Path) -> str | None:
+    """The RFC 6381 `codecs` of a file's streams (`avc1.64001f,mp4a.40.2`), from the
+    decoder configuration each stream carries: what HLS playlists and `<source type>` say."""
+    with av.open(str(path)) as container:
+        found = []
+        for stream in container.streams:
+            extradata = stream.codec_context.extradata or b""
+            name = stream.codec_context.name
+            if name == "h264" and len(extradata) >= 4 and extradata[0] == 1:  # avcC
+                found.append(f"avc1.{extradata[1]:02x}{extradata[2]:02x}{extradata[3]:02x}")
+            elif name == "aac":
+                object_type = extradata[0] >> 3 if extradata else 2
+                found.append(f"mp4a.40.{object_type}")
+        return ",".join(found) or None
+
+
+@dataclass(frozen=True)
+class GopFacts:
+    """What joining GOPs of a rendition to newly encoded ones needs to know of it."""
+
+    stream_id: int  # the video stream's id (its MP4 track), for the concat list
+    extradata: bytes  # its parameter sets (avcC): the joined parts must carry the same
+    delay: int  # frames between decoding and presentation of its first frame (B-frames)
+    time_base: Fraction
+    frame_ticks: int  # one frame, in time_base units
+    keyframes: frozenset[int]  # pts (time_base units) of its keyframes
+
+
+def gop_facts(path: Path) -> GopFacts:
+    """The video stream of a rendition: its parameter sets, delay and keyframes (packets
+    only, nothing decoded)."""
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        first = None
+        keys = set()
+        ticks = 0
+        for packet in container.demux(stream):
+            if packet.pts is None or packet.size == 0:
+                continue
+            if first is None:
+                first = packet
+                ticks = packet.duration or 0
+            if packet.is_keyframe:
+                keys.add(int(packet.pts))
+        if first is None:
+            raise ProbeError("it has no video packets")
+        delay = round((first.pts - first.dts) / ticks) if ticks else 0
+        return GopFacts(
+            stream_id=stream.id,
+            extradata=bytes(stream.codec_context.extradata or b""),
+            delay=delay,
+            time_base=Fraction(stream.time_base),
+            frame_ticks=ticks,
+            keyframes=frozenset(keys),
+        )
+
+
+def extradata_of(path: Path) -> bytes:
+    """The video stream's decoder configuration (H.264: its avcC parameter sets)."""
+    with av.open(str(path)) as container:
+        return bytes(container.streams.video[0].codec_context.extradata or b"")
+
+
+def top_level_boxes(path: Path) -> list[tuple[int, int, str]]:
+    """(offset, size, type) of each top-level box of an ISO BMFF (MP4) file."""
+    boxes = []
+    with path.open("rb") as handle:
+        total = path.stat().st_size
+        offset = 0
+        while offset + 8 <= total:
+            handle.seek(offset)
+            head = handle.read(16)
+            size, kind = int.from_bytes(head[:4], "big"), head[4:8].decode("latin-1")
+            if size == 1:
+                size = int.from_bytes(head[8:16], "big")
+            elif size == 0:
+                size = total - offset
+            if size < 8:
+                raise ProbeError(f"a damaged {kind!r} box at byte {offset}")
+            boxes.append((offset, size, kind))
+            offset += size
+    return boxes
+
+
+def fragment_starts(path: Path) -> tuple[list[tuple[int, int, Fraction]], Fraction]:
+    """(byte position, size, time in seconds) of the packets that may start a fragment (video:
+    keyframes; audio only: every packet), and where the stream ends (seconds), all measured
+    from its first packet."""
+    with av.open(str(path)) as container:
+        video = bool(container.streams.video)
+        stream = container.streams.video[0] if video else container.streams.audio[0]
+        base = Fraction(stream.time_base)
+        found = []
+        first = end = None
+        for packet in container.demux(stream):
+            if packet.pts is None or packet.size == 0:
+                continue
+            first = packet.pts if first is None else min(first, packet.pts)
+            stop = packet.pts + (packet.duration or 0)
+            end = stop if end is None else max(end, stop)
+            if packet.is_keyframe or not video:
+                found.append((int(packet.pos), int(packet.size), packet.pts))
+        if first is None or end is None:
+            raise ProbeError("it has no packets")
+        return [(pos, size, (pts - first) * base) for pos, size, pts in found], (end - first) * base

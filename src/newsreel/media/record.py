@@ -63,6 +63,25 @@ def file_path(video_id: str, key: str, filename: str, access: Access = "public")
     return f"{PRIVATE_DIR}/{path}" if access == "account" else path
 
 
+#: The HLS presentation's files, inside its own content-addressed folder.
+MASTER_PLAYLIST = "master.m3u8"
+
+
+def rung_names(suffix: str) -> tuple[str, str, str]:
+    """A rung's fMP4 file, its media playlist and its I-frame playlist (relative names)."""
+    return f"{suffix}.mp4", f"{suffix}.m3u8", f"{suffix}-iframes.m3u8"
+
+
+def audio_names() -> tuple[str, str]:
+    """The shared audio rendition's fMP4 file and its playlist (relative names)."""
+    return "audio.mp4", "audio.m3u8"
+
+
+def subtitle_names(lang: str) -> tuple[str, str]:
+    """A subtitle rendition's WebVTT file and its playlist (relative names)."""
+    return f"subtitles-{lang}.vtt", f"subtitles-{lang}.m3u8"
+
+
 def download_route(video_id: str, cut_id: str, preset: str) -> str:
     """The function's route that hands out an account-only file."""
     return f"/api/download/{video_id}/{cut_id}/{preset}"
@@ -93,6 +112,23 @@ def press_kit_name(video_id: str, date: dt.date) -> str:
 # -- the records ---------------------------------------------------------------------------------
 
 
+class Fragment(msgspec.Struct, frozen=True, array_like=True):
+    """One movie fragment (moof + mdat) of a CMAF file: one GOP, starting with its IDR frame."""
+
+    offset: int  # where its moof box starts
+    size: int  # moof + mdat
+    start: float  # seconds from the start of the presentation
+    duration: float  # seconds
+    iframe_size: int  # from its moof through the end of its IDR frame
+
+
+class CmafIndex(msgspec.Struct, frozen=True, kw_only=True):
+    """Where a CMAF file's parts lie: what its HLS playlists address by byte ranges."""
+
+    init_size: int  # ftyp + moov, from byte 0
+    fragments: list[Fragment]
+
+
 class Measured(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     """A finished file as measured from its bytes (what the media cache remembers of it)."""
 
@@ -109,6 +145,8 @@ class Measured(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     audio_bitrate: int | None = None
     sample_rate: int | None = None
     channels: int | None = None
+    codecs: str | None = None  # RFC 6381, e.g. `avc1.64001f,mp4a.40.2`
+    cmaf: CmafIndex | None = None  # a fragmented MP4 rendition of the adaptive stream
 
 
 class StoredFile(Measured, frozen=True, kw_only=True, omit_defaults=True):
@@ -191,6 +229,55 @@ class Source(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     height: int | None = None
 
 
+class AudioTrack(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """The adaptive stream's audio: one fragmented MP4 file every rung plays beside its video."""
+
+    preset: str  # the rung it was taken from
+    playlist: str  # URL of its media playlist
+    file: StoredFile
+    codecs: str
+    channels: int
+    bandwidth: int  # peak segment bit rate, measured (bit/s)
+    average_bandwidth: int
+
+
+class Rung(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """One variant of the adaptive stream: a fragmented MP4 file (video) and its two playlists.
+
+    Its `bandwidth` figures are its video's; the master playlist adds the audio's."""
+
+    preset: str
+    playlist: str  # URL of its media playlist
+    iframes: str  # URL of its I-frame playlist
+    file: StoredFile  # the fMP4 file the playlists address by byte ranges
+    width: int
+    height: int
+    fps: float
+    codecs: str
+    bandwidth: int  # peak segment bit rate, measured (bit/s)
+    average_bandwidth: int  # measured over the whole file (bit/s)
+    iframe_bandwidth: int  # peak I-frame bit rate, measured (bit/s)
+
+
+class Subtitles(msgspec.Struct, frozen=True, kw_only=True):
+    """The captions of one language, as a subtitle rendition of the adaptive stream."""
+
+    lang: str
+    playlist: str  # URL of its playlist
+    file: StoredFile  # the WebVTT file it lists
+
+
+class Presentation(msgspec.Struct, frozen=True, kw_only=True):
+    """A video's HLS presentation (fMP4, byte ranges): the player's first choice."""
+
+    url: str  # the multivariant (master) playlist
+    key: str  # names its folder: every rung's key and every caption's digest
+    segment_seconds: int
+    rungs: list[Rung]
+    audio: AudioTrack | None = None
+    subtitles: list[Subtitles] = []
+
+
 class Video(msgspec.Struct, frozen=True, kw_only=True):
     """Everything published of one source video: the root of `manifest.json`."""
 
@@ -210,6 +297,7 @@ class Video(msgspec.Struct, frozen=True, kw_only=True):
     cuts: list[Cut]
     transcript: dict[str, list[TranscriptLine]] = {}
     press_kit: StoredFile | None = None
+    stream: Presentation | None = None  # adaptive streaming (HLS) of the full length
 
     @property
     def full(self) -> Cut:
@@ -235,6 +323,10 @@ class Video(msgspec.Struct, frozen=True, kw_only=True):
                     found.setdefault(entry.path, entry)
         if self.press_kit:
             found.setdefault(self.press_kit.path, self.press_kit)
+        if self.stream:
+            parts = [*self.stream.rungs, *self.stream.subtitles]
+            for part in [*parts, *([self.stream.audio] if self.stream.audio else [])]:
+                found.setdefault(part.file.path, part.file)
         return list(found.values())
 
 

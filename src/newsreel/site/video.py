@@ -110,6 +110,7 @@ def video_view(video: record.Video, lang: str) -> dict[str, Any]:
         "duration": format_duration(video.duration_ms, lang),
         "duration_iso": timecode.iso_duration(video.duration_ms),
         "poster": video.poster.url if video.poster else None,
+        "stream": video.stream.url if video.stream else None,  # HLS: the player's first choice
         "web": public.get("web"),
         "mobile": public.get("mobile"),
         "shots": [_shot_view(shot, lang) for shot in video.shots],

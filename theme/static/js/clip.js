@@ -10,6 +10,10 @@ if (root && player) {
   let panel = null;
   /** The panel, imported and wired once. */
   const withPanel = (use) => {
+    // While clips are made, the player keeps the progressive file, the very rendition a clip
+    // is cut from, rather than switching to adaptive streaming (player.js): what the visitor
+    // steps through frame by frame is what the clip holds.
+    player.dataset.frameExact = "true";
     panel ??= import(root.dataset.panel).then((module) => module.setUp(root, player));
     panel.then(use, (error) => {
       panel = null; // a network hiccup: the next click tries again

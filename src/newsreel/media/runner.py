@@ -1,0 +1,103 @@
+"""Running ffmpeg: the binary, its version, one process with progress, and its errors.
+
+Kept apart from `encode` (which only builds commands) so that the pipeline's one way of
+starting a process is small enough to read at a glance; `encode` re-exports these names.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import threading
+from collections.abc import Callable
+from functools import cache
+
+
+class EncodeError(Exception):
+    """ffmpeg failed; the message carries the end of its error output."""
+
+
+def ffmpeg_exe(override: str | None = None) -> str:
+    """The ffmpeg binary: an explicit one, else `NEWSREEL_FFMPEG`, else imageio-ffmpeg's."""
+    if override:
+        return override
+    if os.environ.get("NEWSREEL_FFMPEG"):
+        return os.environ["NEWSREEL_FFMPEG"]
+    import imageio_ffmpeg
+
+    return imageio_ffmpeg.get_ffmpeg_exe()
+
+
+@cache
+def ffmpeg_version(exe: str) -> str:
+    """The first line of `ffmpeg -version`: part of every cache key."""
+    result = subprocess.run([exe, "-hide_banner", "-version"], capture_output=True, text=True)
+    if result.returncode != 0:
+        raise EncodeError(f"{exe} -version failed: {result.stderr.strip()[-300:]}")
+    return result.stdout.splitlines()[0].strip()
+
+
+Progress = Callable[[float], None]
+#: Runs one ffmpeg command (reporting progress 0..1) and returns its stderr; injectable so
+#: tests can count, or refuse, every process the pipeline starts.
+Runner = Callable[[list[str], int | None, Progress | None], str]
+
+
+def parse_loudness(stderr: str) -> dict[str, str]:
+    """loudnorm's measurement: the JSON object it prints last on stderr."""
+    match = re.search(r"\{[^{}]*\"input_i\"[^{}]*\}", stderr, re.S)
+    if not match:
+        raise EncodeError("loudnorm printed no measurement")
+    return json.loads(match.group(0))
+
+
+def measure_loudness(
+    args: list[str],
+    runner: Runner | None = None,
+    duration_ms: int | None = None,
+    on_progress: Progress | None = None,
+) -> dict[str, str]:
+    """Run the first loudnorm pass (through `runner`) and return its measurements."""
+    return parse_loudness((runner or run)(args, duration_ms, on_progress))
+
+
+def run(
+    args: list[str],
+    duration_ms: int | None = None,
+    on_progress: Progress | None = None,
+) -> str:
+    """Run ffmpeg, reporting progress (0..1) from `-progress pipe:1`; returns its stderr."""
+    process = subprocess.Popen(
+        args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1
+    )
+    stderr_lines: list[str] = []
+
+    def drain_stderr() -> None:  # a full pipe would block ffmpeg: read it as it comes
+        assert process.stderr is not None
+        for line in process.stderr:
+            stderr_lines.append(line)
+            del stderr_lines[:-200]
+
+    reader = threading.Thread(target=drain_stderr, daemon=True)
+    reader.start()
+    assert process.stdout is not None
+    for line in process.stdout:
+        if on_progress and duration_ms and line.startswith("out_time_us="):
+            value = line.split("=", 1)[1].strip()
+            if value.isdigit():
+                on_progress(min(1.0, int(value) / 1000 / duration_ms))
+    code = process.wait()
+    reader.join(timeout=5)
+    stderr = "".join(stderr_lines)
+    if code != 0:
+        raise EncodeError(_tail(stderr))
+    if on_progress:
+        on_progress(1.0)
+    return stderr
+
+
+def _tail(stderr: str) -> str:
+    lines = [line for line in stderr.strip().splitlines() if line.strip()]
+    return " | ".join(lines[-3:])[-500:] or "ffmpeg failed"
