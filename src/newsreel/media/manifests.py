@@ -6,7 +6,7 @@ words has one text per language of the site, checked like `title`: the location,
 a soundbite speaker's role. A soundbite keeps the words as spoken (`quote`, in `language`) and
 their translation into every other language of the site, so a page never shows a language its
 reader did not choose without saying so. Checks that need the source itself (time codes inside
-its duration, audio present) come later, in `check_against_source`, once it has been probed.
+its duration, audio present) come later, in `media.sources`, once it has been probed.
 """
 
 from __future__ import annotations
@@ -361,47 +361,3 @@ def _soundbite(
         return None
     text = {lang: quote if lang == spoken else translation[lang] for lang in languages}
     return text, speaker, spoken, quote, role
-
-
-def check_against_source(
-    manifest: VideoManifest, duration_ms: int, has_audio: bool, presets: dict[str, Preset]
-) -> list[Problem]:
-    """Problems only the probed source reveals: time codes past its end, audio missing."""
-    path = manifest.path
-    end = timecode.format_ms(duration_ms)
-    problems: list[Problem] = []
-
-    def past_end(where: str, millis: int, strict: bool) -> None:
-        if millis > duration_ms or (strict and millis == duration_ms):
-            problems.append(
-                problem(
-                    path,
-                    where,
-                    f"{timecode.format_ms(millis)} is past the end of the source ({end})",
-                    "use a time code before the end",
-                )
-            )
-
-    for index, shot in enumerate(manifest.shots):
-        past_end(f"shots[{index}].at", shot.at_ms, strict=True)
-    for index, cut in enumerate(manifest.cuts):
-        past_end(f"cuts[{index}].in", cut.in_ms, strict=True)
-        past_end(f"cuts[{index}].out", cut.out_ms or 0, strict=False)
-    if manifest.poster_ms is not None:
-        past_end("poster", manifest.poster_ms, strict=True)
-    if not has_audio:
-        for cut in manifest.all_cuts():
-            for name in cut.presets:
-                if presets[name].needs_audio:
-                    where = (
-                        "presets" if cut.id == FULL else f"cuts[{manifest.cuts.index(cut)}].presets"
-                    )
-                    problems.append(
-                        problem(
-                            path,
-                            where,
-                            f"preset {name!r} needs audio but the source has none",
-                            "use a source with sound or drop that preset",
-                        )
-                    )
-    return problems

@@ -355,15 +355,8 @@ def decode(data: bytes, where: str | Path = "manifest.json") -> Video:
     except msgspec.DecodeError as error:
         raise RecordError(Problem(where, "", f"not a newsreel manifest ({error})", fix)) from None
     if version != SCHEMA_VERSION:
-        raise RecordError(
-            Problem(
-                where,
-                "schema_version",
-                f"{'missing' if version is None else version}, but this version of newsreel reads "
-                f"{SCHEMA_VERSION}",
-                fix,
-            )
-        )
+        said = f"{'missing' if version is None else version}, but this version of newsreel reads"
+        raise RecordError(Problem(where, "schema_version", f"{said} {SCHEMA_VERSION}", fix))
     try:
         return _DECODER.decode(data)
     except msgspec.ValidationError as error:

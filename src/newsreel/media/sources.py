@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from newsreel.media import captions
+from newsreel.media import captions, timecode
 from newsreel.media.cache import SourceHashes
 from newsreel.media.errors import MediaError, Problem, problem
-from newsreel.media.manifests import VideoManifest, check_against_source
+from newsreel.media.manifests import FULL, VideoManifest
 from newsreel.media.presets import Preset
 from newsreel.media.probe import MediaInfo, ProbeError, probe_source
 from newsreel.media.remote import fetch_source
@@ -78,3 +78,47 @@ def inspect(
     if problems:
         raise MediaError(problems)
     return Source(path, digest, info, cues)
+
+
+def check_against_source(
+    manifest: VideoManifest, duration_ms: int, has_audio: bool, presets: dict[str, Preset]
+) -> list[Problem]:
+    """Problems only the probed source reveals: time codes past its end, audio missing."""
+    path = manifest.path
+    end = timecode.format_ms(duration_ms)
+    problems: list[Problem] = []
+
+    def past_end(where: str, millis: int, strict: bool) -> None:
+        if millis > duration_ms or (strict and millis == duration_ms):
+            problems.append(
+                problem(
+                    path,
+                    where,
+                    f"{timecode.format_ms(millis)} is past the end of the source ({end})",
+                    "use a time code before the end",
+                )
+            )
+
+    for index, shot in enumerate(manifest.shots):
+        past_end(f"shots[{index}].at", shot.at_ms, strict=True)
+    for index, cut in enumerate(manifest.cuts):
+        past_end(f"cuts[{index}].in", cut.in_ms, strict=True)
+        past_end(f"cuts[{index}].out", cut.out_ms or 0, strict=False)
+    if manifest.poster_ms is not None:
+        past_end("poster", manifest.poster_ms, strict=True)
+    if not has_audio:
+        for cut in manifest.all_cuts():
+            for name in cut.presets:
+                if presets[name].needs_audio:
+                    where = (
+                        "presets" if cut.id == FULL else f"cuts[{manifest.cuts.index(cut)}].presets"
+                    )
+                    problems.append(
+                        problem(
+                            path,
+                            where,
+                            f"preset {name!r} needs audio but the source has none",
+                            "use a source with sound or drop that preset",
+                        )
+                    )
+    return problems
