@@ -169,7 +169,8 @@ def _naive(exe: str, source: Path, output: PlannedOutput, target: Path):
     """One output, one process (after a loudness measure pass for broadcast)."""
     preset = output.preset
     if preset.kind == "still":
-        return lambda: [encode.still_command(exe, source, output.still_at_ms or 0, preset, target)]
+        at = output.still_at_ms or 0
+        return lambda: [encode.still_command(exe, source, at, [(preset, target)])]
     is_cut = output.cut.id != FULL
     length = output.out_ms - output.in_ms
 

@@ -28,6 +28,7 @@ from newsreel.media.record import PRIVATE_DIR
 # whatever the machine's mime.types says: the types players and CloudFront expect
 mimetypes.add_type("application/vnd.apple.mpegurl", ".m3u8")
 mimetypes.add_type("text/vtt", ".vtt")
+mimetypes.add_type("image/webp", ".webp")
 
 
 class SiteFiles(StaticFiles):

@@ -25,25 +25,49 @@ def _file(project: Project, entry: dict) -> Path:
     return project.output / (entry.get("private_path") or entry["url"].lstrip("/"))
 
 
-def test_every_cut_has_its_own_poster_on_its_card(demo_site: Project):
-    """A frame from inside the cut, its own file, shown on the cut's card in both languages."""
+def test_every_cut_has_its_own_poster_and_a_light_thumbnail_on_its_card(demo_site: Project):
+    """A frame from inside the cut, its own file (a JPEG for feeds, link previews and the press
+    kit), and the same frame as a small WebP thumbnail, which the cut's card shows in both
+    languages: a list of five versions must not load five 1280 px posters."""
     plan = pipeline.plan(demo_site.media_settings())
     for video in VIDEOS:
         data = _manifest(demo_site, video)
         posters = {o.cut.id: o for o in plan.outputs[video] if o.poster}
-        assert set(posters) == {cut["id"] for cut in data["cuts"]}
+        thumbnails = {o.cut.id: o for o in plan.outputs[video] if o.page_image == "thumbnail"}
+        assert set(posters) == set(thumbnails) == {cut["id"] for cut in data["cuts"]}
         for cut in data["cuts"]:
             at = posters[cut["id"]].still_at_ms
             assert cut["in_ms"] <= at < cut["out_ms"], (video, cut["id"])
+            assert thumbnails[cut["id"]].still_at_ms == at
             assert _file(demo_site, cut["poster"]).read_bytes()[:3] == b"\xff\xd8\xff"
+            thumbnail = _file(demo_site, cut["thumbnail"]).read_bytes()
+            assert thumbnail[:4] == b"RIFF" and thumbnail[8:12] == b"WEBP"
+            assert (cut["thumbnail"]["width"], cut["thumbnail"]["height"]) == (256, 144)
+            assert cut["thumbnail"]["bytes"] < cut["poster"]["bytes"] / 4
         assert len({cut["poster"]["url"] for cut in data["cuts"]}) == len(data["cuts"])
+        assert len({cut["thumbnail"]["url"] for cut in data["cuts"]}) == len(data["cuts"])
         for lang in ("en", "fr"):
             html = (demo_site.output / lang / "news" / PAGES[video] / "index.html").read_text()
             for cut in data["cuts"]:
                 section = html.split(f'id="dl-{cut["id"]}"', 1)[1].split("</h3>")[0]
                 assert re.search(
-                    rf'<img class="version-poster" src="{cut["poster"]["url"]}"', section
+                    rf'<img class="version-poster" src="{cut["thumbnail"]["url"]}"', section
                 )
+
+
+def test_the_player_shows_a_light_poster_and_previews_keep_the_jpeg(demo_site: Project):
+    """The player's poster is the full version's frame as WebP, a fraction of the JPEG that
+    link previews (og:image), feeds and search keep, since not every reader of those takes
+    WebP."""
+    for video in VIDEOS:
+        full = _manifest(demo_site, video)["cuts"][0]
+        light, jpeg = full["player_poster"], full["poster"]
+        assert _file(demo_site, light).read_bytes()[8:12] == b"WEBP"
+        assert (light["width"], light["height"]) == (jpeg["width"], jpeg["height"])
+        assert light["bytes"] < 0.7 * jpeg["bytes"]
+        html = (demo_site.output / "en" / "news" / PAGES[video] / "index.html").read_text()
+        assert f'poster="{light["url"]}"' in html
+        assert re.search(rf'<meta property="og:image" content="[^"]*{jpeg["url"]}"', html)
 
 
 def test_the_ladder_costs_at_most_twice_the_largest_public_rendition(demo_site: Project):

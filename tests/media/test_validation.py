@@ -117,6 +117,26 @@ def test_bad_preset_file(clips: Path, tmp_path: Path):
     assert "presets.toml: presets.web.video.width: missing or odd" in line
 
 
+def test_a_still_quality_outside_its_format_range(clips: Path, tmp_path: Path):
+    """JPEG's quantiser and WebP's quality run in opposite directions: each is checked in its own
+    range, and the message says which."""
+    still = """
+[presets.thumbnail]
+kind = "still"
+extension = "webp"
+label.en = "Thumbnail"
+label.fr = "Vignette"
+[presets.thumbnail.video]
+width = 256
+height = 144
+quality = 150
+"""
+    with (clips / "presets.toml").open("a", encoding="utf-8") as presets:
+        presets.write(still)
+    [line] = problems_of(clips, tmp_path)
+    assert "presets.toml: presets.thumbnail.video.quality: not a whole number from 0 to 100" in line
+
+
 def test_nothing_half_written_when_a_source_is_bad(clips: Path, tmp_path: Path):
     build_media(clips, tmp_path / "out", tmp_path / "cache")
     before = sorted(p for p in (tmp_path / "out").rglob("*"))

@@ -315,16 +315,34 @@ def cmaf_command(exe: str, parts: list[tuple[Path, Path, str]]) -> list[str]:
     return _with_global_args(ffmpeg.merge_outputs(*rendered).compile(cmd=exe))
 
 
-def still_command(exe: str, source: Path, at_ms: int, preset: Preset, path: Path) -> list[str]:
-    """One JPEG frame at `at_ms`, scaled to the preset."""
-    stream = _video_chain(ffmpeg.input(str(source), ss=_seconds(at_ms)).video, preset)
-    output = ffmpeg.output(
-        stream,
-        str(path),
-        **{"frames:v": 1, "q:v": preset.video.get("quality", 3), "update": 1},
-        f=preset.container,
-    )
-    return _with_global_args(output.compile(cmd=exe))
+#: A still's `quality` per format, and its default: JPEG's quantiser (2 best to 31) or WebP's
+#: quality (0 to 100 best). `presets.py` checks the range.
+IMAGE_QUALITY = {"jpg": ("q:v", 3), "webp": ("quality", 75)}
+
+
+def _image_quality(preset: Preset) -> dict[str, object]:
+    option, default = IMAGE_QUALITY[preset.extension]
+    codec = {"c:v": "libwebp"} if preset.extension == "webp" else {}
+    return {**codec, option: preset.video.get("quality", default)}
+
+
+def still_command(
+    exe: str, source: Path, at_ms: int, stills: list[tuple[Preset, Path]]
+) -> list[str]:
+    """The frame at `at_ms` as JPEG, once per still preset (a poster and its thumbnail), from
+    one decode of the source."""
+    frame = ffmpeg.input(str(source), ss=_seconds(at_ms)).video
+    copies = _fan_out(frame, "split", len(stills))
+    rendered = [
+        ffmpeg.output(
+            _video_chain(copy, preset),
+            str(path),
+            **{"frames:v": 1, "update": 1, **_image_quality(preset)},
+            f=preset.container,
+        )
+        for copy, (preset, path) in zip(copies, stills, strict=True)
+    ]
+    return _with_global_args(ffmpeg.merge_outputs(*rendered).compile(cmd=exe))
 
 
 def loudness_command(

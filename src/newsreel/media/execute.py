@@ -135,13 +135,12 @@ def run_job(
     if job.kind == "stream":
         return run_stream_job(job, cache, executor, on_progress)
     try:
-        if job.kind == "still":
-            path = cache.scratch_file(first.key, first.preset.extension)
-            produced.append((first, path))
+        if job.kind == "still":  # the cut's stills share their frame: one decode for all
+            for output in job.outputs:
+                produced.append((output, cache.scratch_file(output.key, output.preset.extension)))
             at = first.still_at_ms or 0
-            executor(
-                encode.still_command(exe, job.source, at, first.preset, path), None, on_progress
-            )
+            stills = [(output.preset, path) for output, path in produced]
+            executor(encode.still_command(exe, job.source, at, stills), None, on_progress)
         else:
             duration = None if job.cut.id == FULL else first.out_ms - first.in_ms
             outputs = []

@@ -13,7 +13,7 @@ from newsreel.media.cache import sha256_file
 from newsreel.media.plan import PlannedOutput
 from newsreel.media.probe import codecs_of, image_size, measure
 
-MIME = {"mp4": "video/mp4", "m4a": "audio/mp4", "jpg": "image/jpeg"}
+MIME = {"mp4": "video/mp4", "m4a": "audio/mp4", "jpg": "image/jpeg", "webp": "image/webp"}
 
 
 def measure_file(output: PlannedOutput, path: Path) -> record.Measured:

@@ -39,12 +39,15 @@ def record_video(
     """Lay out one video's files from the cache, then write and return its record."""
     files: dict[str, list[record.MediaFile]] = {}
     posters: dict[str, record.MediaFile] = {}
+    images: dict[str, dict[str, record.MediaFile]] = {}  # cut id -> record field -> file
     for output in outputs:
-        if not (output.listed or output.poster):  # the stream's: see _presentation
+        if not (output.listed or output.poster or output.page_image):  # the stream's: see below
             continue
         entry = _lay_out(manifest, output, cache, output_dir)
         if output.poster:
             posters[output.cut.id] = entry
+        if output.page_image:
+            images.setdefault(output.cut.id, {})[output.page_image] = entry
         if output.listed:
             files.setdefault(output.cut.id, []).append(entry)
     cuts = []
@@ -58,6 +61,7 @@ def record_video(
                 out_ms=out_ms,
                 files=files.get(cut.id, []),
                 poster=posters.get(cut.id),
+                **images.get(cut.id, {}),
                 captions=_write_captions(manifest, cut.id, cut.in_ms, out_ms, source, output_dir),
             )
         )

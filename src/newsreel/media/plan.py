@@ -35,6 +35,13 @@ from newsreel.media.reasons import read_index
 from newsreel.media.reasons import reason as why
 from newsreel.media.sources import Source, inspect
 
+#: The images pages show of every cut, besides its poster (a JPEG, which feeds, sitemaps, link
+#: previews and the press kit carry): record field -> the still preset that makes it. The
+#: player's poster, light (WebP: about 40 % of the JPEG), and a thumbnail for lists of versions
+#: and cards (a 1280 px poster there weighs ten times what it shows). A preset missing from
+#: `presets.toml` is simply not made, and pages show the poster instead.
+PAGE_IMAGES = {"player_poster": "player-poster", "thumbnail": "thumbnail"}
+
 #: Bump when the pipeline changes what it writes for the same inputs.
 PIPELINE_VERSION = "3"  # 3: keyframes on the grid only; smart cuts; CMAF rungs
 
@@ -112,6 +119,7 @@ class PlannedOutput:
     cached: bool = False
     poster: bool = False  # the cut's poster image (also a download when its preset is listed)
     listed: bool = True  # offered in the download panel
+    page_image: str = ""  # an image pages show: a field of `PAGE_IMAGES`
     stream: bool = False  # a fragmented MP4 rung of the HLS presentation
     method: str = "encode"  # how: encode (from the source), smart, cmaf-video, cmaf-audio
 
@@ -122,6 +130,8 @@ class PlannedOutput:
             return f"{self.preset.name} (HLS {'audio' if self.method == 'cmaf-audio' else 'video'})"
         if self.poster and not self.listed:
             return "(poster)"
+        if self.page_image and not self.listed:
+            return f"({self.page_image.replace('_', ' ')})"
         return self.preset.name if self.listed else f"{self.preset.name} (for HLS)"
 
     @property
@@ -129,6 +139,8 @@ class PlannedOutput:
         """Its name in the cache's index, which remembers what made it (for the reasons)."""
         if self.poster and not self.listed:
             return f"{self.video_id}/{self.cut.id}/poster"
+        if self.page_image and not self.listed:
+            return f"{self.video_id}/{self.cut.id}/{self.page_image}"
         return f"{self.video_id}/{self.cut.id}/{self.preset.name}" + (
             f"/{self.method}" if self.stream else ""
         )
@@ -267,6 +279,12 @@ def _plan_video(
 ) -> None:
     outputs: list[PlannedOutput] = []
     poster_preset = presets.get("still", DEFAULT_STILL)
+    page_images = {
+        image: presets[name]
+        for image, name in PAGE_IMAGES.items()
+        if name in presets and presets[name].kind == "still"
+    }
+    image_of = {preset.name: image for image, preset in page_images.items()}
     rungs = plan.ladder.rungs if plan.ladder else ()
     full_keys: dict[str, str] = {}
     fps = source.info.fps
@@ -284,7 +302,8 @@ def _plan_video(
         }
         renditions = [
             planned(presets[name], presets[name] == poster_preset, True,
-                    method="encode" if is_full or refusals[name] else "smart")
+                    method="encode" if is_full or refusals[name] else "smart",
+                    page_image=image_of.get(name, ""))
             for name in cut.presets
         ]  # fmt: skip
         if is_full:  # the ladder's rungs the manifest does not offer as downloads
@@ -293,6 +312,11 @@ def _plan_video(
             full_keys = {o.preset.name: o.key for o in renditions if o.preset.kind == "video"}
         if not any(o.poster for o in renditions):
             renditions.append(planned(poster_preset, True, False))
+        for image, preset in page_images.items():
+            if image == "player_poster" and not is_full:
+                continue  # the player plays the full version; cuts are listed (thumbnails)
+            if not any(o.page_image == image for o in renditions):
+                renditions.append(planned(preset, False, False, page_image=image))
         outputs += renditions
         missing = [o for o in renditions if not o.cached]
         whole = [o for o in missing if o.preset.kind != "still" and o.method == "encode"]
@@ -304,9 +328,10 @@ def _plan_video(
             reason = why(smart, index, source.sha256, plan.ffmpeg_version, refusals)
             inputs = {o.key: full_keys[o.preset.name] for o in smart}
             plan.jobs.append(Job(manifest, source.path, cut, smart, reason, "smart", fps, inputs))
-        for still in (o for o in missing if o.preset.kind == "still"):
-            reason = why([still], index, source.sha256, plan.ffmpeg_version)
-            plan.jobs.append(Job(manifest, source.path, cut, [still], reason, "still", fps))
+        stills = [o for o in missing if o.preset.kind == "still"]  # one frame: one process
+        if stills:
+            reason = why(stills, index, source.sha256, plan.ffmpeg_version)
+            plan.jobs.append(Job(manifest, source.path, cut, stills, reason, "still", fps))
     outputs += _plan_stream(plan, manifest, presets, source, full_keys, cache, index, fetch)
     plan.outputs[manifest.id] = outputs
 
@@ -354,6 +379,7 @@ def _planned(
     poster: bool,
     listed: bool,
     method: str = "encode",
+    page_image: str = "",
 ) -> PlannedOutput:
     """One output of a cut; `span` is (in, out, poster frame) in milliseconds."""
     in_ms, out_ms, still_at = span
@@ -368,5 +394,5 @@ def _planned(
     cached = cache.get(key) is not None or (fetch is not None and fetch(key))
     return PlannedOutput(
         manifest.id, cut, preset, key, name, in_ms, out_ms, at, cached, poster, listed,
-        stream=method.startswith("cmaf"), method=method,
+        page_image=page_image, stream=method.startswith("cmaf"), method=method,
     )  # fmt: skip

@@ -23,7 +23,7 @@ from newsreel.media.errors import MediaError, Problem, problem, unknown_keys
 
 KINDS = ("video", "audio", "still")
 ACCESS = ("public", "account", "stream")
-EXTENSIONS = {"video": ("mp4",), "audio": ("m4a",), "still": ("jpg",)}
+EXTENSIONS = {"video": ("mp4",), "audio": ("m4a",), "still": ("jpg", "webp")}
 #: ffmpeg muxers each kind may use; the first is the default.
 CONTAINERS = {"video": ("mp4", "mov"), "audio": ("mp4", "ipod"), "still": ("image2",)}
 
@@ -164,6 +164,17 @@ def _preset(
                         path, f"{where}.video.{key}", "missing or odd", "give an even whole number"
                     )
                 )
+    quality = video.get("quality")
+    low, high = {"jpg": (2, 31), "webp": (0, 100)}.get(extension, (0, 100))
+    if (
+        kind == "still"
+        and quality is not None
+        and not (isinstance(quality, int) and low <= quality <= high)
+    ):
+        problems.append(
+            problem(path, f"{where}.video.quality", f"not a whole number from {low} to {high}",
+                    f"{extension}: {low} to {high}, e.g. {'3' if extension == 'jpg' else '75'}")
+        )  # fmt: skip
     if kind == "video":
         if not isinstance(video.get("fps"), int):
             problems.append(problem(path, f"{where}.video.fps", "missing", "give e.g. 25"))

@@ -184,6 +184,8 @@ class Cut(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     out_ms: int
     files: list[MediaFile]
     poster: MediaFile | None = None
+    player_poster: MediaFile | None = None  # the poster as the player shows it, light
+    thumbnail: MediaFile | None = None  # the poster, small: lists and cards show this one
     captions: dict[str, StoredFile] = {}
 
     @property
@@ -318,7 +320,8 @@ class Video(msgspec.Struct, frozen=True, kw_only=True):
         """Every file the record points at: renditions, posters, captions, press kit."""
         found: dict[str, StoredFile] = {}
         for cut in self.cuts:
-            for entry in [*cut.files, cut.poster, *cut.captions.values()]:
+            images = (cut.poster, cut.player_poster, cut.thumbnail)
+            for entry in [*cut.files, *images, *cut.captions.values()]:
                 if entry is not None:
                     found.setdefault(entry.path, entry)
         if self.press_kit:

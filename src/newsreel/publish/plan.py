@@ -56,6 +56,7 @@ _TEXT_TYPES = ("text/", "application/json", "application/xml", "application/atom
                "application/rss+xml", "image/svg+xml", "application/javascript")  # fmt: skip
 mimetypes.add_type("application/atom+xml", ".atom")
 mimetypes.add_type("text/vtt", ".vtt")
+mimetypes.add_type("image/webp", ".webp")
 mimetypes.add_type("audio/mp4", ".m4a")
 mimetypes.add_type("text/javascript", ".js")
 mimetypes.add_type("image/svg+xml", ".svg")

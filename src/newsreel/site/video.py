@@ -56,6 +56,10 @@ def _file_view(entry: record.MediaFile, lang: str) -> dict[str, Any]:
     }
 
 
+def _url(entry: record.StoredFile | None) -> str | None:
+    return entry.url if entry else None
+
+
 def _cut_view(cut: record.Cut, lang: str) -> dict[str, Any]:
     files = [_file_view(entry, lang) for entry in cut.files]
     public = [index for index, entry in enumerate(files) if not entry["account"]]
@@ -69,6 +73,7 @@ def _cut_view(cut: record.Cut, lang: str) -> dict[str, Any]:
         "duration_s": cut.duration_ms / 1000,
         "duration_iso": timecode.iso_duration(cut.duration_ms),
         "poster": cut.poster.url if cut.poster else None,
+        "thumbnail": _url(cut.thumbnail or cut.player_poster or cut.poster),
         "files": files,
         "chosen": public[0] if public else 0,  # what the format chooser shows first
         "full": cut.is_full,
@@ -109,7 +114,9 @@ def video_view(video: record.Video, lang: str) -> dict[str, Any]:
         "rights": typeset(video.rights.get(lang, ""), lang),
         "duration": format_duration(video.duration_ms, lang),
         "duration_iso": timecode.iso_duration(video.duration_ms),
-        "poster": video.poster.url if video.poster else None,
+        "poster": _url(video.poster),  # the JPEG: link previews, search results
+        "player_poster": _url(video.full.player_poster or video.poster),  # the light one pages show
+        "thumbnail": _url(video.full.thumbnail),  # cards, beside the player's poster
         "stream": video.stream.url if video.stream else None,  # HLS: the player's first choice
         "web": public.get("web"),
         "mobile": public.get("mobile"),
