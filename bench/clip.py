@@ -39,6 +39,7 @@ from newsreel.project import Project
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))  # the metered server and Chromium, shared with the tests
 
+from frames import psnr  # noqa: E402
 from traffic import metered_server  # noqa: E402
 
 from conftest import chromium_path  # noqa: E402
@@ -124,11 +125,6 @@ def luma(path: Path, wanted: set[int]) -> dict[int, np.ndarray]:
             if index >= max(wanted):
                 break
     return frames
-
-
-def psnr(a: np.ndarray, b: np.ndarray) -> float:
-    mse = float(np.mean((a - b) ** 2))
-    return 99.0 if mse == 0 else 10 * np.log10(255**2 / mse)
 
 
 def check(clip: Path, rendition: Path, in_frame: int, out_frame: int) -> float:

@@ -35,6 +35,8 @@ from rich.console import Console
 from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from publish.stack import create_distribution  # noqa: E402 - the tests' distribution
 from site_build import generate  # noqa: E402 - the site benchmark's generated items
 
 from newsreel.build import build_site  # noqa: E402
@@ -79,17 +81,7 @@ def make_targets() -> run.Targets:
     names = (f"bench-site-{suffix}", f"bench-private-{suffix}")
     for name in names:
         s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
-    answer = cloud.client("cloudfront").create_distribution(DistributionConfig={
-        "CallerReference": suffix, "Comment": "bench", "Enabled": True,
-        "Origins": {"Quantity": 1, "Items": [{"Id": "site", "DomainName": "site.s3.amazonaws.com",
-                                              "S3OriginConfig": {"OriginAccessIdentity": ""}}]},
-        "DefaultCacheBehavior": {"TargetOriginId": "site", "ViewerProtocolPolicy": "allow-all",
-                                 "TrustedSigners": {"Enabled": False, "Quantity": 0},
-                                 "ForwardedValues": {"QueryString": False,
-                                                     "Cookies": {"Forward": "none"}},
-                                 "MinTTL": 0},
-    })  # fmt: skip
-    return run.Targets(*names, answer["Distribution"]["Id"])
+    return run.Targets(*names, create_distribution(cloud.client("cloudfront"), suffix))
 
 
 def make_site(root: Path, items: int) -> Project:

@@ -18,6 +18,7 @@ import av
 import httpx
 import numpy as np
 import pytest
+from frames import psnr
 from playwright.sync_api import expect
 from traffic import Traffic, metered_server
 
@@ -69,11 +70,6 @@ def gray_frames(path: Path, wanted: set[int]) -> dict[int, np.ndarray]:
             if index >= max(wanted):
                 break
     return frames
-
-
-def psnr(a: np.ndarray, b: np.ndarray) -> float:
-    mse = float(np.mean((a - b) ** 2))
-    return 99.0 if mse == 0 else 10 * np.log10(255**2 / mse)
 
 
 def audio_samples(path: Path) -> np.ndarray:

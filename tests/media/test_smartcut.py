@@ -9,13 +9,13 @@ as its video, and (broadcast, encoded whole) keep its loudness normalisation.
 
 from __future__ import annotations
 
-import math
 import shutil
 import subprocess
 from pathlib import Path
 
 import av
 import pytest
+from frames import psnr
 
 from newsreel.media import smartcut
 from newsreel.media.demo import generate_demo_source
@@ -142,11 +142,6 @@ def _gray_frames(path: Path) -> list[bytes]:
         return [
             bytes(frame.reformat(format="gray").planes[0]) for frame in container.decode(video=0)
         ]
-
-
-def psnr(one: bytes, two: bytes) -> float:
-    mse = sum((a - b) * (a - b) for a, b in zip(one, two, strict=True)) / len(one)
-    return 99.0 if mse == 0 else 10 * math.log10(255 * 255 / mse)
 
 
 def _decode_errors(path: Path) -> str:

@@ -12,6 +12,8 @@ from newsreel.build import build_site
 from newsreel.project import Project
 from newsreel.publish import run
 
+from .stack import create_distribution
+
 MEDIA_KEY = "media/v/0123456789abcdef/clip-720p.mp4"
 PRIVATE_KEY = "_private/media/v/fedcba9876543210/clip-1080p.mp4"
 
@@ -38,31 +40,7 @@ def buckets(s3, request):
 
 @pytest.fixture
 def distribution(aws):
-    cloudfront = aws("client", "cloudfront")
-    config = {
-        "CallerReference": f"newsreel-test-{uuid.uuid4()}",
-        "Comment": "",
-        "Enabled": True,
-        "Origins": {
-            "Quantity": 1,
-            "Items": [
-                {
-                    "Id": "site",
-                    "DomainName": "site.s3.amazonaws.com",
-                    "S3OriginConfig": {"OriginAccessIdentity": ""},
-                }
-            ],
-        },
-        "DefaultCacheBehavior": {
-            "TargetOriginId": "site",
-            "ViewerProtocolPolicy": "redirect-to-https",
-            "TrustedSigners": {"Enabled": False, "Quantity": 0},
-            "ForwardedValues": {"QueryString": False, "Cookies": {"Forward": "none"}},
-            "MinTTL": 0,
-        },
-    }
-    answer = cloudfront.create_distribution(DistributionConfig=config)
-    return answer["Distribution"]["Id"]
+    return create_distribution(aws("client", "cloudfront"))
 
 
 @pytest.fixture

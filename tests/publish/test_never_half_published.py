@@ -27,6 +27,7 @@ from newsreel.publish import run
 from .conftest import MEDIA_KEY, keys, publish, put_media
 from .consistency import Bucket, Folder, problems
 from .faults import FaultProxy, every
+from .stack import create_distribution
 
 NEW_MEDIA = "media/v/00000000000000aa/clip-720p.mp4"
 PAGES = {  # the pages the theme links (no broken link in the test site), and one more
@@ -161,21 +162,9 @@ def complete_run_writes(versions, moto_endpoint, tmp_path_factory) -> list[tuple
 
 
 def _distribution() -> str:
-    import uuid
-
     from newsreel import cloud
 
-    answer = cloud.client("cloudfront").create_distribution(DistributionConfig={
-        "CallerReference": f"newsreel-test-{uuid.uuid4()}", "Comment": "", "Enabled": True,
-        "Origins": {"Quantity": 1, "Items": [{"Id": "site", "DomainName": "site.s3.amazonaws.com",
-                                              "S3OriginConfig": {"OriginAccessIdentity": ""}}]},
-        "DefaultCacheBehavior": {"TargetOriginId": "site", "ViewerProtocolPolicy": "allow-all",
-                                 "TrustedSigners": {"Enabled": False, "Quantity": 0},
-                                 "ForwardedValues": {"QueryString": False,
-                                                     "Cookies": {"Forward": "none"}},
-                                 "MinTTL": 0},
-    })  # fmt: skip
-    return answer["Distribution"]["Id"]
+    return create_distribution(cloud.client("cloudfront"))
 
 
 @pytest.mark.parametrize("point", KILL_POINTS)
