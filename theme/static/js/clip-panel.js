@@ -300,13 +300,7 @@ export function setUp(root, player) {
         $(".clip-summary").textContent = words.bad_time;
         return;
       }
-      if (point === "in") {
-        setIn(frame);
-        showFrame(state.inFrame);
-      } else {
-        setOut(frame);
-        showFrame(state.outFrame - 1);
-      }
+      place(point, frame);
     };
     input.addEventListener("change", apply);
     input.addEventListener("keydown", (event) => {
@@ -317,10 +311,8 @@ export function setUp(root, player) {
     });
   });
 
-  /** A shot list button: that shot's time code becomes the in or the out point. */
-  function shot(point, seconds) {
-    open();
-    const frame = Math.round(seconds * fps);
+  /** `frame` becomes the in or the out point, and the player shows that end's frame. */
+  function place(point, frame) {
     if (point === "in") {
       setIn(frame);
       showFrame(state.inFrame);
@@ -328,6 +320,12 @@ export function setUp(root, player) {
       setOut(frame);
       showFrame(state.outFrame - 1);
     }
+  }
+
+  /** A shot list button: that shot's time code becomes the in or the out point. */
+  function shot(point, seconds) {
+    open();
+    place(point, Math.round(seconds * fps));
     $(".clip-summary").scrollIntoView({ block: "nearest" });
   }
 
