@@ -138,7 +138,7 @@ def check(clip: Path, rendition: Path, in_frame: int, out_frame: int) -> float:
     return min(psnr(ours[0], theirs[in_frame]), psnr(ours[count - 1], theirs[out_frame - 1]))
 
 
-def run(browser, url: str, traffic, web_url: str, folder: Path, copy: bool) -> dict:
+def run(browser, url: str, traffic, folder: Path, copy: bool) -> dict:
     """One clip, in a fresh page: seconds until ready, bytes the server sent for it, the file."""
     context = browser.new_context(accept_downloads=True)
     if copy:
@@ -158,13 +158,31 @@ def run(browser, url: str, traffic, web_url: str, folder: Path, copy: bool) -> d
     page.locator(".clip-make").click()
     page.locator(".clip-result").wait_for(state="visible", timeout=600_000)
     seconds = time.perf_counter() - began
-    fetched = traffic.bytes_fetched(web_url)
+    fetched, files = traffic.script_bytes(), dict(traffic.fetched)
     with page.expect_download() as info:
         page.locator(".clip-download").click()
     clip = folder / info.value.suggested_filename
     info.value.save_as(clip)
     context.close()
-    return {"seconds": seconds, "fetched": fetched, "file": clip}
+    return {"seconds": seconds, "fetched": fetched, "files": files, "file": clip}
+
+
+def index_bytes_of(path: Path) -> int:
+    """What an MP4 reader reads of a file before its samples: every top-level box but `mdat`
+    and `moof` (progressive: ftyp + moov; fragmented: ftyp + moov + the mfra at the end)."""
+    total, size = 0, path.stat().st_size
+    with path.open("rb") as file:
+        position = 0
+        while position < size:
+            file.seek(position)
+            header = file.read(16)
+            length, kind = int.from_bytes(header[:4], "big"), header[4:8]
+            if length == 1:
+                length = int.from_bytes(header[8:16], "big")
+            if kind not in (b"mdat", b"moof"):
+                total += length
+            position += length or size - position
+    return total
 
 
 def main() -> None:
@@ -177,8 +195,7 @@ def main() -> None:
     web = next(f for f in data["cuts"][0]["files"] if f["preset"] == "web")
     rendition = project.output / web["url"].lstrip("/")
     share = CLIP_FRAMES / web["frames"] * web["bytes"]
-    with av.open(str(rendition)) as container:  # where the media starts: after the index (moov)
-        index_bytes = min(p.pos for p in container.demux() if p.pos is not None and p.size)
+    progressive_index = index_bytes_of(rendition)
     clip_seconds = CLIP_FRAMES / FPS
 
     from playwright.sync_api import sync_playwright
@@ -193,13 +210,15 @@ def main() -> None:
             executable_path=chromium_path(), args=["--no-sandbox", "--disable-gpu"]
         )
         for _ in range(args.rounds):
-            runs.append(run(browser, url, traffic, web["url"], Path(work), copy=False))
+            runs.append(run(browser, url, traffic, Path(work), copy=False))
             runs[-1]["psnr"] = check(runs[-1]["file"], rendition, IN_FRAME, IN_FRAME + CLIP_FRAMES)
-        copy_run = run(browser, url, traffic, web["url"], Path(work), copy=True)
+        copy_run = run(browser, url, traffic, Path(work), copy=True)
         browser.close()
 
     ready = statistics.median(r["seconds"] for r in runs)
     fetched = statistics.median(r["fetched"] for r in runs)
+    read = sorted({path for r in runs for path in r["files"]})  # what the clip maker read
+    index_bytes = sum(index_bytes_of(project.output / path.lstrip("/")) for path in read)
     figures = {
         "source_s": SECONDS,
         "rendition": "web 1280x720",
@@ -210,7 +229,12 @@ def main() -> None:
         "ready_over_clip": round(ready / clip_seconds, 3),
         "fetched_bytes": round(fetched),
         "fetched_over_share": round(fetched / share, 3),
+        "files_read": read,
+        "fetched_per_file": {
+            path: statistics.median(r["files"].get(path, 0) for r in runs) for path in read
+        },
         "index_bytes": index_bytes,
+        "progressive_index_bytes": progressive_index,
         "fetched_beyond_index_over_share": round((fetched - index_bytes) / share, 3),
         "worst_psnr_db": round(min(r["psnr"] for r in runs), 1),
         "runs_s": [round(r["seconds"], 2) for r in runs],
@@ -237,10 +261,15 @@ def main() -> None:
     )
     console.print(table)
     console.print(
-        f"rendition {web['bytes'] / 1e6:.1f} MB, clip's share {share / 1e6:.2f} MB; the file's "
-        f"index (ftyp + moov, read whole by any MP4 reader) {index_bytes / 1e6:.2f} MB = "
-        f"{index_bytes / share:.2f} x share; fetched beyond the index: "
-        f"{figures['fetched_beyond_index_over_share']} x share"
+        f"rendition {web['bytes'] / 1e6:.1f} MB, clip's share {share / 1e6:.2f} MB, read from: "
+        + ", ".join(
+            f"{path.rsplit('/', 1)[-1]} {figures['fetched_per_file'][path] / 1e6:.2f} MB"
+            for path in read
+        )
+        + f"; their indexes (every box but moof and mdat) {index_bytes / 1e3:.1f} kB = "
+        f"{index_bytes / share:.3f} x share (the progressive file's: "
+        f"{progressive_index / 1e6:.2f} MB = {progressive_index / share:.2f} x share); fetched "
+        f"beyond the indexes: {figures['fetched_beyond_index_over_share']} x share"
     )
     console.print(
         f"first and last frames >= {figures['worst_psnr_db']} dB PSNR against the rendition"

@@ -56,6 +56,13 @@ def full_file(project: Project, preset: str) -> dict:
     return next(f for f in manifest(project)["cuts"][0]["files"] if f["preset"] == preset)
 
 
+def stream_files(project: Project, preset: str) -> tuple[str, str]:
+    """The URLs of a preset's rung of the adaptive stream and of the stream's audio."""
+    stream = manifest(project)["stream"]
+    rung = next(r for r in stream["rungs"] if r["preset"] == preset)
+    return rung["file"]["url"], stream["audio"]["file"]["url"]
+
+
 def file_path(project: Project, entry: dict) -> Path:
     return project.output / (entry.get("private_path") or entry["url"].lstrip("/"))
 
@@ -212,6 +219,10 @@ def test_clip_data_comes_from_the_manifest(demo_site: Project):
     assert web.filename == f"{STEM}-{{in}}-{{out}}-720p.mp4"
     assert broadcast.access == "account" and broadcast.url.startswith("/api/download/")
     assert (web.frames, web.fps, source.keyframe_interval_s) == (1500, 25.0, 2)
+    # web and mobile are rungs of the adaptive stream: clips read those files; broadcast is not
+    assert web.fragmented and mobile.fragmented and broadcast.fragmented is None
+    assert (web.fragmented.video.url, web.fragmented.audio.url) == stream_files(demo_site, "web")
+    assert web.fragmented.audio == mobile.fragmented.audio
     assert source.title == "Réunion des ministres de la Défense des pays de l’OTAN à Bruxelles"
     assert "Mention obligatoire\u00a0: OTAN" in source.rights
     html = (demo_site.output / "fr" / "news" / MEETING / "index.html").read_text("utf-8")
@@ -368,10 +379,12 @@ def test_web_clip_off_the_grid_is_frame_exact_and_cheap(
     assert "Clip: from 00:00:12.52 to 00:00:25.48 in the source (324 frames" in text
     assert f"{url}/en/news/{MEETING}/#t=12.52,25.48" in text
 
-    # the network: the clip's share of the file, not the file
+    # the network: the clip's share of the file, not the file, read from the adaptive stream's
+    # files of the same encode (fragmented MP4: a small index per fragment)
     share = (637 - 313) / 1500 * web["bytes"]
-    fetched = traffic.bytes_fetched(web["url"])
+    fetched = traffic.script_bytes()
     assert 0.9 * share < fetched <= 1.3 * share, (fetched, share)
+    assert set(traffic.fetched) == set(stream_files(demo_site, "web")), traffic.fetched
 
     # the preview plays in Chromium, under the CDN's CSP (blob: media)
     played = page.locator(".clip-preview").evaluate(
@@ -459,9 +472,9 @@ def test_cancel_mid_way_on_a_slow_network(browser, site, demo_site: Project, tmp
     assert page.locator(".clip-cancel").is_visible()
     page.locator(".clip-cancel").click()
     page.locator(".clip-status").filter(has_text="Cancelled: no clip was made.").wait_for()
-    at_cancel = traffic.bytes_fetched(web["url"])
+    at_cancel = traffic.script_bytes()
     page.wait_for_timeout(2000)
-    assert traffic.bytes_fetched(web["url"]) <= at_cancel + 256 * 1024  # at most what was in flight
+    assert traffic.script_bytes() <= at_cancel + 256 * 1024  # at most what was in flight
     assert page.locator(".clip-result").is_hidden()
     assert page.locator(".clip-cancel").is_hidden() and page.locator(".clip-make").is_enabled()
     # the next attempt, on a normal network, is not disturbed by the cancelled one

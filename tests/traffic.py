@@ -67,6 +67,10 @@ class Traffic:
         """The bytes of `path` that scripts (the clip maker) read."""
         return self.fetched[path]
 
+    def script_bytes(self) -> int:
+        """All the bytes scripts read, whatever the file."""
+        return sum(self.fetched.values())
+
 
 class Metered:
     """An ASGI app that counts the body bytes `app` sends, and adds the production CSP."""

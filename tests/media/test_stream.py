@@ -266,6 +266,23 @@ def test_rungs_come_from_the_same_encodes_and_cost_no_process_when_cached(built,
     assert math.isclose(rungs["web"]["fps"], 25.0)
 
 
+def test_the_audio_keeps_the_progressive_files_timeline(built):
+    """The stream's audio is the web rendition's, packet for packet and on the same timeline:
+    the AAC encoder's priming (1,024 samples) hidden by an edit list, as in the progressive
+    file. Without it players start the audio 21 ms late, and a clip read from the stream's
+    files is one AAC frame off."""
+    root, _, video = built
+    web = video["cuts"][0]["files"][0]
+    audio = video["stream"]["audio"]
+    timelines = []
+    for url in (web["url"], audio["file"]["url"]):
+        with av.open(str(root / "out" / url.lstrip("/"))) as container:
+            packets = [p for p in container.demux(audio=0) if p.size]
+            timelines.append([(p.pts, bytes(p)) for p in packets])
+    assert timelines[0] == timelines[1]
+    assert timelines[0][0][0] == -1024
+
+
 def test_the_ladder_is_checked(tmp_path: Path, source_file):
     from newsreel.media.errors import MediaError
 

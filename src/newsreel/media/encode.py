@@ -298,7 +298,11 @@ def cmaf_command(exe: str, parts: list[tuple[Path, Path, str]]) -> list[str]:
     `parts`: (rendition, target, "video" or "audio"): each target takes that one stream of its
     rendition. Video: one fragment (moof + mdat) per GOP, so every keyframe starts a fragment
     (HLS segments are whole fragments, and each I-frame is addressable). Audio: a fragment
-    every `KEYFRAME_EVERY_S` seconds.
+    every `KEYFRAME_EVERY_S` seconds, and its init segment written once the first fragment is
+    known (`delay_moov`), so that it carries an edit list hiding the AAC encoder's priming
+    (1,024 samples) as the progressive file does: without it, players (Chromium's MSE among
+    them) play the audio 21 ms late, and readers of the file (the visitor's clip maker) see it
+    shifted by one AAC frame.
     """
     rendered = []
     for rendition, target, kind in parts:
@@ -308,7 +312,7 @@ def cmaf_command(exe: str, parts: list[tuple[Path, Path, str]]) -> list[str]:
             options["movflags"] = "+cmaf+frag_keyframe+empty_moov+default_base_moof"
             chosen = stream.video
         else:
-            options["movflags"] = "+cmaf+empty_moov+default_base_moof"
+            options["movflags"] = "+cmaf+delay_moov+default_base_moof"
             options["frag_duration"] = KEYFRAME_EVERY_S * 1_000_000
             chosen = stream.audio
         rendered.append(ffmpeg.output(chosen, str(target), **options))

@@ -45,6 +45,10 @@ PAGE_IMAGES = {"player_poster": "player-poster", "thumbnail": "thumbnail"}
 #: Bump when the pipeline changes what it writes for the same inputs.
 PIPELINE_VERSION = "3"  # 3: keyframes on the grid only; smart cuts; CMAF rungs
 
+#: Bump one of these when only that way of making outputs changes: only its outputs are made
+#: again (a repackaging fix must not re-encode a newsroom's shared cache).
+METHOD_VERSIONS = {"cmaf-audio": "2"}  # 2: an edit list for the AAC priming
+
 #: The poster of a cut whose presets hold no still.
 DEFAULT_STILL = Preset(
     name="still",
@@ -89,6 +93,8 @@ def cache_key(
         f"pipeline={PIPELINE_VERSION}",
         f"method={method}",
     ]
+    if method in METHOD_VERSIONS:
+        parts.append(f"method_version={METHOD_VERSIONS[method]}")
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 

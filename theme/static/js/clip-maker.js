@@ -13,9 +13,17 @@
 
    Bytes come through `RangeReader`: bounded HTTP Range requests of about half a second of media
    each, so what crosses the network stays close to the clip's share of the file (Mediabunny's
-   own UrlSource prefetches up to 8 MiB ahead, more than a whole short clip). */
+   own UrlSource prefetches up to 8 MiB ahead, more than a whole short clip).
+
+   Where the rendition is also a rung of the adaptive stream, the clip is read from those files
+   instead (the same encode, as fragmented MP4: video and audio apart): an MP4 reader must read
+   a progressive file's whole index before its first frame, a fixed cost per minute of video
+   (0.46 MB for ten minutes at 720p), where a fragmented file has a small index per fragment. */
 
 const MIN_BLOCK_BYTES = 64 * 1024;
+// A fragmented file's index is read in small pieces at both ends (its init segment, then the
+// `mfra` at its end): smaller blocks there, or they cost more than the clip's own fragments.
+const MIN_FRAGMENTED_BLOCK_BYTES = 16 * 1024;
 const BLOCK_SECONDS = 0.5;
 const KEPT_BLOCKS = 12;
 
@@ -36,10 +44,10 @@ export class ClipError extends Error {
     `locate(fresh)` gives the file's URL; with `fresh`, a new one (a signed link may expire
     while a long clip is being made: a refused read asks for a new link, then retries once). */
 export class RangeReader {
-  constructor({ locate, size, bytesPerSecond, signal }) {
+  constructor({ locate, size, bytesPerSecond, signal, minBlockBytes = MIN_BLOCK_BYTES }) {
     this.locate = locate;
     this.size = size;
-    this.blockBytes = Math.max(MIN_BLOCK_BYTES, Math.round(bytesPerSecond * BLOCK_SECONDS));
+    this.blockBytes = Math.max(minBlockBytes, Math.round(bytesPerSecond * BLOCK_SECONDS));
     this.signal = signal;
     this.blocks = new Map(); // block index -> Promise<Uint8Array>, in order of last use
     this.fetchedBytes = 0;
@@ -166,38 +174,54 @@ async function gopRange(sink, fps, inFrame, outFrame, lastFrame) {
 
 /** Make the clip [inFrame, outFrame) of `rendition`; resolves to the file and what it holds.
 
-    `rendition`: { locate(fresh), bytes, duration, width, height, fps, videoBitrate };
+    `rendition`: { locate(fresh), bytes, duration, width, height, fps, videoBitrate,
+    fragmented: null or { video: { url, bytes }, audio: { url, bytes } } };
     `mode`: "encode" (frame-exact) or "copy" (whole GOPs); `metadata`: MP4 tags
     ({ title, comment, date }); `onProgress(done)` gets the share done, 0..1; `signal` cancels. */
 export async function makeClip(mb, { rendition, inFrame, outFrame, mode, metadata, onProgress, signal }) {
   const fps = rendition.fps;
-  const reader = new RangeReader({
-    locate: rendition.locate,
-    size: rendition.bytes,
-    bytesPerSecond: rendition.bytes / rendition.duration,
-    signal,
-  });
-  const input = new mb.Input({
-    source: new mb.CustomSource({
-      getSize: () => rendition.bytes,
-      read: (start, end) => reader.read(start, end),
-      prefetchProfile: "none",
-    }),
-    formats: [mb.MP4],
-  });
+  const files = rendition.fragmented
+    ? [rendition.fragmented.video, rendition.fragmented.audio].map((part) => ({
+        locate: async () => new URL(part.url, window.location.href).href,
+        bytes: part.bytes,
+        minBlockBytes: MIN_FRAGMENTED_BLOCK_BYTES,
+      }))
+    : [{ locate: rendition.locate, bytes: rendition.bytes, minBlockBytes: MIN_BLOCK_BYTES }];
+  const readers = files.map(
+    (file) =>
+      new RangeReader({
+        locate: file.locate,
+        size: file.bytes,
+        bytesPerSecond: file.bytes / rendition.duration,
+        minBlockBytes: file.minBlockBytes,
+        signal,
+      }),
+  );
+  const inputs = readers.map(
+    (reader, index) =>
+      new mb.Input({
+        source: new mb.CustomSource({
+          getSize: () => files[index].bytes,
+          read: (start, end) => reader.read(start, end),
+          prefetchProfile: "none",
+        }),
+        formats: [mb.MP4],
+      }),
+  );
   const output = new mb.Output({
     format: new mb.Mp4OutputFormat({ fastStart: "in-memory" }),
     target: new mb.BufferTarget(),
   });
+  const dispose = () => inputs.forEach((input) => input.dispose());
   const stop = () => {
     void output.cancel().catch(() => {});
-    input.dispose();
+    dispose();
   };
   signal.addEventListener("abort", stop, { once: true });
   try {
-    const videoTrack = await input.getPrimaryVideoTrack();
+    const videoTrack = await inputs[0].getPrimaryVideoTrack();
     if (!videoTrack) throw new ClipError("unreadable", "no video track");
-    const audioTrack = await input.getPrimaryAudioTrack();
+    const audioTrack = await inputs[inputs.length - 1].getPrimaryAudioTrack();
     let video;
     if (mode === "encode") {
       video = new FrameEncoder(mb, videoTrack, encodeBitrate(rendition), inFrame, outFrame, fps);
@@ -216,8 +240,8 @@ export async function makeClip(mb, { rendition, inFrame, outFrame, mode, metadat
     }
     output.setMetadataTags(metadata);
     await output.start();
-    // One loop for both tracks, in time order: the audio for a moment lies next to its video
-    // in the file, so both read the same blocks once.
+    // One loop for both tracks, in time order: in a progressive file the audio for a moment
+    // lies next to its video, so both read the same blocks once.
     const total = video.outFrame - video.inFrame;
     for await (const done of video.frames(signal)) {
       if (audio) await audio.until((video.inFrame + done) / fps);
@@ -235,8 +259,8 @@ export async function makeClip(mb, { rendition, inFrame, outFrame, mode, metadat
       inFrame: video.inFrame,
       outFrame: video.outFrame,
       frames: total,
-      fetchedBytes: reader.fetchedBytes,
-      requests: reader.requests,
+      fetchedBytes: readers.reduce((sum, reader) => sum + reader.fetchedBytes, 0),
+      requests: readers.reduce((sum, reader) => sum + reader.requests, 0),
     };
   } catch (error) {
     stop();
@@ -244,7 +268,7 @@ export async function makeClip(mb, { rendition, inFrame, outFrame, mode, metadat
     throw error;
   } finally {
     signal.removeEventListener("abort", stop);
-    input.dispose();
+    dispose();
   }
 }
 

@@ -424,6 +424,7 @@ export function setUp(root, player) {
       height: rendition.height,
       fps: rendition.fps,
       videoBitrate: rendition.video_bitrate,
+      fragmented: rendition.fragmented,
       locate: rendition.access === "public" ? async () => new URL(rendition.url, window.location.href).href : signedLink(rendition),
     };
   }
