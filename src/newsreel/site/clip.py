@@ -37,8 +37,9 @@ class Fragmented:
     """A rendition's own encode, as the adaptive stream repackaged it (fragmented MP4, video
     and audio in two files). A clip is read from these when they exist: their index is one small
     box per 2 s fragment, where the progressive file's index covers the whole video and is read
-    whole before the first frame (0.46 MB for ten minutes at 720p, 2 MB for a 45-minute
-    press conference)."""
+    whole before the first frame (0.46 MB for ten minutes at 720p, about 2 MB for a 45-minute
+    press conference). The audio is the stream's, one rung's encode shared by every rung (the
+    ladder's `audio`): the same source and codec, at that rung's bit rate."""
 
     video: FilePart
     audio: FilePart
