@@ -58,8 +58,13 @@ LONG_MANIFEST = """
 id = "2025-10-15-long-press-conference"
 source = "sources/long.mp4"
 date = 2025-10-15
-location = "NATO Headquarters, Brussels"
 presets = ["broadcast", "web", "mobile", "audio", "still"]
+[location]
+en = "NATO Headquarters, Brussels"
+fr = "Siège de l’OTAN, Bruxelles"
+[credit]
+en = "NATO"
+fr = "OTAN"
 [title]
 en = "A long press conference"
 fr = "Une longue conférence de presse"
