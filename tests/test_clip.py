@@ -453,6 +453,29 @@ def test_odd_selections_first_and_last_frames(browser, site, demo_site: Project,
     context.close()
 
 
+def test_a_missing_stream_file_falls_back_to_the_progressive_one(
+    browser, site, demo_site: Project, tmp_path: Path
+):
+    """The stream's rung cannot be read (a CDN answering 404 for it): the clip is still made,
+    from the progressive file of the same encode, frame-exact."""
+    url, traffic, _ = site
+    web = full_file(demo_site, "web")
+    rung, audio = stream_files(demo_site, "web")
+    context = browser.new_context(accept_downloads=True)
+    page = context.new_page()
+    page.route(re.compile(re.escape(rung) + "$"), lambda route: route.fulfill(status=404))
+    without_http_cache(context, page)
+    page.goto(f"{url}/en/news/{MEETING}/#t=12.52,25.48")
+    page.locator("#clip-panel").wait_for(state="visible")
+    traffic.reset()
+    make(page)
+    clip, _ = download(page, ".clip-download", tmp_path)
+    assert ffmpeg_errors(clip) == ""
+    check_frames(clip, file_path(demo_site, web), 313, 637)
+    assert traffic.bytes_fetched(web["url"]) > 0 and traffic.bytes_fetched(rung) == 0
+    context.close()
+
+
 def test_cancel_mid_way_on_a_slow_network(browser, site, demo_site: Project, tmp_path: Path):
     url, traffic, _ = site
     web = full_file(demo_site, "web")

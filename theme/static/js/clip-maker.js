@@ -178,7 +178,20 @@ async function gopRange(sink, fps, inFrame, outFrame, lastFrame) {
     fragmented: null or { video: { url, bytes }, audio: { url, bytes } } };
     `mode`: "encode" (frame-exact) or "copy" (whole GOPs); `metadata`: MP4 tags
     ({ title, comment, date }); `onProgress(done)` gets the share done, 0..1; `signal` cancels. */
-export async function makeClip(mb, { rendition, inFrame, outFrame, mode, metadata, onProgress, signal }) {
+export async function makeClip(mb, job) {
+  if (!job.rendition.fragmented) return makeFrom(mb, job);
+  try {
+    return await makeFrom(mb, job);
+  } catch (error) {
+    // The stream's files could not be read (missing, refused, unreadable): the progressive
+    // file is the same encode, so the clip is made from it instead, only a little dearer.
+    if (job.signal.aborted || error?.name === "AbortError") throw error;
+    job.onProgress(0);
+    return makeFrom(mb, { ...job, rendition: { ...job.rendition, fragmented: null } });
+  }
+}
+
+async function makeFrom(mb, { rendition, inFrame, outFrame, mode, metadata, onProgress, signal }) {
   const fps = rendition.fps;
   const files = rendition.fragmented
     ? [rendition.fragmented.video, rendition.fragmented.audio].map((part) => ({
