@@ -34,6 +34,7 @@ from newsreel.build import build_site
 from newsreel.media.demo import generate_demo_source, is_current
 from newsreel.media.manifests import load_manifest
 from newsreel.media.presets import load_presets
+from newsreel.media.probe import top_level_boxes
 from newsreel.project import Project
 
 REPO = Path(__file__).resolve().parents[1]
@@ -170,19 +171,7 @@ def run(browser, url: str, traffic, folder: Path, copy: bool) -> dict:
 def index_bytes_of(path: Path) -> int:
     """What an MP4 reader reads of a file before its samples: every top-level box but `mdat`
     and `moof` (progressive: ftyp + moov; fragmented: ftyp + moov + the mfra at the end)."""
-    total, size = 0, path.stat().st_size
-    with path.open("rb") as file:
-        position = 0
-        while position < size:
-            file.seek(position)
-            header = file.read(16)
-            length, kind = int.from_bytes(header[:4], "big"), header[4:8]
-            if length == 1:
-                length = int.from_bytes(header[8:16], "big")
-            if kind not in (b"mdat", b"moof"):
-                total += length
-            position += length or size - position
-    return total
+    return sum(size for _, size, kind in top_level_boxes(path) if kind not in ("mdat", "moof"))
 
 
 def main() -> None:

@@ -56,7 +56,7 @@ def _file_view(entry: record.MediaFile, lang: str) -> dict[str, Any]:
     }
 
 
-def _url(entry: record.StoredFile | None) -> str | None:
+def _url(entry: record.StoredFile | record.Presentation | None) -> str | None:
     return entry.url if entry else None
 
 
@@ -72,7 +72,7 @@ def _cut_view(cut: record.Cut, lang: str) -> dict[str, Any]:
         "duration": format_duration(cut.duration_ms, lang),
         "duration_s": cut.duration_ms / 1000,
         "duration_iso": timecode.iso_duration(cut.duration_ms),
-        "poster": cut.poster.url if cut.poster else None,
+        "poster": _url(cut.poster),
         "thumbnail": _url(cut.thumbnail or cut.player_poster or cut.poster),
         "files": files,
         "chosen": public[0] if public else 0,  # what the format chooser shows first
@@ -114,10 +114,10 @@ def video_view(video: record.Video, lang: str) -> dict[str, Any]:
         "rights": typeset(video.rights.get(lang, ""), lang),
         "duration": format_duration(video.duration_ms, lang),
         "duration_iso": timecode.iso_duration(video.duration_ms),
-        "poster": _url(video.poster),  # the JPEG: link previews, search results
+        "poster": _url(video.poster),  # the JPEG: link previews (og:image), feeds
         "player_poster": _url(video.full.player_poster or video.poster),  # the light one pages show
         "thumbnail": _url(video.full.thumbnail),  # cards, beside the player's poster
-        "stream": video.stream.url if video.stream else None,  # HLS: the player's first choice
+        "stream": _url(video.stream),  # HLS: the player's first choice
         "web": public.get("web"),
         "mobile": public.get("mobile"),
         "shots": [_shot_view(shot, lang) for shot in video.shots],
