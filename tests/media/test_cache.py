@@ -52,6 +52,44 @@ def test_changing_one_preset_reencodes_only_its_outputs(clips: Path, tmp_path: P
     assert all(job.reason.startswith("web: preset changed") for job in plan.jobs)
 
 
+MID = """
+[presets.mid]
+kind = "video"
+suffix = "mid"
+label = { en = "Mid", fr = "Moyen" }
+[presets.mid.video]
+width = 288
+height = 162
+fps = 25
+crf = 28
+x264_preset = "ultrafast"
+[presets.mid.audio]
+bitrate = "64k"
+"""
+
+
+def test_a_larger_preset_added_remakes_the_smaller_ones_scaled_from_its_frames(
+    clips: Path, tmp_path: Path, runner
+):
+    build_media(clips, tmp_path / "out", tmp_path / "cache", runner=runner)
+    presets = clips / "presets.toml"
+    presets.write_text(presets.read_text("utf-8") + MID, "utf-8")
+    plan = plan_media(clips, tmp_path / "cache")
+    assert plan.jobs == [], "a preset no video is made in changes nothing"
+    write_manifest(clips, **{'presets = ["hd", "web", "audio", "still"]':
+                             'presets = ["hd", "web", "mid", "audio", "still"]'})  # fmt: skip
+    plan = plan_media(clips, tmp_path / "cache")
+    remade = {(o.cut.id, o.preset.name): o.scaled_from for job in plan.jobs for o in job.outputs}
+    assert remade == {("full", "web"): (288, 162), ("full", "mid"): None,
+                      ("soundbite", "web"): (288, 162)}  # fmt: skip
+    assert "web: scaled from other frames" in plan.describe()
+    assert "mid: new" in plan.describe()
+    again = CountingRunner()
+    video = build_media(clips, tmp_path / "out2", tmp_path / "cache", runner=again)
+    web = next(f for f in video["2025-10-15-test"]["cuts"][0]["files"] if f["preset"] == "web")
+    assert (web["width"], web["height"]) == (256, 144)
+
+
 def test_gc_removes_only_unused_entries(clips: Path, tmp_path: Path):
     cache = tmp_path / "cache"
     build_media(clips, tmp_path / "out", cache)

@@ -4,11 +4,14 @@ Two sources: a small drawing of the demo source (25 fps, 16:9, stereo) and a sou
 frame rate and size (29.97 fps, 4:3, mono). Each is cut off the GOP grid, with edges of many
 frames and of a single frame. Every cut must decode with no error, hold exactly its frames,
 begin and end on the same frames as the full-length rendition (PSNR), keep its audio as long
-as its video, and (broadcast, encoded whole) keep its loudness normalisation.
+as its video, and (broadcast, encoded whole) keep its loudness normalisation. On the 16:9
+source the smallest preset is scaled from the web preset's frames (`plan.scaling_base`), in
+every command that makes its frames; on the 4:3 one (bars) from the source.
 """
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -56,8 +59,8 @@ suffix = "web"
 faststart = true
 label = { en = "Web", fr = "Web" }
 [presets.web.video]
-width = 320
-height = 180
+width = 256
+height = 144
 fps = 25
 profile = "high"
 crf = 23
@@ -68,13 +71,32 @@ x264_preset = "veryfast"
 bitrate = "96k"
 sample_rate = 48000
 channels = 2
+
+[presets.small]
+kind = "video"
+suffix = "small"
+faststart = true
+label = { en = "Small", fr = "Petit" }
+[presets.small.video]
+width = 160
+height = 90
+fps = 25
+profile = "main"
+crf = 20
+maxrate = "300k"
+bufsize = "600k"
+x264_preset = "veryfast"
+[presets.small.audio]
+bitrate = "64k"
+sample_rate = 48000
+channels = 2
 """
 
 MANIFEST = """
 id = "2025-10-15-proof"
 source = "sources/source.mp4"
 date = 2025-10-15
-presets = ["broadcast", "web"]
+presets = ["broadcast", "web", "small"]
 title = {{ en = "Proof", fr = "Preuve" }}
 location = {{ en = "Brussels", fr = "Bruxelles" }}
 credit = {{ en = "NATO", fr = "OTAN" }}
@@ -84,14 +106,14 @@ rights = {{ en = "Credit: NATO.", fr = "Mention : OTAN." }}
 id = "long-edges"
 in = "00:00:01.520"
 out = "00:00:07.480"
-presets = ["broadcast", "web"]
+presets = ["broadcast", "web", "small"]
 title = {{ en = "Long edges", fr = "Longs bords" }}
 
 [[cuts]]
 id = "one-frame-edges"
 in = "00:00:01.960"
 out = "00:00:{out_short}"
-presets = ["web"]
+presets = ["web", "small"]
 title = {{ en = "Short edges", fr = "Bords courts" }}
 """
 
@@ -192,10 +214,37 @@ def test_cuts_off_the_grid_are_exact(which, demo_source, ntsc_source, tmp_path: 
             video_s, audio_s = _durations(path)
             assert abs(video_s - audio_s) <= 0.040, where
             assert abs(video_s - (end - first) / 25) < 0.001, where
+    expected = ["scale=256:144", "scale=160:90"] if which == "demo" else ["scale=160:90"]
+    small = [c for c in runner.commands if any("scale=160:90" in arg for arg in c)]
+    assert len(small) >= 3  # the full length, and the edges of each cut
+    for command in small:
+        assert _scales_before(command, "scale=160:90") == expected, command
     hd_cut = video["cuts"][1]["files"][0]
     assert hd_cut["preset"] == "broadcast"
     assert abs(integrated_loudness(_path(out, hd_cut)) - -23.0) <= 1.0
     assert sum("concat" in command for command in runner.commands) == 2  # one per web cut
+
+
+def _scales_before(command: list[str], target: str) -> list[str]:
+    """The scale filters on the path from the input to the node `target` (prefix of a filter)
+    in a command's filter graph, in order."""
+    graph = command[command.index("-filter_complex") + 1]
+    made = {}  # output label -> (filter, input labels)
+    for segment in graph.split(";"):
+        inputs = re.findall(r"^((?:\[[^\]]+\])+)", segment)
+        labels_in = re.findall(r"\[([^\]]+)\]", inputs[0]) if inputs else []
+        body = segment[len(inputs[0]) if inputs else 0 :]
+        filter_text = re.sub(r"(\[[^\]]+\])+$", "", body)
+        for label in re.findall(r"\[([^\]]+)\]", body[len(filter_text) :]):
+            made[label] = (filter_text, labels_in)
+    node = next(label for label, (text, _) in made.items() if text.startswith(target))
+    path = []
+    while node in made:
+        text, inputs = made[node]
+        if text.startswith("scale="):
+            path.append(text.split(":")[0] + ":" + text.split(":")[1])
+        node = inputs[0] if inputs else None
+    return path[::-1]
 
 
 def test_whole_gops_are_copied_bit_for_bit(demo_source, tmp_path: Path):
@@ -253,3 +302,6 @@ def test_the_cut_method_is_in_the_cache_key(demo_source, tmp_path: Path):
     assert methods[("long-edges", "web")] == "smart"
     assert methods[("long-edges", "broadcast")] == "encode"
     assert methods[("full", "web")] == "encode"
+    bases = {(o.cut.id, o.preset.name): o.scaled_from for o in plan.outputs["2025-10-15-proof"]}
+    assert bases[("full", "small")] == bases[("long-edges", "small")] == (256, 144)
+    assert bases[("full", "web")] is bases[("full", "broadcast")] is None

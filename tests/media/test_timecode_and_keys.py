@@ -10,8 +10,9 @@ import pytest
 
 from newsreel.media import timecode
 from newsreel.media.manifests import Cut, VideoManifest
-from newsreel.media.plan import PIPELINE_VERSION, cache_key, output_filename
+from newsreel.media.plan import PIPELINE_VERSION, cache_key, output_filename, scaling_base
 from newsreel.media.presets import load_presets
+from newsreel.media.probe import MediaInfo
 
 from .conftest import LANGUAGES, PRESETS
 
@@ -69,6 +70,7 @@ def test_cache_keys_are_stable_and_change_with_each_input(presets):
         {"out_ms": 5960},
         {"ffmpeg_version": "9.1"},
         {"still_at_ms": 1000},
+        {"scaled_from": (640, 360)},
     ]
     keys = {cache_key(**{**base, **change}) for change in changed}
     assert key not in keys and len(keys) == len(changed)
@@ -109,3 +111,45 @@ def test_output_names_a_downloader_recognises(presets):
     assert output_filename(manifest, cut, presets["still"], poster=True).endswith(
         "-rutte-soundbite-poster.jpg"
     )
+
+
+def _ladder() -> dict:
+    """The repository's sizes: 1080p, 720p, 540p, 360p, 234p at 25 fps, and a still."""
+    path = Path(__file__).resolve().parents[2] / "clips" / "presets.toml"
+    return load_presets(path, LANGUAGES)
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ((1920, 1080), {"broadcast": None, "web": None, "stream-540p": (1280, 720),
+                        "mobile": (1280, 720), "stream-234p": (1280, 720)}),
+        ((3840, 2160), {"broadcast": None, "web": (1920, 1080), "stream-540p": (1920, 1080),
+                        "mobile": (1920, 1080), "stream-234p": (1920, 1080)}),
+        ((1280, 720), {"broadcast": None, "web": None, "stream-540p": None,
+                       "mobile": (960, 540), "stream-234p": (960, 540)}),
+        ((1440, 1080), {name: None for name in ("broadcast", "web", "mobile", "stream-234p")}),
+        ((640, 480), {name: None for name in ("broadcast", "web", "mobile", "stream-234p")}),
+        ((None, None), {"mobile": None}),
+    ],
+)  # fmt: skip
+def test_smaller_sizes_are_scaled_from_a_larger_rendition_never_from_bars_or_upscales(
+    source, expected
+):
+    presets = _ladder()
+    info = MediaInfo(duration_ms=60_000, width=source[0], height=source[1])
+    got = {name: scaling_base(presets[name], presets.values(), info) for name in expected}
+    assert got == expected
+    assert scaling_base(presets["still"], presets.values(), info) is None
+
+
+def test_a_rendition_of_another_frame_rate_is_not_a_base():
+    """Its frames are not the frames the preset needs: the next size at the same rate is."""
+    presets = _ladder()
+    web = presets["web"]
+    presets["web"] = dataclasses.replace(web, video={**web.video, "fps": 50})
+    info = MediaInfo(duration_ms=60_000, width=1920, height=1080)
+    assert scaling_base(presets["mobile"], presets.values(), info) == (960, 540)
+    assert scaling_base(presets["web"], presets.values(), info) is None
+    del presets["stream-540p"]
+    assert scaling_base(presets["mobile"], presets.values(), info) is None

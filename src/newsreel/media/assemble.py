@@ -94,7 +94,7 @@ def run_smart_job(
                 whole.append(output)
                 continue
             head, tail = work / f"{number}-head.mp4", work / f"{number}-tail.mp4"
-            edges += [Edge(output.preset, span, path)
+            edges += [Edge(output.preset, span, path, output.scaled_from)
                       for span, path in ((plan.head, head), (plan.tail, tail)) if span]  # fmt: skip
             joined.append((output, full[0], facts, plan, head, tail))
         if edges:
@@ -123,7 +123,8 @@ def run_smart_job(
             for output in whole:
                 path = cache.scratch_file(output.key, output.preset.extension)
                 produced.append((output, path))
-                outputs.append(Output(output.preset, path, _loudness(exe, job, output, executor)))
+                measured = _loudness(exe, job, output, executor)
+                outputs.append(Output(output.preset, path, measured, output.scaled_from))
             first = whole[0]
             command = encode.rendition_command(
                 exe, job.source, outputs, first.in_ms, first.out_ms - first.in_ms, job.fps

@@ -13,7 +13,8 @@ A range of a source (a cut, or a cut's edge) is encoded frame-exactly on the sam
 as the full-length rendition: the source is read with its own timestamps (`-copyts
 -start_at_zero`, as the full-length encode sees them), converted to the preset's rate, and
 only then trimmed to frames `[first, end)`; so frame `n` of a cut is frame `n` of the full
-rendition, whatever the source's own frame rate.
+rendition, whatever the source's own frame rate. Smaller sizes are scaled from a larger
+rendition's frames where `plan.scaling_base` says so, in every command alike (`_scaled`).
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ class Output:
     preset: Preset
     path: Path
     measured_loudness: dict[str, str] | None = None
+    scaled_from: tuple[int, int] | None = None  # `plan.scaling_base`: frames of that size
 
 
 def _seconds(millis: int | float) -> str:
@@ -69,17 +71,48 @@ def fps_of(preset: Preset, source_fps: Fraction | None = None) -> int:
     return int(preset.video.get("fps") or round(source_fps or 25))
 
 
-def _video_chain(stream, preset: Preset):
-    video = preset.video
-    width, height = video["width"], video["height"]
+def _fitted(stream, width: int, height: int, fps: int | None):
+    """Frames of `width` x `height` (bars where the shape differs), at `fps` if given."""
     stream = stream.filter(
         "scale", width, height, force_original_aspect_ratio="decrease", flags="lanczos"
     )
     stream = stream.filter("pad", width, height, "(ow-iw)/2", "(oh-ih)/2")
     stream = stream.filter("setsar", 1)
-    if "fps" in video:
-        stream = stream.filter("fps", video["fps"])
+    if fps is not None:
+        stream = stream.filter("fps", fps)
     return stream
+
+
+def _size(preset: Preset) -> tuple[int, int, int | None]:
+    return preset.video["width"], preset.video["height"], preset.video.get("fps")
+
+
+def _scaled(source_video, wanted: list[tuple[Preset, tuple[int, int] | None]]) -> list:
+    """A stream of frames for each (video preset, size it is scaled from), in order.
+
+    Presets scaled from the same size share one scaling of the source to it (and a preset of
+    exactly that size takes those frames as they are): the filter graph is a tree, not one
+    branch per preset (see `plan.scaling_base`).
+    """
+    bases: dict[tuple[int, int, int | None], list[int]] = {}
+    for number, (preset, scaled_from) in enumerate(wanted):
+        if scaled_from:
+            bases.setdefault((*scaled_from, preset.video.get("fps")), []).append(number)
+    direct = [n for n, (preset, base) in enumerate(wanted) if not base]
+    for number in list(direct):
+        if _size(wanted[number][0]) in bases:  # this preset's frames are a base: share them
+            bases[_size(wanted[number][0])].append(number)
+            direct.remove(number)
+    sources = _fan_out(source_video, "split", len(direct) + len(bases))
+    streams: list = [None] * len(wanted)
+    for number, stream in zip(direct, sources[: len(direct)], strict=True):
+        streams[number] = _fitted(stream, *_size(wanted[number][0]))
+    for (size, users), stream in zip(bases.items(), sources[len(direct) :], strict=True):
+        base = _fitted(stream, *size)
+        for number, frames in zip(users, _fan_out(base, "split", len(users)), strict=True):
+            preset, scaled_from = wanted[number]
+            streams[number] = _fitted(frames, *_size(preset)) if scaled_from else frames
+    return streams
 
 
 def _trimmed(stream, span: Span):
@@ -177,7 +210,7 @@ def rendition_command(
     source_stream = _range_input(source, in_ms, out_ms) if cut else ffmpeg.input(str(source))
     video_users = [o for o in outputs if o.preset.kind == "video"]
     audio_users = [o for o in outputs if o.preset.needs_audio]
-    videos = _fan_out(source_stream.video, "split", len(video_users))
+    videos = _scaled(source_stream.video, [(o.preset, o.scaled_from) for o in video_users])
     audios = _fan_out(source_stream.audio, "asplit", len(audio_users))
     rendered = []
     for output in outputs:
@@ -186,7 +219,7 @@ def rendition_command(
         options: dict[str, object] = {}
         seconds = (in_ms / 1000, out_ms / 1000) if cut else None
         if preset.kind == "video":
-            stream = _video_chain(videos.pop(0), preset)
+            stream = videos.pop(0)
             frames = None
             if cut:
                 rate = fps_of(preset, fps)
@@ -223,6 +256,7 @@ class Edge:
     preset: Preset
     span: Span
     path: Path
+    scaled_from: tuple[int, int] | None = None  # as its full-length rendition's frames
 
 
 def edges_command(exe: str, source: Path, edges: list[Edge]) -> list[str]:
@@ -238,9 +272,10 @@ def edges_command(exe: str, source: Path, edges: list[Edge]) -> list[str]:
         groups.setdefault((first_ms, end_ms), []).append(edge)
     rendered = []
     for (first_ms, end_ms), group in groups.items():
-        videos = _fan_out(_range_input(source, first_ms, end_ms).video, "split", len(group))
+        source_video = _range_input(source, first_ms, end_ms).video
+        videos = _scaled(source_video, [(edge.preset, edge.scaled_from) for edge in group])
         for edge, stream in zip(group, videos, strict=True):
-            stream = _trimmed(_video_chain(stream, edge.preset), edge.span)
+            stream = _trimmed(stream, edge.span)
             options = _video_options(edge.preset, edge.span.count)
             rendered.append(ffmpeg.output(stream, str(edge.path), f="mp4", **options))
     args = ffmpeg.merge_outputs(*rendered).compile(cmd=exe)
@@ -339,7 +374,7 @@ def still_command(
     copies = _fan_out(frame, "split", len(stills))
     rendered = [
         ffmpeg.output(
-            _video_chain(copy, preset),
+            _fitted(copy, *_size(preset)),
             str(path),
             **{"frames:v": 1, "update": 1, **_image_quality(preset)},
             f=preset.container,

@@ -152,7 +152,7 @@ def run_job(
                     )
                     measured = encode.measure_loudness(command, executor)
                 path = cache.scratch_file(output.key, output.preset.extension)
-                outputs.append(encode.Output(output.preset, path, measured))
+                outputs.append(encode.Output(output.preset, path, measured, output.scaled_from))
                 produced.append((output, path))
             command = encode.rendition_command(
                 exe, job.source, outputs, first.in_ms, duration, job.fps

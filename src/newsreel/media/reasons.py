@@ -43,6 +43,8 @@ def reason(
             why = "ffmpeg changed"
         elif before.get("method", output.method) != output.method:
             why = "cut method changed"
+        elif before.get("scaled_from") != _size(output.scaled_from):
+            why = "scaled from other frames"
         else:
             why = "missing from the cache"
         reasons.append(f"{output.preset.name}: {why}{_how(output, refusals or {})}")
@@ -58,6 +60,10 @@ def _how(output: PlannedOutput, refusals: dict[str, str | None]) -> str:
     if refusal and output.preset.kind == "video":
         return f" (encoded whole: {refusal})"
     return ""
+
+
+def _size(scaled_from: tuple[int, int] | None) -> str | None:
+    return "{}x{}".format(*scaled_from) if scaled_from else None
 
 
 def read_index(cache_dir: Path) -> dict[str, Any]:
@@ -81,6 +87,7 @@ def write_index(cache_dir: Path, plan: MediaPlan, kits: dict[str, str]) -> None:
                 "range": [output.in_ms, output.out_ms],
                 "ffmpeg": plan.ffmpeg_version,
                 "method": output.method,
+                "scaled_from": _size(output.scaled_from),
             }
     for video_id, key in kits.items():
         index[f"{video_id}/press-kit"] = {"key": key}
