@@ -1,7 +1,7 @@
 """API benchmark: `newsreel serve` under 5,000 mixed requests at concurrency 32 (issue 10).
 
 Starts `newsreel serve --no-build --trusted-proxy 127.0.0.1` on loopback in a subprocess
-(SQLite store, mail through SMTP to an aiosmtpd server in this process, which hands codes and
+(SQLite store, mail through SMTP to an aiosmtpd server in a child process, which hands codes and
 confirmation links back to the simulated people), then, in one run:
 
 1. **alone**: the routes that hash no password (subscribe, confirm, register, forgot), 2,000
@@ -68,6 +68,7 @@ console = Console()
 #: A pause between two known/unknown requests, once the mail of the first has arrived.
 PACE_S = 0.05
 SERVER_PID: list[int] = []
+SINK_PID: list[int] = []
 
 
 def free_port() -> int:
@@ -225,7 +226,8 @@ def cpu_seconds(pid: int) -> float:
 
 async def run_phase(base: str, inbox: Inbox, phase: int, people: int, hashing: bool) -> dict:
     load = Load(base, 32)
-    cpu_before = cpu_seconds(SERVER_PID[0]) if SERVER_PID else 0.0
+    processes = {"server": SERVER_PID, "client": [os.getpid()], "sink": SINK_PID}
+    before = {name: cpu_seconds(pid[0]) for name, pid in processes.items() if pid}
     done: dict[str, list[str]] = defaultdict(list)
     started = time.perf_counter()
     tasks = []
@@ -237,8 +239,9 @@ async def run_phase(base: str, inbox: Inbox, phase: int, people: int, hashing: b
     await asyncio.gather(*tasks)
     seconds = time.perf_counter() - started
     await load.client.aclose()
-    cpu = cpu_seconds(SERVER_PID[0]) - cpu_before if SERVER_PID else 0.0
-    return {"load": load, "done": done, "seconds": seconds, "server_cpu_s": cpu}
+    cpu = {name: cpu_seconds(processes[name][0]) - then for name, then in before.items()}
+    return {"load": load, "done": done, "seconds": seconds, "server_cpu_s": cpu.get("server", 0),
+            "cpu_s": cpu}  # fmt: skip
 
 
 #: Which known/unknown requests lead to a mail (what the server decides, off the request path).
@@ -415,6 +418,7 @@ def main() -> None:
     (root / "output").mkdir()
     server = start_server(root, port, smtp_port)
     SERVER_PID.append(server.pid)
+    SINK_PID.append(inbox.process.pid)
     base = f"http://127.0.0.1:{port}"
 
     async def scenario() -> tuple[dict, dict, dict]:
@@ -508,6 +512,17 @@ def main() -> None:
         f"{hashing} hashing requests of {mixed_load.count()}; mixed run {mixed['seconds']:.1f} s; "
         f"server CPU per request: alone {alone_cpu_ms:.1f} ms, mixed {mixed_cpu_ms:.1f} ms"
     )
+    # Where the cores went in the mixed run: what any throughput on this machine is bound by.
+    per_request = {k: v * 1000 / mixed_load.count() for k, v in mixed["cpu_s"].items()}
+    hash_per_request = hashing * one_hash * 1000 / mixed_load.count()
+    bound = hash_per_request / sum(per_request.values())
+    console.print(
+        "CPU per mixed request: "
+        + ", ".join(f"{name} {ms:.1f} ms" for name, ms in per_request.items())
+        + f" (hashing {hash_per_request:.1f} ms of the server's); with every core busy, "
+        f"throughput / ceiling could be at most {bound:.2f} on this machine, "
+        f"{hash_per_request / per_request.get('server', 1):.2f} with the server alone on it"
+    )
     figures = {
         "benchmark": "api",
         "cores": cores,
@@ -516,6 +531,8 @@ def main() -> None:
             "alone": round(alone_cpu_ms, 2),
             "mixed": round(mixed_cpu_ms, 2),
         },
+        "mixed_cpu_ms_per_request": {k: round(v, 2) for k, v in per_request.items()},
+        "throughput_bound_by_cpu": round(bound, 3),
         "alone": {
             "requests": alone["load"].count(),
             "seconds": round(alone["seconds"], 2),
