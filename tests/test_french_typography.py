@@ -39,6 +39,13 @@ RULES = [
         "an ordinary space between a number and its unit",
     ),
     (re.compile(r"[^\W\d_]'[^\W\d_]"), "a straight apostrophe"),
+    (
+        re.compile(
+            r"(?<![\d,.])1[\s\u00a0\u202f]+(?:janvier|février|mars|avril|mai|juin|juillet"
+            r"|août|septembre|octobre|novembre|décembre)\b"
+        ),
+        "the first of a month without its ordinal (1er)",
+    ),  # fmt: skip
 ]
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|\{\w+\}|\[\w+\]|<[^>]+>")
 URL = re.compile(r"\b(?:https?|mailto)://\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\[[A-Z_]+\]")

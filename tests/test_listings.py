@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from conftest import item, write_site
@@ -32,4 +33,7 @@ def test_indexes_are_paginated_per_language(tmp_path: Path):
     assert "Page 1 sur 3" in (category / "index.html").read_text(encoding="utf-8")
     assert "Page 1 of 3" in (out / "en/tag/ukraine/index.html").read_text(encoding="utf-8")
     archives = (out / "fr/archives/index.html").read_text(encoding="utf-8")
-    assert "1 octobre 2025" in archives and archives.count("/fr/news/item-") == 23
+    assert "1er octobre 2025" in archives and archives.count("/fr/news/item-") == 23
+    assert not re.search(r"(?<!\d)1\s+octobre", archives)  # an ordinal in French: 1er
+    english = (out / "en/archives/index.html").read_text(encoding="utf-8")
+    assert "1 October 2025" in english

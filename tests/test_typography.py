@@ -77,3 +77,15 @@ def test_the_rules_read_the_same_in_javascript(browser):
     )
     page.close()
     assert shown == typeset(text, "fr")
+
+
+def test_the_first_of_a_month_is_an_ordinal_in_french_only():
+    import datetime as dt
+
+    from newsreel.typography import format_long_date
+
+    assert format_long_date(dt.date(2025, 10, 1), "fr") == "1er octobre 2025"
+    assert format_long_date(dt.datetime(2025, 11, 1, 18, 0), "fr") == "1er novembre 2025"
+    assert format_long_date(dt.date(2025, 10, 2), "fr") == "2 octobre 2025"
+    assert format_long_date(dt.date(2025, 10, 11), "fr") == "11 octobre 2025"
+    assert format_long_date(dt.date(2025, 10, 1), "en") == "1 October 2025"

@@ -162,8 +162,10 @@ def _number(value: int, lang: str) -> str:
 
 
 def format_long_date(value: dt.date | dt.datetime, lang: str) -> str:
-    """ "15 October 2025" / "15 octobre 2025"."""
-    return format_date(value, format="d MMMM y", locale=lang)
+    """ "15 October 2025" / "15 octobre 2025"; in French the first of a month is an ordinal,
+    "1er octobre 2025" (Babel's patterns have no ordinal day, so it is written here)."""
+    pattern = "d'er' MMMM y" if lang.startswith("fr") and value.day == 1 else "d MMMM y"
+    return format_date(value, format=pattern, locale=lang)
 
 
 def language_name(code: str, lang: str) -> str:

@@ -16,7 +16,7 @@ from markupsafe import Markup
 
 from newsreel.media import record
 from newsreel.media.encode import KEYFRAME_EVERY_S
-from newsreel.typography import typeset
+from newsreel.typography import format_long_date, typeset
 
 #: The longest clip a visitor may make, unless `NEWSREEL_CLIP_MAX_SECONDS` says otherwise: a
 #: long soundbite. The clip is made in memory and at about the speed of playback on a modest
@@ -75,6 +75,7 @@ class ClipSource:
     video: str
     title: str
     date: str
+    date_text: str  # as the page writes it ("1er octobre 2025"): the clip's text says the same
     location: str
     rights: str
     duration_ms: int
@@ -148,6 +149,7 @@ def clip_source(video: record.Video, lang: str) -> ClipSource | None:
         video=video.id,
         title=_in_lang(video.title, lang),
         date=video.date.isoformat(),
+        date_text=format_long_date(video.date, lang),
         location=_in_lang(video.location, lang),
         rights=_in_lang(video.rights, lang),
         duration_ms=video.duration_ms,

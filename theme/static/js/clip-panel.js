@@ -449,9 +449,7 @@ export function setUp(root, player) {
   /* ---- Making the clip ---- */
 
   function shortText(rendition, inFrame, outFrame) {
-    const date = new Intl.DateTimeFormat(locale, { dateStyle: "long" }).format(
-      new Date(`${data.date}T12:00:00Z`),
-    );
+    const date = data.date_text; // as the page writes it (French: "1er octobre")
     const link = new URL(window.location.href);
     link.hash = fragment(inFrame, outFrame, fps);
     return [
