@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from conftest import SMALL_SITE, item, write_site
-from newsreel.build import BuildError, build_site, content
+from newsreel.build import BuildError, build_site, content, workers
 from newsreel.cli import app
 
 
@@ -209,3 +210,27 @@ def test_a_page_cannot_take_a_listing_slug(tmp_path: Path):
     project = write_site(tmp_path / "site", {"pages/videos.en.md": "Title: V\nLang: en\n\nV\n"})
     with pytest.raises(BuildError, match="slug: 'videos' is taken"):
         build_site(project)
+
+
+def test_a_pelican_warning_is_shown_once(tmp_path: Path):
+    """Both languages' runs log it (each reads every item); the editor reads it once."""
+    project = write_site(tmp_path / "site", SMALL_SITE, "ARTICLE_ORDER_BY = 42\n")
+    result = CliRunner().invoke(app, ["build", "--root", str(project.root)])
+    assert result.exit_code == 0, result.output
+    assert result.output.count("Invalid *_ORDER_BY setting (42).") == 1
+
+
+def test_a_pelican_warning_over_several_lines_is_kept_whole():
+    """Pelican names the files after the text, one per line: they are the part that matters."""
+    collector = workers._Collector()
+    logger = logging.getLogger("pelican.test-warning")
+    logger.addHandler(collector)
+    try:
+        logger.warning(
+            "%s: %s", 'All items ("2") "with slug "a"" are translations', "\n/s/a.en.md\n/s/b.en.md"
+        )
+    finally:
+        logger.removeHandler(collector)
+    assert collector.warnings == [
+        'All items ("2") "with slug "a"" are translations: /s/a.en.md, /s/b.en.md'
+    ]
