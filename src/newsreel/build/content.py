@@ -109,7 +109,7 @@ def check(
                     "add the manifest, or use the id of one in clips/",
                 )
             )
-    problems.extend(_check_translations(items, languages, unread or set()))
+    problems.extend(_check_translations(items, languages, unread or set(), videos))
     return problems
 
 
@@ -168,7 +168,10 @@ def _check_item(
 
 
 def _check_translations(
-    items: list[SourceItem], languages: Sequence[str], unread: set[str]
+    items: list[SourceItem],
+    languages: Sequence[str],
+    unread: set[str],
+    videos: set[str] | None = None,
 ) -> list[Problem]:
     """Each translation needs an original; one slug has at most one item per language."""
     problems: list[Problem] = []
@@ -190,7 +193,7 @@ def _check_translations(
                         "give one of them another file name or 'Slug:'",
                     )
                 )
-        problems.extend(_check_same_video(group))
+        problems.extend(_check_same_video(group, videos))
         originals = [item for item in group if not item.is_translation]
         if originals:
             problems.extend(_check_same_status(group, originals))
@@ -245,11 +248,17 @@ def _check_same_status(group: list[SourceItem], originals: list[SourceItem]) -> 
     return problems
 
 
-def _check_same_video(group: list[SourceItem]) -> list[Problem]:
+def _check_same_video(group: list[SourceItem], videos: set[str] | None) -> list[Problem]:
     """The languages of one item show the same video: each page offers the other language's
-    as its translation, and a reader switching languages expects the same footage."""
+    as its translation, and a reader switching languages expects the same footage. An id with
+    no manifest is already a problem of its own, so it is not compared."""
     named = sorted(
-        (item for item in group if item.meta.get("video")), key=lambda item: item.is_translation
+        (
+            item
+            for item in group
+            if item.meta.get("video") and (videos is None or item.meta["video"] in videos)
+        ),
+        key=lambda item: item.is_translation,
     )  # the original first: a translation follows it
     first = named[0] if named else None
     return [
