@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from conftest import SMALL_SITE, item, write_site
-from newsreel.build import BuildError, build_site
+from newsreel.build import BuildError, build_site, content, workers
 from newsreel.cli import app
 
 
@@ -37,6 +38,43 @@ MISTAKES = {
         {"news/oops.de.md": item("Hoppla", "de")},
         "news/oops.de.md: lang: 'de' is not a language of this site; use one of en, fr",
     ),
+    "misspelt field": (
+        {"news/oops.en.md": item("Oops", "en", vidoe="2025-10-15-x")},
+        "news/oops.en.md: vidoe: unknown field; did you mean 'video'?",
+    ),
+    "misspelt field in any case": (
+        {"news/oops.en.md": item("Oops", "en", categroy="Meetings")},
+        "news/oops.en.md: categroy: unknown field; did you mean 'category'?",
+    ),
+    "day/month date": (
+        {"news/oops.en.md": item("Oops", "en", date="10/11/2025")},
+        "news/oops.en.md: date: '10/11/2025' is not a date; write it as YYYY-MM-DD",
+    ),
+    "date without a year": (
+        {"news/oops.en.md": item("Oops", "en", date="October 15")},
+        "news/oops.en.md: date: 'October 15' is not a date; write it as YYYY-MM-DD",
+    ),
+    "impossible date": (
+        {"news/oops.en.md": item("Oops", "en", date="2025-02-30")},
+        "news/oops.en.md: date: '2025-02-30' is not a date",
+    ),
+    "bad modified": (
+        {"news/oops.en.md": item("Oops", "en", modified="yesterday")},
+        "news/oops.en.md: modified: 'yesterday' is not a date; write it as YYYY-MM-DD",
+    ),
+    "unknown status": (
+        {"news/oops.en.md": item("Oops", "en", status="published-ish")},
+        "news/oops.en.md: status: 'published-ish' is not a status; did you mean 'published'?",
+    ),
+    "published translation of a draft": (
+        {"news/meeting.fr.md": item("Réunion", "fr", status="draft")},
+        "news/meeting.en.md: status: 'published', but its original meeting.fr.md "
+        "is 'draft'; give both files the same 'Status:'",
+    ),
+    "draft translation of a published original": (
+        {"news/meeting.en.md": item("Meeting", "en", translation=True, status="draft")},
+        "news/meeting.en.md: status: 'draft', but its original meeting.fr.md is 'published'",
+    ),
     "orphan translation": (
         {"news/orphan.en.md": item("Orphan", "en", translation=True)},
         "news/orphan.en.md: translation: marked as a translation, but no original with slug "
@@ -62,6 +100,75 @@ def test_each_mistake_fails_the_build_and_keeps_output(tmp_path: Path, mistake: 
     assert raised.value.lines()[0].startswith("content/" + expected)
     assert snapshot(project.output) == before
     assert not list(tmp_path.glob("site/.output*")), "no staging folder may be left behind"
+
+
+@pytest.fixture
+def in_site(small_site, monkeypatch):
+    """Run from the site's folder, as an editor does: problems name `content/...`."""
+    monkeypatch.chdir(small_site.root)
+    return small_site
+
+
+def test_documented_dates_and_fields_build(small_site):
+    """What the README and Pelican document still builds: both date forms, Modified, Status,
+    Slug, in any case."""
+    text = item(
+        "Ministers meet", "en", date="2025-10-15", translation=True, modified="2025-10-16 09:30",
+        status="Published", slug="meeting", category="Meetings", author="NATO",
+    )  # fmt: skip
+    (small_site.content / "news" / "meeting.en.md").write_text(
+        text.replace("Modified:", "MODIFIED:"), encoding="utf-8"
+    )
+    build_site(small_site, media=False, search_index="off")
+    assert "Ministers meet" in (small_site.output / "en/news/meeting/index.html").read_text("utf-8")
+
+
+def test_a_draft_item_and_its_draft_translation_build(small_site):
+    """Both languages drafts: neither is published, and Pelican has nothing to warn about."""
+    for name in ("meeting.fr.md", "meeting.en.md"):
+        path = small_site.content / "news" / name
+        path.write_text(path.read_text("utf-8").replace("Lang:", "Status: draft\nLang:"), "utf-8")
+    result = build_site(small_site, media=False, search_index="off")
+    assert result.warnings == []
+    assert not (small_site.output / "en/news/meeting/index.html").exists()
+    assert not (small_site.output / "fr/news/meeting/index.html").exists()
+
+
+def test_the_languages_of_an_item_show_the_same_video(tmp_path: Path):
+    files = {
+        "news/x.en.md": item("X", "en", translation=True, video="2025-10-15-b"),
+        "news/x.fr.md": item("X", "fr", video="2025-10-15-a"),
+    }
+    project = write_site(tmp_path / "site", files)
+    items, _ = content.collect(project.content, ["news"], ["pages"])
+    [line] = [str(p) for p in content.check(items, ["en", "fr"])]
+    assert line.endswith(
+        "x.en.md: video: '2025-10-15-b' differs from '2025-10-15-a' in x.fr.md; "
+        "name the same video in every language of the item"
+    )
+
+
+def test_a_file_not_in_utf8_is_named_with_its_byte(in_site):
+    path = in_site.content / "news" / "meeting.fr.md"
+    path.write_bytes(path.read_text("utf-8").encode("latin-1", errors="replace"))
+    result = CliRunner().invoke(app, ["build", "--root", str(in_site.root)])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    lines = [line for line in result.output.splitlines() if line.startswith("content/")]
+    assert lines == [
+        "content/news/meeting.fr.md: is not UTF-8 (byte 0xe9 at position 8, line 1); "
+        "save it as UTF-8 (in most editors: Save as, Encoding: UTF-8)"
+    ]
+
+
+def test_a_byte_order_mark_is_read_past(small_site):
+    """Windows Notepad's BOM: the checks and Pelican both read the fields behind it."""
+    path = small_site.content / "news" / "meeting.en.md"
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    build_site(small_site, media=False, search_index="off")
+    page = (small_site.output / "en/news/meeting/index.html").read_text("utf-8")
+    assert "<title>Ministers meet" in page
+    assert 'hreflang="fr"' in page
 
 
 def test_all_problems_are_listed_at_once(tmp_path: Path):
@@ -103,3 +210,27 @@ def test_a_page_cannot_take_a_listing_slug(tmp_path: Path):
     project = write_site(tmp_path / "site", {"pages/videos.en.md": "Title: V\nLang: en\n\nV\n"})
     with pytest.raises(BuildError, match="slug: 'videos' is taken"):
         build_site(project)
+
+
+def test_a_pelican_warning_is_shown_once(tmp_path: Path):
+    """Both languages' runs log it (each reads every item); the editor reads it once."""
+    project = write_site(tmp_path / "site", SMALL_SITE, "ARTICLE_ORDER_BY = 42\n")
+    result = CliRunner().invoke(app, ["build", "--root", str(project.root)])
+    assert result.exit_code == 0, result.output
+    assert result.output.count("Invalid *_ORDER_BY setting (42).") == 1
+
+
+def test_a_pelican_warning_over_several_lines_is_kept_whole():
+    """Pelican names the files after the text, one per line: they are the part that matters."""
+    collector = workers._Collector()
+    logger = logging.getLogger("pelican.test-warning")
+    logger.addHandler(collector)
+    try:
+        logger.warning(
+            "%s: %s", 'All items ("2") "with slug "a"" are translations', "\n/s/a.en.md\n/s/b.en.md"
+        )
+    finally:
+        logger.removeHandler(collector)
+    assert collector.warnings == [
+        'All items ("2") "with slug "a"" are translations: /s/a.en.md, /s/b.en.md'
+    ]

@@ -90,6 +90,20 @@ def test_all_problems_of_a_manifest_at_once(clips: Path, tmp_path: Path):
     assert fields == ["cuts[0].in", "title.fr"]
 
 
+def test_a_manifest_not_in_utf8_is_named_with_its_byte(clips: Path, tmp_path: Path):
+    path = write_manifest(clips)
+    path.write_bytes(path.read_text("utf-8").replace("’", "'").encode("latin-1"))
+    [line] = problems_of(clips, tmp_path)
+    assert "2025-10-15-test.toml: is not UTF-8 (byte 0xe9 at position " in line
+    assert "; save it as UTF-8" in line
+
+
+def test_a_manifest_with_a_byte_order_mark_is_read(clips: Path, tmp_path: Path):
+    path = write_manifest(clips)
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert plan_media(clips, tmp_path / "cache")
+
+
 def test_corrupt_source(clips: Path, tmp_path: Path):
     (clips / "sources" / "test.mp4").write_bytes(b"not a video at all" * 1000)
     [line] = problems_of(clips, tmp_path)

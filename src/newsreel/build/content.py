@@ -13,20 +13,39 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
-from pelican.utils import get_date
-
 from newsreel.build.settings import RESERVED_SLUGS
-from newsreel.errors import Problem
+from newsreel.errors import NewsreelError, Problem, did_you_mean, shown
 from newsreel.project import Project
 from newsreel.site.frontmatter import SourceItem, read_front_matter
+
+#: The dates the README documents (and the error message shows); nothing else is guessed.
+DATE_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d")
+DATE_FIX = "write it as YYYY-MM-DD or YYYY-MM-DD HH:MM, e.g. 2025-10-15 18:00"
+
+#: The statuses Pelican publishes an article or page with (`skip` is Pelican's own, internal).
+STATUSES = ("published", "draft", "hidden")
+
+#: The front-matter fields something reads: the README's (title, date, lang, category, tags,
+#: summary, translation, video), the checks' own (slug) and Pelican's other standard ones
+#: (https://docs.getpelican.com/en/latest/content.html#file-metadata). Any other field is
+#: read by nobody, so it is a typo (`Vidoe:` would publish the item without its video).
+FIELDS = frozenset(
+    {
+        "title", "date", "lang", "category", "tags", "summary", "translation", "video",
+        "slug", "modified", "status", "author", "authors", "keywords", "template",
+        "save_as", "url",
+    }
+)  # fmt: skip
 
 
 def check_content(project: Project) -> list[Problem]:
     """Every editor's mistake in the content, one each (empty when all is well)."""
     settings = project.settings
-    items = collect(project.content, settings["ARTICLE_PATHS"], settings["PAGE_PATHS"])
+    items, unreadable = collect(project.content, settings["ARTICLE_PATHS"], settings["PAGE_PATHS"])
     videos = {path.stem for path in project.clips.glob("*.toml") if path.name != "presets.toml"}
-    return check(items, project.languages, RESERVED_SLUGS, videos)
+    # the other language of an unreadable file is no orphan: its original is there, unread
+    unread = {SourceItem(Path(p.where), "", {}).slug for p in unreadable}
+    return unreadable + check(items, project.languages, RESERVED_SLUGS, videos, unread)
 
 
 def relative(line: str, root: Path) -> str:
@@ -35,21 +54,36 @@ def relative(line: str, root: Path) -> str:
 
 
 def _parse_date(text: str) -> None:
-    """Raise ValueError unless Pelican can read `text` as a date (ISO dates, checked fast)."""
-    try:
-        datetime.fromisoformat(text.strip())
-    except ValueError:
-        get_date(text)
+    """Raise ValueError unless `text` is in one of the documented `DATE_FORMATS`.
+
+    Pelican would guess anything else (`10/11/2025` as 11 October, `October 15` in the current
+    year): an article would go out with a date nobody wrote, so only what the README shows is
+    read.
+    """
+    for pattern in DATE_FORMATS:
+        try:
+            datetime.strptime(text.strip(), pattern)
+            return
+        except ValueError:
+            continue
+    raise ValueError(text)
 
 
-def collect(content_dir: Path, article_paths: list[str], page_paths: list[str]) -> list[SourceItem]:
-    """Every Markdown news item and page under the content folder."""
+def collect(
+    content_dir: Path, article_paths: list[str], page_paths: list[str]
+) -> tuple[list[SourceItem], list[Problem]]:
+    """Every Markdown news item and page under the content folder, and the files that could
+    not be read (not UTF-8), one problem each."""
     items: list[SourceItem] = []
+    unreadable: list[Problem] = []
     for kind, folders in (("article", article_paths), ("page", page_paths)):
         for folder in folders:
             for path in sorted((content_dir / folder).rglob("*.md")):
-                items.append(SourceItem(path, kind, read_front_matter(path)))
-    return items
+                try:
+                    items.append(SourceItem(path, kind, read_front_matter(path)))
+                except NewsreelError as error:
+                    unreadable += error.problems
+    return items, unreadable
 
 
 def check(
@@ -57,8 +91,10 @@ def check(
     languages: Sequence[str],
     reserved_slugs: frozenset[str] = frozenset(),
     videos: set[str] | None = None,
+    unread: set[str] | None = None,
 ) -> list[Problem]:
-    """All problems of all items; an empty list means the content is ready to build."""
+    """All problems of all items; an empty list means the content is ready to build.
+    `unread` names the slugs of files that could not be read, whose translations wait."""
     problems: list[Problem] = []
     known = ", ".join(languages)
     for item in items:
@@ -73,7 +109,7 @@ def check(
                     "add the manifest, or use the id of one in clips/",
                 )
             )
-    problems.extend(_check_translations(items, languages))
+    problems.extend(_check_translations(items, languages, unread or set(), videos))
     return problems
 
 
@@ -81,26 +117,28 @@ def _check_item(
     item: SourceItem, languages: Sequence[str], known: str, reserved_slugs: frozenset[str]
 ) -> list[Problem]:
     meta, path = item.meta, item.path
-    found: list[Problem] = []
+    found: list[Problem] = [
+        Problem(path, key, "unknown field", did_you_mean(key, FIELDS))
+        for key in meta
+        if key not in FIELDS
+    ]
     if not meta.get("title"):
         found.append(Problem(path, "title", "missing", "add a line 'Title: ...' at the top"))
-    if item.kind == "article":
-        if not meta.get("date"):
-            found.append(
-                Problem(path, "date", "missing", "add a line 'Date: YYYY-MM-DD HH:MM' at the top")
-            )
-        else:
+    if item.kind == "article" and not meta.get("date"):
+        found.append(
+            Problem(path, "date", "missing", "add a line 'Date: YYYY-MM-DD HH:MM' at the top")
+        )
+    for field in ("date", "modified"):
+        if meta.get(field) or (field == "modified" and field in meta):
             try:
-                _parse_date(meta["date"])
-            except (ValueError, OverflowError):
-                found.append(
-                    Problem(
-                        path,
-                        "date",
-                        f"'{meta['date']}' is not a date",
-                        "write it as YYYY-MM-DD or YYYY-MM-DD HH:MM, e.g. 2025-10-15 18:00",
-                    )
-                )
+                _parse_date(meta[field])
+            except ValueError:
+                found.append(Problem(path, field, f"'{meta[field]}' is not a date", DATE_FIX))
+    status = meta.get("status")
+    if status is not None and status.lower() not in STATUSES:
+        found.append(
+            Problem(path, "status", f"'{status}' is not a status", did_you_mean(status, STATUSES))
+        )
     lang = meta.get("lang")
     if not lang:
         found.append(Problem(path, "lang", "missing", f"add a line 'Lang: xx' with one of {known}"))
@@ -129,7 +167,12 @@ def _check_item(
     return found
 
 
-def _check_translations(items: list[SourceItem], languages: Sequence[str]) -> list[Problem]:
+def _check_translations(
+    items: list[SourceItem],
+    languages: Sequence[str],
+    unread: set[str],
+    videos: set[str] | None = None,
+) -> list[Problem]:
     """Each translation needs an original; one slug has at most one item per language."""
     problems: list[Problem] = []
     groups: dict[tuple[str, str], list[SourceItem]] = defaultdict(list)
@@ -150,8 +193,11 @@ def _check_translations(items: list[SourceItem], languages: Sequence[str]) -> li
                         "give one of them another file name or 'Slug:'",
                     )
                 )
+        problems.extend(_check_same_video(group, videos))
         originals = [item for item in group if not item.is_translation]
         if originals:
+            problems.extend(_check_same_status(group, originals))
+        if originals or slug in unread:
             continue
         for item in group:
             others = [lang for lang in languages if lang != item.meta["lang"]]
@@ -165,3 +211,64 @@ def _check_translations(items: list[SourceItem], languages: Sequence[str]) -> li
                 )
             )
     return problems
+
+
+def _beside(item: SourceItem, other: SourceItem) -> str:
+    """The other file as the editor sees it from `item`: its name when they share a folder."""
+    return other.path.name if other.path.parent == item.path.parent else shown(other.path)
+
+
+def _status(item: SourceItem) -> str:
+    return (item.meta.get("status") or "published").lower()
+
+
+def _check_same_status(group: list[SourceItem], originals: list[SourceItem]) -> list[Problem]:
+    """A translation needs an original with its own Status.
+
+    Pelican pairs translations within one status at a time (the published items, the drafts,
+    the hidden ones): a published translation of a draft original is published on its own, as
+    an orphan with no language switch, and a draft translation of a published original is a
+    draft with no original; both with a garbled warning. The editor decides which is meant.
+    """
+    problems: list[Problem] = []
+    statuses = {_status(item) for item in originals}
+    for item in group:
+        status = _status(item)
+        if not item.is_translation or status not in STATUSES or status in statuses:
+            continue
+        original = originals[0]
+        problems.append(
+            Problem(
+                item.path,
+                "status",
+                f"'{status}', but its original {_beside(item, original)} is '{_status(original)}'",
+                "give both files the same 'Status:' (a translation is published with its original)",
+            )
+        )
+    return problems
+
+
+def _check_same_video(group: list[SourceItem], videos: set[str] | None) -> list[Problem]:
+    """The languages of one item show the same video: each page offers the other language's
+    as its translation, and a reader switching languages expects the same footage. An id with
+    no manifest is already a problem of its own, so it is not compared."""
+    named = sorted(
+        (
+            item
+            for item in group
+            if item.meta.get("video") and (videos is None or item.meta["video"] in videos)
+        ),
+        key=lambda item: item.is_translation,
+    )  # the original first: a translation follows it
+    first = named[0] if named else None
+    return [
+        Problem(
+            item.path,
+            "video",
+            f"'{item.meta['video']}' differs from '{first.meta['video']}' "
+            f"in {_beside(item, first)}",
+            "name the same video in every language of the item",
+        )
+        for item in named[1:]
+        if first is not None and item.meta["video"] != first.meta["video"]
+    ]

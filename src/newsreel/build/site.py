@@ -178,8 +178,13 @@ def _run_languages(
         outcomes = (workers.run_language(run) for run in runs)
     errors: list[str] = []
     for outcome in outcomes:
-        errors += outcome.errors
-        result.warnings += [content.relative(line, project.root) for line in outcome.warnings]
+        # every run reads every language's items, so a warning about one comes from each run:
+        # each is said once
+        errors += [line for line in outcome.errors if line not in errors]
+        for line in outcome.warnings:
+            line = content.relative(line, project.root)
+            if line not in result.warnings:
+                result.warnings.append(line)
         result.items[outcome.lang] = outcome.items
         reporter.note(f"✓ {outcome.lang}")
     if errors:

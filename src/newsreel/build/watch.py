@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
+from newsreel.errors import NewsreelError
 from newsreel.site.frontmatter import read_front_matter
 
 #: Front-matter fields whose change alters pages other than the item's own.
@@ -19,14 +20,14 @@ _LINKING_FIELDS = ("slug", "lang", "translation", "category", "tags", "status", 
 def _front_matter(path: Path) -> dict[str, str] | None:
     try:
         return read_front_matter(path)
-    except (OSError, UnicodeDecodeError):
+    except (OSError, NewsreelError):
         return None
 
 
 def _fingerprint(path: Path) -> tuple[str, ...] | None:
     try:
         meta = read_front_matter(path)
-    except (OSError, UnicodeDecodeError):
+    except (OSError, NewsreelError):
         return None
     return tuple(meta.get(name, "") for name in _LINKING_FIELDS)
 

@@ -108,7 +108,20 @@ class _Collector(logging.Handler):
         self.warnings: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        message = record.getMessage().splitlines()[0] if record.getMessage() else ""
+        message = one_line(record.getMessage())
         if record.exc_info and record.exc_info[1] is not None:
             message = f"{message}: {record.exc_info[1]}"
         (self.errors if record.levelno >= logging.ERROR else self.warnings).append(message)
+
+
+def one_line(message: str) -> str:
+    """A message Pelican logged over several lines, whole, on one.
+
+    Pelican lists the files a warning is about one per line after the text (`All items ("2")
+    ... are translations: ` then the paths); the first line alone names no file.
+    """
+    lines = [line.strip() for line in message.splitlines() if line.strip()]
+    if len(lines) <= 1:
+        return lines[0] if lines else ""
+    head = lines[0] if lines[0].endswith(":") else lines[0] + ":"
+    return f"{head} {', '.join(lines[1:])}"

@@ -14,14 +14,17 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
 import webvtt
 
+from newsreel.errors import NewsreelError
 from newsreel.media import timecode
 from newsreel.media.errors import MediaError, Problem, problem
+from newsreel.textfile import read_text
 from newsreel.typography import typeset
 
 MAX_LINE = 42
@@ -39,11 +42,21 @@ def load_cues(path: Path, where: Path | str, field: str, lang: str = "") -> list
     """The cues of a WebVTT file in `lang`, typeset and within two lines of 42 characters;
     a MediaError naming the manifest and field if it is bad."""
     try:
-        captions = webvtt.read(str(path))
+        text = read_text(path)
     except FileNotFoundError:
         raise MediaError(
             problem(where, field, f"{path.name} not found", "add the file or fix the path")
         ) from None
+    except NewsreelError as error:  # not UTF-8: said of the manifest's field, like the rest
+        [unreadable] = error.problems
+        raise MediaError(
+            problem(where, field, f"{path.name} {unreadable.message}", unreadable.fix)
+        ) from None
+    timing = _bad_timings(text, path.name, where, field)
+    if timing:
+        raise MediaError(timing)
+    try:
+        captions = webvtt.from_string(text)
     except (
         webvtt.errors.MalformedFileError,
         webvtt.errors.MalformedCaptionError,
@@ -73,6 +86,35 @@ def load_cues(path: Path, where: Path | str, field: str, lang: str = "") -> list
     if problems:
         raise MediaError(problems)
     return cues
+
+
+_TIME = r"(?:\d{2,}:)?[0-5]\d:[0-5]\d\.\d{3}"
+_TIMING = re.compile(rf"^{_TIME}[ \t]+-->[ \t]+{_TIME}(?:[ \t].*)?$")
+_SRT_TIME = re.compile(r"\b(\d{2}:\d{2}:\d{2}),(\d{3})\b")
+
+
+def _bad_timings(text: str, name: str, where: Path | str, field: str) -> list[Problem]:
+    """Timing lines WebVTT cannot read, one problem each.
+
+    webvtt-py skips a block it cannot parse without a word, so a cue typed the SubRip way
+    (`00:00:08,000 --> ...`, a comma before the milliseconds) would vanish from the captions.
+    A cue's text cannot hold `-->`, so every line holding it must be a timing line.
+    """
+    problems: list[Problem] = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        if "-->" not in line or _TIMING.match(line.strip()):
+            continue
+        srt = _SRT_TIME.search(line)
+        fix = (
+            f"use a full stop before the milliseconds: {srt.group(1)}.{srt.group(2)}"
+            if srt
+            else "write it as HH:MM:SS.mmm --> HH:MM:SS.mmm"
+        )
+        problems.append(
+            problem(where, field, f"{name}: line {number}: '{line.strip()}' is not a cue timing",
+                    fix)
+        )  # fmt: skip
+    return problems
 
 
 def fit_lines(text: str) -> str | None:

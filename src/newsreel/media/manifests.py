@@ -23,6 +23,7 @@ from newsreel.media import timecode
 from newsreel.media.errors import MediaError, Problem, problem, unknown_keys
 from newsreel.media.presets import Preset
 from newsreel.media.record import FULL, Shot  # a shot is the same in and out
+from newsreel.textfile import read_text
 from newsreel.typography import language_name
 
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -101,7 +102,7 @@ def load_manifest(
     """Parse and check one manifest, whose texts must exist in every one of `languages`;
     raises MediaError listing every problem found."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(read_text(path, MediaError))
     except tomllib.TOMLDecodeError as error:
         raise MediaError(problem(path, "toml", str(error), "fix the TOML syntax")) from None
     problems: list[Problem] = []

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from newsreel.media.errors import MediaError, Problem, problem, unknown_keys
+from newsreel.textfile import read_text
 
 KINDS = ("video", "audio", "still")
 ACCESS = ("public", "account", "stream")
@@ -82,7 +83,7 @@ def load_presets(path: Path, languages: Sequence[str]) -> dict[str, Preset]:
     """All presets of `path`, labelled in every one of `languages`; raises MediaError listing
     every problem found."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(read_text(path, MediaError))
     except FileNotFoundError:
         raise MediaError(
             problem(path, "file", "not found", "create it (see clips/presets.toml in the repo)")
@@ -242,7 +243,7 @@ class Ladder:
 def load_ladder(path: Path, presets: dict[str, Preset], keyframe_seconds: int) -> Ladder | None:
     """The `[streaming]` table of presets.toml (None when there is none); MediaError listing
     every problem."""
-    data = tomllib.loads(path.read_text(encoding="utf-8")).get("streaming")
+    data = tomllib.loads(read_text(path, MediaError)).get("streaming")
     if data is None:
         return None
     where = "streaming"

@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from newsreel.textfile import read_text
+
 _META_LINE = re.compile(r"^([A-Za-z][A-Za-z0-9_-]*)\s*:\s?(.*)$")
 _FILE_LANG = re.compile(r"^(?P<slug>.+?)\.(?P<lang>[a-z]{2})$")
 
@@ -40,20 +42,22 @@ class SourceItem:
 
 
 def read_front_matter(path: Path) -> dict[str, str]:
-    """Header lines of a Python-Markdown `meta` file, lower-cased keys (as Pelican reads them)."""
+    """Header lines of a Python-Markdown `meta` file, lower-cased keys (as Pelican reads them).
+
+    Read through `newsreel.textfile`, as Pelican reads the file (`utf-8-sig`): a byte-order
+    mark is dropped, and a file that is not UTF-8 raises a NewsreelError naming it.
+    """
     meta: dict[str, str] = {}
     key = None
-    with path.open(encoding="utf-8") as handle:
-        for line in handle:
-            line = line.rstrip("\n")
-            if not line.strip():
-                break
-            match = _META_LINE.match(line)
-            if match:
-                key = match.group(1).lower()
-                meta[key] = match.group(2).strip()
-            elif key and line.startswith((" ", "\t")):
-                meta[key] = (meta[key] + " " + line.strip()).strip()
-            else:
-                break
+    for line in read_text(path).split("\n"):
+        if not line.strip():
+            break
+        match = _META_LINE.match(line)
+        if match:
+            key = match.group(1).lower()
+            meta[key] = match.group(2).strip()
+        elif key and line.startswith((" ", "\t")):
+            meta[key] = (meta[key] + " " + line.strip()).strip()
+        else:
+            break
     return meta
