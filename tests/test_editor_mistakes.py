@@ -46,6 +46,10 @@ MISTAKES = {
         {"news/oops.en.md": item("Oops", "en", categroy="Meetings")},
         "news/oops.en.md: categroy: unknown field; did you mean 'category'?",
     ),
+    "a field that would leave the layout": (
+        {"news/oops.en.md": item("Oops", "en", save_as="elsewhere.html")},
+        "news/oops.en.md: save_as: not used here; remove it: the site decides each page's URL",
+    ),
     "day/month date": (
         {"news/oops.en.md": item("Oops", "en", date="10/11/2025")},
         "news/oops.en.md: date: '10/11/2025' is not a date; write it as YYYY-MM-DD",

@@ -27,15 +27,17 @@ STATUSES = ("published", "draft", "hidden")
 
 #: The front-matter fields something reads: the README's (title, date, lang, category, tags,
 #: summary, translation, video), the checks' own (slug) and Pelican's other standard ones
-#: (https://docs.getpelican.com/en/latest/content.html#file-metadata). Any other field is
-#: read by nobody, so it is a typo (`Vidoe:` would publish the item without its video).
+#: (https://docs.getpelican.com/en/latest/content.html#file-metadata) but `template`,
+#: `save_as` and `url`, which would take a page out of the site's per-language layout (and
+#: its sitemaps and search). Any other field is read by nobody, so it is a typo (`Vidoe:`
+#: would publish the item without its video).
 FIELDS = frozenset(
     {
         "title", "date", "lang", "category", "tags", "summary", "translation", "video",
-        "slug", "modified", "status", "author", "authors", "keywords", "template",
-        "save_as", "url",
+        "slug", "modified", "status", "author", "authors", "keywords",
     }
 )  # fmt: skip
+LAYOUT_FIELDS = frozenset({"template", "save_as", "url"})
 
 
 def check_content(project: Project) -> list[Problem]:
@@ -118,7 +120,9 @@ def _check_item(
 ) -> list[Problem]:
     meta, path = item.meta, item.path
     found: list[Problem] = [
-        Problem(path, key, "unknown field", did_you_mean(key, FIELDS))
+        Problem(path, key, "not used here", "remove it: the site decides each page's URL")
+        if key in LAYOUT_FIELDS
+        else Problem(path, key, "unknown field", did_you_mean(key, FIELDS))
         for key in meta
         if key not in FIELDS
     ]
