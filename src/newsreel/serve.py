@@ -4,7 +4,8 @@ Range support matters: a `<video>` can only seek when the server answers `206 Pa
 (Python's `http.server` does not), and hls.js reads the HLS rungs by byte ranges. The API is
 mounted under `/api` in the same process, so the pages call it on their own origin, as they do
 behind CloudFront. HLS playlists go out as `application/vnd.apple.mpegurl`, compressed (Apple's
-authoring specification; CloudFront compresses that type too); media files never are.
+authoring specification; CloudFront compresses that type too); media files never are. A Range
+header that cannot be read is ignored (RFC 9110 §14.2): the whole file, not a 400.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from newsreel.api.ranges import IgnoreUnreadableRange
 from newsreel.media.record import PRIVATE_DIR
 
 # whatever the machine's mime.types says: the types players and CloudFront expect
@@ -89,5 +91,7 @@ def create_app(output: Path, api: ASGIApp | None = None) -> Starlette:
     if api is not None:
         routes.append(Mount("/api", app=api))
     routes.append(Mount("/", app=SiteFiles(directory=output, html=True, check_dir=False)))
-    # compressed like the CDN does (CloudFront `Compress: true`)
-    return Starlette(routes=routes, middleware=[Middleware(GZipMiddleware, minimum_size=1024)])
+    # compressed like the CDN does (CloudFront `Compress: true`); a Range header that cannot
+    # be read is ignored (the whole file), not answered 400
+    middleware = [Middleware(GZipMiddleware, minimum_size=1024), Middleware(IgnoreUnreadableRange)]
+    return Starlette(routes=routes, middleware=middleware)
