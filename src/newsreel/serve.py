@@ -4,15 +4,20 @@ Range support matters: a `<video>` can only seek when the server answers `206 Pa
 (Python's `http.server` does not), and hls.js reads the HLS rungs by byte ranges. The API is
 mounted under `/api` in the same process, so the pages call it on their own origin, as they do
 behind CloudFront. HLS playlists go out as `application/vnd.apple.mpegurl`, compressed (Apple's
-authoring specification; CloudFront compresses that type too); media files never are.
+authoring specification; CloudFront compresses that type too); media files never are. A Range
+header that cannot be read is ignored (RFC 9110 §14.2): the whole file, not a 400.
 """
 
 from __future__ import annotations
 
+import errno
+import ipaddress
 import mimetypes
 import os
 import re
+import socket
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -23,6 +28,8 @@ from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from newsreel.api.ranges import IgnoreUnreadableRange
+from newsreel.errors import NewsreelError, Problem
 from newsreel.media.record import PRIVATE_DIR
 
 # whatever the machine's mime.types says: the types players and CloudFront expect
@@ -89,5 +96,108 @@ def create_app(output: Path, api: ASGIApp | None = None) -> Starlette:
     if api is not None:
         routes.append(Mount("/api", app=api))
     routes.append(Mount("/", app=SiteFiles(directory=output, html=True, check_dir=False)))
-    # compressed like the CDN does (CloudFront `Compress: true`)
-    return Starlette(routes=routes, middleware=[Middleware(GZipMiddleware, minimum_size=1024)])
+    # compressed like the CDN does (CloudFront `Compress: true`); a Range header that cannot
+    # be read is ignored (the whole file), not answered 400
+    middleware = [Middleware(GZipMiddleware, minimum_size=1024), Middleware(IgnoreUnreadableRange)]
+    return Starlette(routes=routes, middleware=middleware)
+
+
+#: Hosts that mean "every interface": no browser can open them, so links must name another.
+WILDCARD_HOSTS = frozenset({"", "0.0.0.0", "::", "[::]"})
+
+
+def _is_ipv6(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host.strip("[]")).version == 6
+    except ValueError:
+        return False
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """The server's socket, bound and listening before anything is built, so a port in use or
+    an address not of this machine stops `newsreel serve` at once with one line (not after the
+    build, with uvicorn's `[Errno 98]` and exit 3). Port 0 lets the system pick a free one.
+    """
+    if not 0 <= port <= 65535:
+        raise NewsreelError(
+            Problem("--port", "", f"{port} is not a port", "give one from 1 to 65535, e.g. 8000")
+        )
+    family = socket.AF_INET6 if _is_ipv6(host) else socket.AF_INET
+    try:
+        return socket.create_server((host.strip("[]"), port), family=family, backlog=2048)
+    except OSError as error:
+        raise NewsreelError(_listen_problem(host, port, family, error)) from None
+
+
+def _listen_problem(host: str, port: int, family: int, error: OSError) -> Problem:
+    where = f"{url_host(host)}:{port}"
+    if error.errno == errno.EADDRINUSE:
+        return Problem(
+            "--port", "", f"{where} is already in use (another server?)",
+            f"try --port {free_port(host, family) or port + 1}, or stop the other server",
+        )  # fmt: skip
+    if error.errno == errno.EACCES:
+        return Problem(
+            "--port", "", f"{where}: this user may not listen on port {port}",
+            "use a port above 1023, e.g. --port 8000",
+        )  # fmt: skip
+    reason = (error.strerror or str(error)).split(" (while attempting", 1)[0]
+    return Problem(
+        "--host", "", f"cannot listen on {host!r}: {reason}",
+        "give an address of this machine, e.g. 127.0.0.1, or 0.0.0.0 for every interface",
+    )  # fmt: skip
+
+
+def free_port(host: str, family: int) -> int | None:
+    """A port free on `host` right now, to suggest in place of one in use."""
+    try:
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.bind((host.strip("[]"), 0))
+            return int(probe.getsockname()[1])
+    except OSError:
+        return None
+
+
+def lan_address() -> str:
+    """This machine's address on its network, as other devices reach it: the source address
+    of the interface a datagram to a private, non-routed address would leave by (a UDP
+    "connect" only picks the route, nothing is sent); 127.0.0.1 without a network."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("10.254.254.254", 9))
+            address = str(probe.getsockname()[0])
+        except OSError:
+            return "127.0.0.1"
+    return address if address != "0.0.0.0" else "127.0.0.1"
+
+
+def url_host(host: str) -> str:
+    """`host` as written in a URL: IPv6 literals between brackets."""
+    host = host.strip("[]") if _is_ipv6(host) else host
+    return f"[{host}]" if _is_ipv6(host) else host
+
+
+def local_urls(host: str, port: int) -> list[str]:
+    """Where the site served on `host`:`port` can be opened, the one for other devices first:
+    on every interface (0.0.0.0, ::), this machine's LAN address and 127.0.0.1."""
+    if host in WILDCARD_HOSTS:
+        return list(dict.fromkeys([f"http://{lan_address()}:{port}", f"http://127.0.0.1:{port}"]))
+    return [f"http://{url_host(host)}:{port}"]
+
+
+def checked_site_url(value: str) -> str:
+    """A `--site-url`: the public root of the site (behind a proxy, or a name for the LAN
+    address), `http(s)://host[:port]`, or one line naming the option."""
+    fix = "give the site's root as it is opened, e.g. https://news.example.org"
+    try:
+        parts = urlsplit(value.strip())
+        parts.port  # noqa: B018  (raises ValueError on a port out of range)
+    except ValueError as error:
+        raise NewsreelError(Problem("--site-url", "", f"{value!r}: {error}", fix)) from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise NewsreelError(Problem("--site-url", "", f"{value!r} is not an http(s) URL", fix))
+    if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username:
+        raise NewsreelError(
+            Problem("--site-url", "", f"{value!r} is more than the site's root", fix)
+        )
+    return f"{parts.scheme}://{parts.netloc}"

@@ -159,3 +159,59 @@ def test_manifests_from_the_site_bucket_and_a_missing_bucket(aws):
     assert BucketManifests(lambda: s3, "site-manifests").read(VIDEO) == b'{"cuts": []}'
     assert BucketManifests(lambda: s3, "site-manifests").read("absent") is None
     assert BucketManifests(lambda: s3, "no-such-bucket-here").read(VIDEO) is None
+
+
+def raw_get(base: str, target: str, range_header: str | None) -> tuple[int, dict[str, str], bytes]:
+    """GET over a socket, the Range header sent exactly as written (a client library might
+    refuse or rewrite a malformed one)."""
+    import socket
+
+    parts = urlsplit(base)
+    extra = f"Range: {range_header}\r\n" if range_header is not None else ""
+    request = f"GET {target} HTTP/1.1\r\nHost: {parts.netloc}\r\n{extra}Connection: close\r\n\r\n"
+    with socket.create_connection((parts.hostname, parts.port), timeout=10) as sock:
+        sock.sendall(request.encode("latin-1"))
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    status_line, *lines = head.decode("latin-1").split("\r\n")
+    headers = {name.lower(): value.strip() for name, _, value in (x.partition(":") for x in lines)}
+    return int(status_line.split()[1]), headers, body
+
+
+UNREADABLE_RANGES = ["bytes=abc", "bytes=5-2", "items=0-1", "bytes=", "bytes=0-1,x", "0-1"]
+
+
+def test_a_range_the_server_cannot_read_is_ignored_the_whole_file_comes(client, config, output):
+    """RFC 9110 §14.2: a server MAY ignore a Range it cannot parse; a player asking for
+    `bytes=5-2` gets the file (200), not a `400 text/plain`. A readable range past the end
+    still gets 416 with the size, and a good one 206; the same for the signed download link
+    and for the site's own files."""
+    from .servers import serving
+
+    content = publish_manifest(output)
+    (output / "media" / "web.mp4").write_bytes(content)
+    link = config.downloads.url_for(
+        "_private/media/2025-10-15-test/abcd/20251015-test-hd.mp4", "hd.mp4"
+    )
+    with serving(client.app) as base:
+        for target in (link, "/media/web.mp4"):
+            for unreadable in UNREADABLE_RANGES:
+                status, headers, body = raw_get(base, target, unreadable)
+                assert (status, body) == (200, content), (target, unreadable, status, body[:80])
+                assert "content-range" not in headers
+            status, headers, body = raw_get(base, target, "bytes=10-19")
+            assert (status, body) == (206, content[10:20])
+            assert headers["content-range"] == f"bytes 10-19/{len(content)}"
+            status, headers, _ = raw_get(base, target, f"bytes={len(content)}-")
+            assert status == 416 and headers["content-range"] == f"bytes */{len(content)}"
+
+
+def test_readable_ranges():
+    from newsreel.api.ranges import readable_range
+
+    for value in ("bytes=0-", "bytes=-5", "BYTES = 1-2 , 4-4", "bytes=0-0", "bytes=9-9999"):
+        assert readable_range(value), value
+    for value in (*UNREADABLE_RANGES, "bytes=-", "bytes=1-2-3", "bytes=+1-2", "bytes=١-٢"):
+        assert not readable_range(value), value

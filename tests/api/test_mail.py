@@ -111,3 +111,63 @@ def test_smtp_keeps_one_connection_and_reconnects_when_dropped():
         mailer.close()
         second.stop()
     assert len(peers) == 3 and peers[2] != peers[0]
+
+
+def test_the_sender_signs_in_the_mails_language(client, outbox, config):
+    """A French mail comes from "OTAN Multimédia", an English one from "NATO Multimedia", at
+    the same address; the accented name travels encoded (RFC 2047) and reads back whole."""
+    for address, lang in (("ana@example.org", "fr"), ("bob@example.org", "en")):
+        answer = client.post(
+            "/api/account/register",
+            json={"email": address, "password": "Correct-Horse-9-Battery", "lang": lang},
+        )
+        assert answer.status_code == 202
+    french, english = outbox.last("ana@example.org"), outbox.last("bob@example.org")
+    assert french["From"].addresses[0].display_name == "OTAN Multimédia"
+    assert english["From"].addresses[0].display_name == "NATO Multimedia"
+    assert {m["From"].addresses[0].addr_spec for m in (french, english)} == {
+        "multimedia@example.org"
+    }
+    raw_from = bytes(french).split(b"\nFrom: ", 1)[1].split(b"\n", 1)[0]
+    assert raw_from.isascii() and b"=?utf-8?" in raw_from.lower()
+    assert "OTAN Multimédia" in french.get_body(("html",)).get_content(), "the banner agrees"
+
+
+def test_a_name_in_the_configured_sender_is_kept_and_every_language_has_one():
+    from newsreel.api.errors import languages
+    from newsreel.api.mail import sender_names
+
+    assert set(languages()) <= set(sender_names())
+    message = render("password_changed", "fr", "a@example.org", "Presse <p@example.org>", site="x")
+    assert str(message["From"]) == "Presse <p@example.org>"
+    bare = render("password_changed", "fr", "a@example.org", "p@example.org", site="x")
+    assert str(bare["From"]) == "OTAN Multimédia <p@example.org>"
+    assert bare["Message-ID"].endswith("@example.org>")
+
+
+def test_ses_gets_a_french_sender_encoded(aws):
+    ses = aws("client", "sesv2")
+    ses.create_email_identity(EmailIdentity="m@example.org")
+    calls = []
+
+    class Recording:
+        def send_email(self, **kwargs):
+            calls.append(kwargs)
+            return ses.send_email(**kwargs)
+
+    message = render(
+        "login_code", "fr", "ana@example.org", "m@example.org", site="http://x", code="654321"
+    )
+    SesMailer(Recording()).send(message)
+    [call] = calls
+    sender = call["FromEmailAddress"]
+    assert sender.isascii() and sender.endswith(" <m@example.org>")
+    assert _decoded(sender) == ("OTAN Multimédia", "m@example.org")
+
+
+def _decoded(header: str) -> tuple[str, str]:
+    from email.header import decode_header, make_header
+    from email.utils import parseaddr
+
+    name, address = parseaddr(header)
+    return str(make_header(decode_header(name))), address

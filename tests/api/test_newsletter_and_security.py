@@ -145,3 +145,38 @@ def test_signed_in_flow_from_verify_is_usable(client, outbox):
     register(client, outbox, ADDRESS, "fr")
     assert client.get("/api/account/me").json()["lang"] == "fr"
     assert "code de confirmation" in outbox.messages(ADDRESS)[0]["Subject"]
+
+
+def test_accept_language_weights_choose_the_answers_language(client):
+    """The language the visitor weighs highest, not the one written first; q=0 is a refusal."""
+
+    def message(accept_language: str) -> str:
+        answer = client.post(
+            "/api/account/register", json={"email": "x"},
+            headers={"Accept-Language": accept_language},
+        )  # fmt: skip
+        return answer.json()["message"]
+
+    french, english = "Saisissez une adresse électronique valide.", "Enter a valid e-mail address."
+    assert message("en;q=0.1, fr;q=0.9") == french
+    assert message("fr;q=0, en") == english
+    assert message("fr;q=0") == english, "refused, and nothing else: the default"
+    assert message("fr-CA, en;q=0.5") == french
+    assert message("de, en-GB;q=0.3, fr-FR;q=0.2") == english
+    assert message("en-GB, fr;q=1.0") == english, "a tie goes to the range written first"
+    assert message("de, *;q=0.5, en;q=0.1") == french, "* weighs the languages not named"
+    assert message("garbage;;, fr;q=0.8, en;q=2") == french, "malformed elements are skipped"
+    assert message("") == english
+
+
+def test_best_language_reads_weights():
+    from newsreel.api.inputs import best_language
+
+    supported = ("en", "fr")
+    assert best_language("fr;q=0.9,en;q=0.1", supported, "en") == "fr"
+    assert best_language("FR-ca", supported, "en") == "fr"
+    assert best_language("fr-CA;q=0.9, fr;q=0", supported, "en") == "en", "the bare fr decides"
+    assert best_language("*", supported, "en") == "en"
+    assert best_language("*;q=0", supported, "fr") == "fr"
+    assert best_language("fr ; q = 0.5 , en ; q = 0.4", supported, "en") == "fr"
+    assert best_language("x" * 10_000 + ",fr", supported, "en") == "en", "cut, and bounded"

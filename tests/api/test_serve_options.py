@@ -1,7 +1,20 @@
-"""`newsreel serve`'s API options: --trusted-proxy is checked before anything starts."""
+"""`newsreel serve`'s options: each checked before anything is built, each mistake one line
+naming its option; the port is taken before the build; links in e-mails work from the LAN."""
 
 from __future__ import annotations
 
+import email
+import ipaddress
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from email.policy import default
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -11,11 +24,17 @@ from newsreel.cli import app
 REPO = Path(__file__).resolve().parents[2]
 
 
-def test_a_trusted_proxy_that_is_not_an_address_stops_serve_with_one_line(tmp_path):
+def site_root(tmp_path: Path) -> Path:
+    """A project with settings and an empty output (the API needs no page)."""
     (tmp_path / "pelicanconf.py").write_text(
         (REPO / "pelicanconf.py").read_text(encoding="utf-8"), encoding="utf-8"
     )
-    (tmp_path / "output").mkdir()
+    (tmp_path / "output").mkdir(exist_ok=True)
+    return tmp_path
+
+
+def test_a_trusted_proxy_that_is_not_an_address_stops_serve_with_one_line(tmp_path):
+    site_root(tmp_path)
     result = CliRunner().invoke(
         app,
         ["serve", "--root", str(tmp_path), "--no-build", "--trusted-proxy", "not-an-address"],
@@ -39,3 +58,96 @@ def test_trusted_proxies_accept_addresses_and_networks():
     assert proxies.identify(junk, "127.0.0.1") == "10.1.2.3"
     v6 = Headers({"x-forwarded-for": "2001:db8:aa:bb::1"})
     assert proxies.identify(v6, "::1") == "2001:db8:aa:bb::/64"
+
+
+def serve_args(root: Path, *options: str) -> list[str]:
+    return ["serve", "--root", str(root), *options]
+
+
+def one_line(output: str) -> str:
+    lines = output.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in output, output
+    return lines[0]
+
+
+def test_a_port_in_use_stops_serve_before_the_build_with_one_line(tmp_path):
+    root = site_root(tmp_path)
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(app, serve_args(root, "--port", str(port)))
+    assert result.exit_code == 2
+    line = one_line(result.output)  # nothing built, nothing "Serving"
+    assert line.startswith(f"--port: 127.0.0.1:{port} is already in use")
+    other = int(re.search(r"try --port (\d+)", line).group(1))
+    assert other != port
+    socket.create_server(("127.0.0.1", other)).close()  # the port suggested was free
+
+
+def test_each_option_is_named_in_its_own_mistake(tmp_path):
+    root = site_root(tmp_path)
+    for options, start in [
+        (["--port", "99999"], "--port: 99999 is not a port; give one from 1 to 65535"),
+        (["--port", "-1"], "--port: -1 is not a port"),
+        (["--host", "no-such-host.invalid"], "--host: cannot listen on 'no-such-host.invalid'"),
+        (["--site-url", "ftp://news.example.org"], "--site-url: 'ftp://news.example.org' is"),
+        (["--site-url", "https://news.example.org/en/"], "--site-url: 'https://news.example."),
+        (["--site-url", "http://x:99999"], "--site-url: 'http://x:99999'"),
+        (["--trusted-proxy", "nope"], "--trusted-proxy: 'nope' is not an IP address"),
+    ]:
+        result = CliRunner().invoke(app, serve_args(root, *options))
+        assert result.exit_code == 2, (options, result.output)
+        assert one_line(result.output).startswith(start), (options, result.output)
+
+
+def test_the_urls_of_a_site_served_on_every_interface_work_from_another_device():
+    from newsreel.serve import checked_site_url, lan_address, local_urls
+
+    lan = lan_address()
+    assert ipaddress.ip_address(lan) and lan != "0.0.0.0"
+    for wildcard in ("0.0.0.0", "::", "[::]"):
+        urls = local_urls(wildcard, 8766)
+        assert urls[0] == f"http://{lan}:8766" and urls[-1] == "http://127.0.0.1:8766"
+    assert local_urls("::1", 8766) == ["http://[::1]:8766"]
+    assert local_urls("fe80::1", 80) == ["http://[fe80::1]:80"]
+    assert local_urls("192.168.1.5", 8000) == ["http://192.168.1.5:8000"]
+    assert checked_site_url("https://news.example.org/") == "https://news.example.org"
+    assert checked_site_url("http://[::1]:8000") == "http://[::1]:8000"
+
+
+def test_serving_on_every_interface_mails_links_that_open_from_the_lan(tmp_path):
+    """A real `newsreel serve --host 0.0.0.0`: the newsletter confirmation link points at the
+    address it printed for other devices, never at 0.0.0.0, and that address answers."""
+    root = site_root(tmp_path)
+    command = [str(Path(sys.executable).parent / "newsreel"), *serve_args(root)]
+    command += ["--no-build", "--host", "0.0.0.0", "--port", "0"]
+    env = {**os.environ, "COLUMNS": "300", "NO_COLOR": "1"}
+    env.pop("NEWSREEL_SMTP_HOST", None)
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
+    try:
+        line = server.stdout.readline().decode()
+        assert line.startswith("Serving "), line
+        urls = re.findall(r"(http://[^/ ]+)/", line)
+        assert len(urls) == 2 and "0.0.0.0" not in line, line
+        lan = urls[0]
+        request = urllib.request.Request(
+            f"{lan}/api/newsletter/subscribe",
+            data=json.dumps({"email": "ana@example.org", "lang": "fr"}).encode(),
+            headers={"Content-Type": "application/json", "Origin": lan},
+        )
+        direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # no proxy
+        with direct.open(request, timeout=10) as answer:
+            assert answer.status == 202
+        deadline = time.monotonic() + 15
+        while not (mails := list((root / "var" / "outbox").glob("*.eml"))):
+            assert time.monotonic() < deadline, "no mail"
+            time.sleep(0.05)
+        text = email.message_from_bytes(mails[0].read_bytes(), policy=default)
+        body = text.get_body(("plain",)).get_content()
+        assert f"{lan}/fr/newsletter/confirm/?token=" in body, body
+    finally:
+        server.send_signal(signal.SIGINT)
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()

@@ -35,6 +35,7 @@ from newsreel.api.jobs import MailWork
 from newsreel.api.mail.queue import MailJob
 from newsreel.api.newsletter import Newsletter
 from newsreel.api.offload import blocking, hashing
+from newsreel.api.ranges import IgnoreUnreadableRange
 from newsreel.api.sessions import COOKIE, Sessions
 from newsreel.api.store import StoreBusy
 
@@ -275,5 +276,6 @@ def create_app(config: ApiConfig) -> Starlette:
         routes=routes, exception_handlers={HTTPException: http_error, Exception: unexpected}
     )
     app.add_middleware(ClientMiddleware, identity=config.clients)
+    app.add_middleware(IgnoreUnreadableRange)  # the signed download link: a file, as the site's
     app.state.config = config
     return app

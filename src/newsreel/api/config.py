@@ -51,7 +51,9 @@ class ApiConfig:
     allowed_origins: tuple[str, ...] = ()
     #: Also accept the origin the request was addressed to (the local server on a LAN address).
     same_host_origin: bool = False
-    sender: str = "NATO Multimedia <multimedia@example.org>"
+    #: The address mail comes from; signed with the name of the mail's language
+    #: (`templates/mail/sender.toml`) unless written here as `Name <address>`.
+    sender: str = "multimedia@example.org"
     reply_to: str | None = None
     session_days: int = 30
     max_body_bytes: int = 16 * 1024

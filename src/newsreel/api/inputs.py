@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from starlette.datastructures import Headers
@@ -23,15 +24,53 @@ _FORBIDDEN = re.compile(r"[\ud800-\udfff\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 MAX_DEPTH = 8
 
 
+#: One element of Accept-Language (RFC 9110 §12.5.4): a language range and its weight.
+_LANGUAGE_RANGE = re.compile(
+    r"\s*(?P<range>\*|[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*)\s*"
+    r"(?:;\s*[qQ]\s*=\s*(?P<q>0(?:\.[0-9]{0,3})?|1(?:\.0{0,3})?))?\s*"
+)
+#: Longer headers are cut: no browser sends more, and the work stays bounded.
+MAX_ACCEPT_LANGUAGE = 512
+
+
+def best_language(header: str, supported: Sequence[str], default: str) -> str:
+    """The supported language the visitor weighs highest in `header` (an Accept-Language).
+
+    Weights count, not the order alone (`en;q=0.1, fr;q=0.9` is French), and `q=0` means
+    "not this one", never chosen. A regional range (`fr-CA`, `en-GB`) stands for its language
+    (the site has one French and one English), unless the bare language is listed too, which
+    then decides; `*` weighs every language not named. Ties go to the range written first.
+    Malformed elements are skipped; with nothing acceptable, `default`. Neither babel nor
+    Starlette parses the weights, hence this small parser.
+    """
+    exact: dict[str, tuple[float, int]] = {}
+    regional: dict[str, tuple[float, int]] = {}
+    anything: tuple[float, int] | None = None
+    for position, element in enumerate(header[:MAX_ACCEPT_LANGUAGE].split(",")):
+        match = _LANGUAGE_RANGE.fullmatch(element)
+        if not match:
+            continue
+        weight = (float(match["q"]) if match["q"] else 1.0, position)
+        language, _, region = match["range"].lower().partition("-")
+        if language == "*":
+            anything = anything or weight
+        elif not region:
+            exact.setdefault(language, weight)
+        elif language not in regional or weight[0] > regional[language][0]:
+            regional[language] = weight
+    candidates = []
+    for order, language in enumerate(supported):
+        weight = exact.get(language) or regional.get(language) or anything
+        if weight is not None and weight[0] > 0:  # one `*` for two: the default, then in order
+            candidates.append((-weight[0], weight[1], language != default, order, language))
+    return min(candidates)[-1] if candidates else default
+
+
 def request_lang_of(headers: Headers, body: dict[str, Any] | None = None) -> str:
     """The body's `lang`, else the best of Accept-Language, else English."""
     if body and body.get("lang") in languages():
         return body["lang"]
-    for part in headers.get("accept-language", "")[:200].split(","):
-        code = part.split(";")[0].strip().lower()[:2]
-        if code in languages():
-            return code
-    return "en"
+    return best_language(headers.get("accept-language", ""), languages(), "en")
 
 
 def request_lang(request: Request, body: dict[str, Any] | None = None) -> str:

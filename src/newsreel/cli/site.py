@@ -105,8 +105,19 @@ def serve(
     root: RootOption = Path("."),
     settings: SettingsOption = "pelicanconf.py",
     output: OutputOption = None,
-    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    host: Annotated[
+        str, typer.Option(help="Address to listen on (0.0.0.0 or :: for every interface).")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on (0 picks a free one).")] = 8000,
+    site_url: Annotated[
+        str | None,
+        typer.Option(
+            "--site-url",
+            help="The site's public root, for links in e-mails and the API's allowed origin "
+            "(e.g. https://news.example.org behind a proxy). Default: the address served, "
+            "this machine's LAN address when serving on every interface.",
+        ),
+    ] = None,
     do_build: Annotated[
         bool, typer.Option("--build/--no-build", help="Build the site before serving it.")
     ] = True,
@@ -134,42 +145,60 @@ def serve(
     import uvicorn
 
     from newsreel.api.app import create_app as create_api
+    from newsreel.api.clients import TrustedProxies
     from newsreel.api.config import ApiConfig
-    from newsreel.serve import create_app
+    from newsreel.serve import checked_site_url, create_app, listen, local_urls
 
     project = Project.at(root, settings, output)
-    if do_build:
-        draw_demo_sources(project)
-        run_build(project, search_index="background")  # the index follows while we serve
-    elif not project.output.is_dir():
-        raise NewsreelError(
-            Problem(project.output, "", "not built yet", "run newsreel build first")
-        )
-    stop = threading.Event()
-    if do_watch:
-        threading.Thread(target=_watch_forever, args=(project, stop), daemon=True).start()
-    site_url = f"http://{host}:{port}"
+    # every option is checked, and the port taken, before minutes of building
+    public = checked_site_url(site_url) if site_url is not None else None
     try:
-        api_config = ApiConfig.local(
-            project.root, project.output, site_url=site_url, trusted_proxies=trusted_proxy or ()
-        )
-    except ValueError as error:  # a --trusted-proxy that is not an address
+        TrustedProxies(trusted_proxy or ())
+    except ValueError as error:
         raise NewsreelError(
             Problem(
                 "--trusted-proxy", "", str(error), "give an IP address or network, e.g. 127.0.0.1"
             )
         ) from None
-    api = create_api(api_config)
-    logging.getLogger("newsreel.api.mail").setLevel(logging.INFO)
-    console.print(
-        f"Serving {project.output} on [bold]{site_url}/[/bold], API at /api (Ctrl+C stops)"
-    )
-    console.print(f"E-mails go to {project.root / 'var' / 'outbox'}; codes are printed here.")
+    if not do_build and not project.output.is_dir():
+        raise NewsreelError(
+            Problem(project.output, "", "not built yet", "run newsreel build first")
+        )
+    sock = listen(host, port)
     try:
-        uvicorn.run(create_app(project.output, api), host=host, port=port, log_level="warning")
+        port = sock.getsockname()[1]  # the one picked, for --port 0
+        urls = local_urls(host, port)
+        if do_build:
+            draw_demo_sources(project)
+            run_build(project, search_index="background")  # the index follows while we serve
+        stop = threading.Event()
+        if do_watch:
+            threading.Thread(target=_watch_forever, args=(project, stop), daemon=True).start()
+        api_config = ApiConfig.local(
+            project.root,
+            project.output,
+            site_url=public or urls[0],
+            trusted_proxies=trusted_proxy or (),
+        )
+        api = create_api(api_config)
+        logging.getLogger("newsreel.api.mail").setLevel(logging.INFO)
+        shown = " and ".join(f"[bold]{url}/[/bold]" for url in urls)
+        console.print(
+            f"Serving {project.output} on {shown}, API at /api (Ctrl+C stops)", soft_wrap=True
+        )
+        if public and public not in urls:
+            console.print(f"Links in e-mails point to [bold]{public}/[/bold]")
+        console.print(f"E-mails go to {project.root / 'var' / 'outbox'}; codes are printed here.")
+        server = uvicorn.Server(
+            uvicorn.Config(create_app(project.output, api), log_level="warning")
+        )
+        try:
+            server.run(sockets=[sock])
+        finally:
+            stop.set()
+            api_config.jobs.close()  # send what is still queued
     finally:
-        stop.set()
-        api_config.jobs.close()  # send what is still queued
+        sock.close()
 
 
 def _watch_forever(project: Project, stop: threading.Event | None = None) -> None:

@@ -1,5 +1,8 @@
 """E-mail: messages rendered from bilingual Jinja2 templates, sent by a `Mailer`.
 
+The sender's address is the operator's; the name it is signed with is the message's language's
+(`templates/mail/sender.toml`), so a French mail comes from "OTAN Multimédia".
+
 Mailers: an outbox folder of `.eml` files (local default, the code also in the server log), SMTP,
 and Amazon SES v2. All take the same `EmailMessage`, built here once. Both parts are typeset for
 the message's language (`newsreel.typography`), like every page of the site.
@@ -13,15 +16,18 @@ import re
 import smtplib
 import threading
 import time
+import tomllib
 import uuid
+from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formataddr, formatdate, make_msgid, parseaddr
 from functools import cache
 from pathlib import Path
 from typing import Any, Protocol
 
 logger = logging.getLogger("newsreel.api.mail")
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "mail"
+SENDER_NAMES = TEMPLATES / "sender.toml"
 
 
 @cache
@@ -39,6 +45,33 @@ def _env() -> Any:
     )
 
 
+@cache
+def sender_names() -> dict[str, str]:
+    """The name mail is signed with, by language; checked when first read: one for every
+    language the function answers in (a French mail must not be signed in English)."""
+    from newsreel.api.errors import languages
+
+    names = tomllib.loads(SENDER_NAMES.read_text(encoding="utf-8")).get("name", {})
+    missing = [lang for lang in languages() if not names.get(lang)]
+    if missing:
+        raise ValueError(
+            f"{SENDER_NAMES}: [name]: no name in {', '.join(missing)}; write one in each of "
+            f"{', '.join(languages())}"
+        )
+    return names
+
+
+def sender_in(sender: str, lang: str) -> Address:
+    """The From of a mail in `lang`: the configured address, signed with that language's name
+    unless the configuration names the sender itself (`Name <address>`: then that name)."""
+    name, address = parseaddr(sender)
+    if "@" not in address:
+        raise ValueError(f"the sender {sender!r} is not an e-mail address")
+    names = sender_names()
+    username, _, domain = address.rpartition("@")
+    return Address(name or names.get(lang) or names["en"], username, domain)
+
+
 class Mailer(Protocol):
     def send(self, message: EmailMessage) -> None: ...
 
@@ -53,19 +86,20 @@ def render(
     **context: Any,
 ) -> EmailMessage:
     """An e-mail from `<template>.txt` (first line `Subject: ...`) and `<template>.html`."""
-    context = {"lang": lang, **context}
+    sign = sender_in(sender, lang)
+    context = {"lang": lang, "site_name": sender_names().get(lang, sender_names()["en"]), **context}
     from newsreel.typography import typeset, typeset_html  # with the first mail, as Jinja2
 
     text = typeset(_env().get_template(f"{template}.txt").render(**context), lang)
     subject_line, _, body = text.partition("\n")
     message = EmailMessage()
     message["Subject"] = subject_line.removeprefix("Subject:").strip()
-    message["From"] = sender
+    message["From"] = sign  # a non-ASCII name is encoded (RFC 2047) by the email package
     message["To"] = to
     if reply_to:
         message["Reply-To"] = reply_to
     message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[-1].strip("> "))
+    message["Message-ID"] = make_msgid(domain=sign.domain)
     message["Content-Language"] = lang
     for name, value in (headers or {}).items():
         message[name] = value
@@ -145,8 +179,10 @@ class SesMailer:
         self.configuration_set = configuration_set
 
     def send(self, message: EmailMessage) -> None:
+        sender = message["From"].addresses[0]
         kwargs: dict[str, Any] = {
-            "FromEmailAddress": message["From"],
+            # SES wants a non-ASCII name as an encoded word, not as the decoded header reads
+            "FromEmailAddress": formataddr((sender.display_name, sender.addr_spec), "utf-8"),
             "Destination": {"ToAddresses": [message["To"]]},
             "Content": {"Raw": {"Data": bytes(message)}},
         }
