@@ -12,8 +12,9 @@ default of 3 since a publish sends thousands of requests; an operator can still 
 botocore's own variables, `AWS_RETRY_MODE` (`standard` or `adaptive`) and `AWS_MAX_ATTEMPTS`.
 
 botocore's exceptions name an operation, not what the operator must do; `explain` turns the
-ones a person causes (no credentials, a wrong key, access denied, a bucket or distribution that
-does not exist, no region, an endpoint that cannot be reached) and the ones that outlast the
+ones a person causes (no credentials, a profile or key that does not exist, access denied, a
+bucket or distribution that does not exist, a bucket name S3 refuses, no region, an endpoint
+that is not a URL or cannot be reached) and the ones that outlast the
 retries (AWS or the network failing for a while) into a `NewsreelError` naming the resource
 and the fix. Anything else is returned as None, and stays a bug with its traceback.
 """
@@ -53,7 +54,10 @@ def session() -> Any:
 
             core = botocore.session.get_session()
             core.get_component("response_parser_factory").set_parser_defaults(timestamp_parser=str)
-            _SESSION = boto3.session.Session(botocore_session=core)
+            # AWS_REGION is what the AWS documentation and our messages name, and what Lambda
+            # sets; botocore itself reads only AWS_DEFAULT_REGION (and the profile)
+            region = os.environ.get("AWS_REGION") or None
+            _SESSION = boto3.session.Session(botocore_session=core, region_name=region)
         return _SESSION
 
 
@@ -127,6 +131,26 @@ def explain(error: BaseException, resource: str = "") -> NewsreelError | None:
     error = _cause(error)
     if isinstance(error, aws.NoCredentialsError | aws.PartialCredentialsError):
         return NewsreelError(Problem("AWS credentials", "", "not found", _CREDENTIALS_FIX))
+    if isinstance(error, aws.ProfileNotFound):
+        return NewsreelError(
+            Problem("AWS_PROFILE", "", f"no profile '{error.kwargs.get('profile', '')}'",
+                    "name a profile of ~/.aws/config (aws configure list-profiles), or unset it")
+        )  # fmt: skip
+    if isinstance(error, ValueError) and str(error).startswith("Invalid endpoint"):
+        endpoint = str(error).partition(":")[2].strip()
+        return NewsreelError(
+            Problem("AWS_ENDPOINT_URL", "", f"'{endpoint}' is not a URL",
+                    "give one such as https://s3.eu-west-3.amazonaws.com, or unset it")
+        )  # fmt: skip
+    if isinstance(error, aws.ParamValidationError):
+        said = " ".join(str(error).split())
+        if "Invalid bucket name" in said:
+            name = said.split('"')[1] if said.count('"') >= 2 else ""
+            return NewsreelError(
+                Problem(f"s3://{name}", "", "is not a bucket name",
+                        "S3 bucket names are 3 to 63 lowercase letters, digits, dots and hyphens")
+            )  # fmt: skip
+        return NewsreelError(Problem(resource or "AWS request", "", f"refused: {said}", ""))
     if isinstance(error, aws.NoRegionError):
         return NewsreelError(
             Problem("AWS region", "", "not set", "set AWS_REGION to the buckets' region")

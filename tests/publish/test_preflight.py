@@ -109,6 +109,47 @@ def test_a_bucket_in_another_region(site, targets_no_cdn, aws, s3):
     assert_nothing_published(s3, name, targets_no_cdn.private_bucket)
 
 
+def test_aws_region_is_the_region_the_messages_name(site, targets_no_cdn, aws, monkeypatch):
+    """botocore reads AWS_DEFAULT_REGION only; an operator told to set AWS_REGION=eu-west-3
+    must then get past the region check (and nothing asks for it again)."""
+    name = f"site-paris-{free_port()}"
+    paris = boto3.client("s3", endpoint_url=aws.endpoint, region_name="eu-west-3")
+    paris.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": "eu-west-3"})
+    monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
+    monkeypatch.setenv("AWS_REGION", "eu-west-3")
+    cloud.reset()
+    run.preflight(run.Targets(name, None))  # no NewsreelError: the bucket's region is ours
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "said"),
+    [
+        ("AWS_PROFILE", "nosuch", "AWS_PROFILE: no profile 'nosuch'; name a profile of"),
+        ("AWS_ENDPOINT_URL", "notaurl", "AWS_ENDPOINT_URL: 'notaurl' is not a URL; give one"),
+    ],
+)
+def test_a_wrong_profile_or_endpoint_is_one_line(
+    site, targets_no_cdn, monkeypatch, variable, value, said
+):
+    monkeypatch.setenv(variable, value)
+    assert one_line(site, targets_no_cdn).startswith(said)
+
+
+def test_a_bucket_name_s3_refuses_is_one_line(site, targets_no_cdn, s3):
+    line = one_line(site, run.Targets("Bad_Bucket!", targets_no_cdn.private_bucket))
+    assert line == (
+        "s3://Bad_Bucket!: is not a bucket name; S3 bucket names are 3 to 63 lowercase "
+        "letters, digits, dots and hyphens"
+    )
+
+
+def test_the_private_bucket_is_blamed_where_it_was_given(site, targets_no_cdn):
+    same = run.Targets(targets_no_cdn.bucket, targets_no_cdn.bucket)
+    assert one_line(site, same).startswith(
+        f"--private-bucket: {targets_no_cdn.bucket} is the site bucket, which everyone can read"
+    )
+
+
 # -- with moto's IAM authentication on ------------------------------------------------------------
 
 

@@ -66,11 +66,14 @@ def targets_for(
         raise NewsreelError(
             Problem(project.settings_file, "NEWSREEL_BUCKET", "not set", "set it or pass --bucket")
         )
+    given = private_bucket
     private_bucket = private_bucket or settings.get("NEWSREEL_PRIVATE_BUCKET") or None
     if private_bucket == bucket:
+        # named where the operator wrote it: on the command line, or in the settings
+        where, field = ("--private-bucket", "") if given else (
+            project.settings_file, "NEWSREEL_PRIVATE_BUCKET")  # fmt: skip
         raise NewsreelError(
-            Problem(project.settings_file, "NEWSREEL_PRIVATE_BUCKET",
-                    "is the site bucket, which CloudFront serves to everyone",
+            Problem(where, field, f"{bucket} is the site bucket, which everyone can read",
                     "give account-only renditions a bucket of their own (infra/site.yaml)")
         )  # fmt: skip
     return Targets(
