@@ -153,12 +153,50 @@ def test_reset_password_returns_to_the_page(browser, demo_server, demo_var, demo
     page.get_by_label("E-mail address", exact=True).fill(address)
     page.get_by_role("button", name="Send me a code").click()
     page.wait_for_url(re.compile(r"/en/account/reset/\?"))
-    page.get_by_label("Code", exact=True).fill(latest_code(demo_var, address, demo_api_config))
+    sent = page.locator("[data-sent-to]")
+    assert sent.is_visible() and address in sent.inner_text()  # where the code went
+    code = page.get_by_label("Code", exact=True)
+    assert code.evaluate("node => node === document.activeElement")
+    # pasted from a mail app, with spaces around it: every digit is kept
+    code.fill(f" {latest_code(demo_var, address, demo_api_config)} ")
+    assert re.fullmatch(r"\d{6}", code.input_value())
     page.get_by_label("New password").fill("Brand-New-Pass-2025")
     page.get_by_role("button", name="Change my password").click()
     page.get_by_role("heading", name="Your password has been changed").wait_for()
+    # done: the form and "send a new code" are gone, not left live under the message
+    assert not code.is_visible()
+    assert not page.get_by_role("button", name="Change my password").is_visible()
+    assert not page.get_by_role("button", name="Send a new code").is_visible()
     page.get_by_role("link", name="Back to where I was").click()
     page.wait_for_url(f"{demo_server}{back}")
+    context.close()
+
+
+def test_a_registrant_who_never_confirmed_finds_the_way_back_from_the_login_page(
+    browser, demo_server, demo_var, demo_api_config
+):
+    """Signing in before confirming fails like any wrong password (it must not tell whether
+    the address has an account); the login page and the mail show the way to the code."""
+    address = "unconfirmed@example.org"
+    context = browser.new_context(locale="fr-FR")
+    page = context.new_page()
+    page.request.post(
+        f"{demo_server}/api/account/register",
+        data={"email": address, "password": PASSWORD, "lang": "fr"},
+        headers={"Origin": demo_server},
+    )
+    page.goto(f"{demo_server}/fr/account/login/")
+    page.get_by_role("link", name="Saisissez votre code ou demandez-en un nouveau").click()
+    page.wait_for_url(re.compile(r"/fr/account/verify/"))
+    page.get_by_label("Adresse électronique", exact=True).fill(address)
+    page.get_by_label("Code", exact=True).fill(latest_code(demo_var, address, demo_api_config))
+    page.get_by_label("Mot de passe", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Confirmer").click()
+    page.wait_for_url(re.compile(r"/fr/account/$"))
+    outbox = (demo_var / "var" / "outbox").glob("*.eml")
+    mails = [email.message_from_bytes(p.read_bytes(), policy=default) for p in outbox]
+    text = next(m for m in mails if m["To"] == address).get_body(("plain",)).get_content()
+    assert f"{demo_server}/fr/account/verify/" in text
     context.close()
 
 

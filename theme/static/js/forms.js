@@ -111,6 +111,9 @@
     form.querySelectorAll(".field, button[type=submit], .checklist").forEach(function (element) {
       if (!element.closest(".form-done")) { element.hidden = true; }
     });
+    container.querySelectorAll(".resend").forEach(function (element) {
+      if (!element.closest(".form-done")) { element.hidden = true; }  /* no code to resend now */
+    });
     if (message) {
       message.hidden = false;
       message.focus();
@@ -144,6 +147,26 @@
       path += "?" + fromQuery + "=" + encodeURIComponent(params.get(fromQuery) || "");
     }
     return path;
+  }
+
+  /* A code field keeps digits only: a code pasted from a mail app often comes with spaces
+     (" 123456 "), or with the sentence around it. */
+  document.querySelectorAll("input[name=code]").forEach(function (input) {
+    input.addEventListener("input", function () {
+      var digits = input.value.replace(/\D+/g, "").slice(0, 6);
+      if (digits !== input.value) { input.value = digits; }
+    });
+  });
+
+  /* Arriving from "forgot" (?email=): say where the code went, and start at the code. */
+  var sentTo = document.querySelector("[data-sent-to]");
+  if (sentTo && params.get("email")) {
+    sentTo.querySelectorAll("[data-verify-email]").forEach(function (node) {
+      node.textContent = params.get("email");
+    });
+    sentTo.hidden = false;
+    var codeField = document.querySelector("form.api-form input[name=code]");
+    if (codeField) { codeField.focus(); }
   }
 
   document.querySelectorAll("form.api-form").forEach(function (form) {
