@@ -45,7 +45,8 @@ MARKDOWN = {
     "output_format": "html5",
 }
 
-# Feeds need absolute links; locally they point at `newsreel serve`.
+# Feeds, language alternates and sitemaps need absolute links; locally they point at
+# `newsreel serve` (which builds them for the address it actually serves: `--port`, the LAN).
 FEED_DOMAIN = "http://127.0.0.1:8000"
 
 # The visitor's own clip ("Make your own clip" under every video): the longest selection, in

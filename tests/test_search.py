@@ -82,3 +82,78 @@ def test_results_without_a_poster_take_the_whole_width(browser, demo_server, art
     assert beside < 0.9 * with_poster.bounding_box()["width"], "a poster keeps its column"
     page.screenshot(path=str(artifacts / "search-fr-posters-1280.png"))
     context.close()
+
+
+def test_the_count_is_spoken_in_french_once_the_results_settle(browser, demo_server):
+    """A polite live region says the count when the results are in, not at every keystroke;
+    Pagefind's visible copy is hidden from screen readers, which would read it twice."""
+    context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(f"{demo_server}/fr/search/")
+    status = page.locator("#search-status")
+    assert status.get_attribute("role") == "status"
+    assert status.get_attribute("aria-live") == "polite"
+    page.evaluate(
+        """() => { window.spoken = []; const s = document.getElementById('search-status');
+        new MutationObserver(() => spoken.push(s.textContent))
+          .observe(s, { childList: true, characterData: true, subtree: true }); }"""
+    )
+    page.get_by_role("textbox", name="Rechercher sur le portail").press_sequentially(
+        "défense", delay=80
+    )
+    page.wait_for_function("() => window.spoken.length > 0", timeout=15000)
+    page.wait_for_timeout(1500)  # anything else it would say
+    count = "6 résultats pour «\u00a0défense\u00a0»"
+    assert page.evaluate("window.spoken") == [count], "said once, when settled"
+    assert page.locator(".pagefind-ui__message").get_attribute("aria-hidden") == "true"
+    page.locator(".pagefind-ui__filter-name", has_text="Type").click()
+    page.locator(".pagefind-ui__filter-label", has_text="Avec vidéo").click()
+    page.wait_for_function("() => window.spoken.length > 1", timeout=15000)
+    assert status.text_content() == "2 résultats pour «\u00a0défense\u00a0»"
+    context.close()
+
+
+def test_a_query_from_the_header_box_keeps_the_keyboard_in_the_search_box(browser, demo_server):
+    context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(f"{demo_server}/fr/search/")
+    page.locator(".pagefind-ui__search-input").wait_for()
+    page.wait_for_timeout(300)
+    assert page.evaluate("document.activeElement === document.body"), "a plain visit keeps it"
+    page.goto(f"{demo_server}/fr/")
+    page.get_by_role("searchbox", name="Rechercher sur le portail").fill("OTAN")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{demo_server}/fr/search/?q=OTAN")
+    page.wait_for_function("() => document.activeElement.id === 'search-input'")
+    page.locator(".pagefind-ui__result").first.wait_for(timeout=15000)
+    page.keyboard.type(" Ukraine")  # the reader goes on typing where they were
+    assert page.locator("#search-input").input_value() == "OTAN Ukraine"
+    context.close()
+
+
+def test_on_a_phone_the_count_and_the_first_result_come_before_the_filters(
+    browser, demo_server, artifacts
+):
+    layouts = {}
+    for width, height in ((390, 844), (1280, 900)):
+        context = browser.new_context(locale="fr-FR", viewport={"width": width, "height": height})
+        page = context.new_page()
+        page.goto(f"{demo_server}/fr/search/?q=défense")
+        first = page.locator(".pagefind-ui__result").first
+        first.locator(".pagefind-ui__result-excerpt").wait_for(timeout=15000)
+        page.locator(".pagefind-ui__filter-name").first.wait_for()
+        page.wait_for_timeout(300)  # the posters take their place
+        box = first.bounding_box()
+        panel = page.locator(".pagefind-ui__filter-panel").bounding_box()
+        message = page.locator(".pagefind-ui__message").bounding_box()
+        assert page.evaluate("window.scrollY") == 0
+        layouts[width] = (box, panel, message)
+        page.screenshot(path=str(artifacts / f"search-fr-{width}.png"))
+        context.close()
+    box, panel, message = layouts[390]
+    assert box["y"] + box["height"] <= 844, "the first result whole, without scrolling"
+    assert message["y"] < panel["y"] < box["y"], "the count, the filters, then the results"
+    assert panel["height"] < 80, "folded filters on one row"
+    box, panel, message = layouts[1280]
+    assert panel["x"] + panel["width"] < box["x"], "a wide screen keeps the filters beside"
+    assert panel["y"] < message["y"] + message["height"]

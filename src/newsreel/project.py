@@ -123,4 +123,10 @@ class Project:
     def public_base(self) -> str:
         """The site's public address: SITEURL in production, FEED_DOMAIN (the local server)
         in development."""
-        return (self.settings.get("SITEURL") or self.settings.get("FEED_DOMAIN") or "").rstrip("/")
+        return public_base(self.settings)
+
+
+def public_base(settings: dict[str, Any]) -> str:
+    """The site's address in `settings`: SITEURL in production, FEED_DOMAIN (the local server)
+    in development."""
+    return (settings.get("SITEURL") or settings.get("FEED_DOMAIN") or "").rstrip("/")

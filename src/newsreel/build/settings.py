@@ -163,3 +163,20 @@ def load_language_settings(
     if extra:
         override.update(extra)
     return read_settings(str(settings_file), override=override)
+
+
+def served_overrides(settings: dict[str, Any], url: str) -> dict[str, Any]:
+    """What a build for `newsreel serve` lays over the editor's settings: the site at `url`,
+    the address actually served (or `--site-url`), not the one the settings file assumes.
+
+    In development SITEURL is empty (links are relative) and every absolute URL (hreflang
+    alternates, og:url, JSON-LD, feeds, sitemaps, robots.txt) is made on FEED_DOMAIN, which
+    names the default port: serving on another port, or on the LAN, rebases them here. Settings
+    with a SITEURL (a preview of publishconf.py) have it rebased too, or their links would leave
+    the site being served. Neither setting changes what Pelican reads, so its content cache
+    (keyed by the settings file, not by these) is used as by any other build.
+    """
+    overrides: dict[str, Any] = {"FEED_DOMAIN": url}
+    if settings.get("SITEURL"):
+        overrides["SITEURL"] = url
+    return overrides

@@ -24,7 +24,7 @@ from newsreel.build.sitemaps import write_sitemaps
 from newsreel.build.staging import carry_over, link_live, staged
 from newsreel.errors import NewsreelError, from_os_error
 from newsreel.progress import SILENT, Reporter
-from newsreel.project import Project
+from newsreel.project import Project, public_base
 from newsreel.site.assets import write_fingerprinted_copies
 
 Search = Literal["wait", "background", "off"]
@@ -108,7 +108,9 @@ def _build(
     only: Sequence[str] | None,
 ) -> BuildResult:
     started = time.perf_counter()
-    settings = project.settings
+    # the editor's settings as the runs see them (serve rebases the site's address: see
+    # `settings.served_overrides`); NEWSREEL_* entries added below are the runs' alone
+    settings = {**project.settings, **extra}
     problems = content.check_content(project)
     if problems:
         raise BuildError(problems)
@@ -147,7 +149,7 @@ def _build(
             thread.join()
         else:
             result.search_thread = thread
-    write_sitemaps(project.output, every, project.public_base)
+    write_sitemaps(project.output, every, public_base(settings))
     result.seconds = time.perf_counter() - started
     return result
 

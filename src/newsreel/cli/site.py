@@ -11,11 +11,12 @@ import contextlib
 import shutil
 import threading
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from newsreel.build import BuildResult, build_site
+from newsreel.build.settings import served_overrides
 from newsreel.build.site import Search
 from newsreel.cli.console import RichReporter, console
 from newsreel.errors import NewsreelError, Problem
@@ -53,6 +54,7 @@ def run_build(
     jobs: int | None = None,
     search_index: Search = "wait",
     only: list[str] | None = None,
+    extra_settings: dict[str, Any] | None = None,
 ) -> BuildResult:
     """Build with progress bars; a NewsreelError (one line per problem) on failure."""
     console.print(f"Building {', '.join(languages or ['all languages'])}…")
@@ -65,6 +67,7 @@ def run_build(
                 reporter=reporter,
                 search_index="background" if search_index != "off" else "off",
                 only=only,
+                extra_settings=extra_settings,
             )
         except NewsreelError:
             console.print(
@@ -113,7 +116,8 @@ def serve(
         str | None,
         typer.Option(
             "--site-url",
-            help="The site's public root, for links in e-mails and the API's allowed origin "
+            help="The site's public root, for the pages' absolute links (language alternates, "
+            "feeds, sitemaps), links in e-mails and the API's allowed origin "
             "(e.g. https://news.example.org behind a proxy). Default: the address served, "
             "this machine's LAN address when serving on every interface.",
         ),
@@ -168,16 +172,22 @@ def serve(
     try:
         port = sock.getsockname()[1]  # the one picked, for --port 0
         urls = local_urls(host, port)
+        served = public or urls[0]  # for e-mailed links, and every absolute URL of the pages
+        # (the settings are read only when something is built: --no-build serves what is there)
+        overrides = served_overrides(project.settings, served) if do_build or do_watch else None
         if do_build:
             draw_demo_sources(project)
-            run_build(project, search_index="background")  # the index follows while we serve
+            # the index follows while we serve
+            run_build(project, search_index="background", extra_settings=overrides)
         stop = threading.Event()
         if do_watch:
-            threading.Thread(target=_watch_forever, args=(project, stop), daemon=True).start()
+            threading.Thread(
+                target=_watch_forever, args=(project, stop, overrides), daemon=True
+            ).start()
         api_config = ApiConfig.local(
             project.root,
             project.output,
-            site_url=public or urls[0],
+            site_url=served,
             trusted_proxies=trusted_proxy or (),
         )
         api = create_api(api_config)
@@ -188,6 +198,14 @@ def serve(
         )
         if public and public not in urls:
             console.print(f"Links in e-mails point to [bold]{public}/[/bold]")
+        built_for = _built_for(project.output)
+        if not do_build and built_for and built_for != served:
+            console.print(
+                f"[yellow]The pages were built for {built_for}/: their absolute links "
+                f"(languages, feeds, sitemaps) point there; serve with --build to build them "
+                f"for {served}/[/yellow]",
+                soft_wrap=True,
+            )
         console.print(f"E-mails go to {project.root / 'var' / 'outbox'}; codes are printed here.")
         server = uvicorn.Server(
             uvicorn.Config(create_app(project.output, api), log_level="warning")
@@ -201,7 +219,23 @@ def serve(
         sock.close()
 
 
-def _watch_forever(project: Project, stop: threading.Event | None = None) -> None:
+def _built_for(output: Path) -> str | None:
+    """The site address the pages in `output` were built for, as their robots.txt names it."""
+    try:
+        text = (output / "robots.txt").read_text("utf-8")
+    except OSError:
+        return None
+    for line in text.splitlines():
+        if line.startswith("Sitemap: http") and line.endswith("/sitemap.xml"):
+            return line.removeprefix("Sitemap: ").removesuffix("/sitemap.xml")
+    return None
+
+
+def _watch_forever(
+    project: Project,
+    stop: threading.Event | None = None,
+    extra_settings: dict[str, Any] | None = None,
+) -> None:
     from newsreel.build import watch as site_watch
 
     every = list(project.languages)
@@ -209,7 +243,13 @@ def _watch_forever(project: Project, stop: threading.Event | None = None) -> Non
     def rebuild(languages: list[str], only: list[str] | None) -> None:
         partial = languages if languages != every else None
         try:
-            run_build(project, partial, search_index="background", only=only if partial else None)
+            run_build(
+                project,
+                partial,
+                search_index="background",
+                only=only if partial else None,
+                extra_settings=extra_settings,
+            )
         except NewsreelError as error:
             for line in error.lines():
                 console.print(line, style="red", markup=False, highlight=False, soft_wrap=True)

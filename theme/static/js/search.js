@@ -1,7 +1,9 @@
 /* The search page: Pagefind's UI over the language's own index (Pagefind picks it from
    <html lang>), in the portal's own words, with dates and posters in the results and the
    header box's query run at once. Pagefind rebuilds excerpts with plain spaces, so they are
-   typeset again here with the site's own rules (newsreel.typography, handed over as data). */
+   typeset again here with the site's own rules (newsreel.typography, handed over as data).
+   The result count is spoken once the results settle (#search-status, a polite live region),
+   and a query brought from the header box puts the keyboard in this page's box. */
 window.addEventListener("DOMContentLoaded", function () {
   var element = document.getElementById("search");
   if (!element || typeof PagefindUI === "undefined") { return; }
@@ -15,13 +17,15 @@ window.addEventListener("DOMContentLoaded", function () {
   function typeset(text) {
     return rules.reduce(function (out, rule) { return out.replace(rule[0], rule[1]); }, text);
   }
+  var translations = data("search-i18n") || {};
   var ui = new PagefindUI({
     element: "#search",
     bundlePath: element.getAttribute("data-bundle"),
     showImages: true,
     showSubResults: false,
     resetStyles: false,
-    translations: data("search-i18n") || {},
+    openFilters: [],  /* collapsed: on a phone an open list would push the results down */
+    translations: translations,
     processResult: function (result) {
       var meta = result.meta || {};
       var date = meta.date;
@@ -48,11 +52,59 @@ window.addEventListener("DOMContentLoaded", function () {
     }
     return true;
   };
-  if (!labelInput()) {
+  var query = new URLSearchParams(window.location.search).get("q");
+  /* A query in the URL comes from a search box (the header's, the 404 page's) or a bookmark:
+     the reader was typing, so the keyboard goes on in this page's box, at the end of the query,
+     where they can refine it; the results follow it, and the live region tells how many.
+     Without a query the page is visited to be read: focus stays at the top, where screen
+     readers start and the skip link is, and is never taken from an element the reader has
+     already reached (Pagefind draws its box a moment after the page loads). */
+  var focusInput = function () {
+    var input = element.querySelector(".pagefind-ui__search-input");
+    var active = document.activeElement;
+    if (!query || !input || (active && active !== document.body)) { return; }
+    input.focus();
+    input.setSelectionRange(input.value.length, input.value.length);
+  };
+  var ready = function () {
+    if (!labelInput()) { return false; }
+    focusInput();
+    return true;
+  };
+  if (query) { ui.triggerSearch(query); }
+  if (!ready()) {
     new MutationObserver(function (changes, observer) {
-      if (labelInput()) { observer.disconnect(); }
+      if (ready()) { observer.disconnect(); }
     }).observe(element, { childList: true, subtree: true });
   }
-  var query = new URLSearchParams(window.location.search).get("q");
-  if (query) { ui.triggerSearch(query); }
+
+  /* The count ("6 résultats pour « défense »") in a polite live region, in the page's language
+     (it is Pagefind's own message, in the portal's words). Pagefind rewrites its message at
+     every keystroke ("Recherche de « d » en cours…"), so the region is written only once the
+     message has stood still for a moment and is not that interim one: a screen reader says
+     the count once, when the results are there, after typing or ticking a filter. Pagefind's
+     visible copy is hidden from screen readers, which would otherwise read the count twice:
+     the region, just above the search box, is the one they find when reading the page. */
+  var status = document.getElementById("search-status");
+  if (!status) { return; }
+  var pattern = function (text) {
+    var escaped = String(text || "").replace(/\s+/g, " ").replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    return new RegExp("^" + escaped.replace(/\\\[SEARCH_TERM\\\]/g, "[\\s\\S]*") + "$");
+  };
+  var searching = pattern(translations.searching || "Searching for [SEARCH_TERM]...");
+  var settle = null;
+  var announce = function () {
+    var message = element.querySelector(".pagefind-ui__message");
+    var text = message ? message.textContent.trim() : "";
+    if (searching.test(text.replace(/\s+/g, " "))) { return; }  /* not settled: wait for more */
+    if (status.textContent !== text) { status.textContent = text; }
+  };
+  new MutationObserver(function () {
+    var message = element.querySelector(".pagefind-ui__message");
+    if (message && message.getAttribute("aria-hidden") !== "true") {
+      message.setAttribute("aria-hidden", "true");
+    }
+    window.clearTimeout(settle);
+    settle = window.setTimeout(announce, 600);
+  }).observe(element, { childList: true, subtree: true, characterData: true });
 });

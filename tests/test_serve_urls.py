@@ -1,0 +1,116 @@
+"""`newsreel serve` builds the pages for the address it serves: on another port than 8000 (or
+on the LAN, or behind --site-url) the language alternates, og:url, feeds and sitemaps point
+there, while `newsreel build` keeps the settings' own; the Pelican cache is the same for both."""
+
+from __future__ import annotations
+
+import os
+import re
+import select
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from conftest import SMALL_SITE, free_port, write_site
+from newsreel.build import build_site
+from newsreel.build.settings import served_overrides
+from newsreel.project import Project
+
+NEWSREEL = str(Path(sys.executable).parent / "newsreel")
+
+
+def start_serve(root: Path, *options: str) -> tuple[subprocess.Popen, list[str]]:
+    """`newsreel serve` in a process of its own, and what it printed up to "Serving …"."""
+    env = {**os.environ, "COLUMNS": "300", "NO_COLOR": "1"}
+    env.pop("NEWSREEL_SMTP_HOST", None)
+    server = subprocess.Popen(
+        [NEWSREEL, "serve", "--root", str(root), *options],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env=env,
+    )
+    lines: list[str] = []
+    deadline = time.monotonic() + 120
+    while not any(line.startswith("Serving ") for line in lines):
+        remaining = deadline - time.monotonic()
+        if remaining <= 0 or server.poll() is not None:
+            stop(server)
+            raise AssertionError("serve did not start:\n" + "".join(lines))
+        if select.select([server.stdout], [], [], remaining)[0]:
+            lines.append(server.stdout.readline().decode())
+    # the line after "Serving": the notes that follow it are printed at once
+    if select.select([server.stdout], [], [], 2)[0]:
+        lines.append(server.stdout.readline().decode())
+    return server, lines
+
+
+def stop(server: subprocess.Popen) -> None:
+    server.send_signal(signal.SIGINT)
+    try:
+        server.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+
+
+def fetch(url: str) -> str:
+    direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with direct.open(url, timeout=10) as answer:
+        return answer.read().decode("utf-8")
+
+
+def absolute_urls(html: str) -> dict[str, list[str]]:
+    return {
+        "hreflang": re.findall(r'<link rel="alternate" hreflang="[a-z-]+" href="([^"]+)"', html),
+        "og:url": re.findall(r'<meta property="og:url" content="([^"]+)"', html),
+    }
+
+
+def test_serve_on_another_port_builds_pages_whose_urls_point_at_it(tmp_path: Path):
+    project = write_site(tmp_path / "site", SMALL_SITE)
+    port = free_port()
+    while port == 8000:
+        port = free_port()
+    here = f"http://127.0.0.1:{port}"
+    server, _ = start_serve(project.root, "--port", str(port))
+    try:
+        html = fetch(f"{here}/fr/news/meeting/")
+        urls = absolute_urls(html)
+        assert urls["hreflang"] == [f"{here}/en/news/meeting/", f"{here}/fr/news/meeting/"]
+        assert urls["og:url"] == [f"{here}/fr/news/meeting/"]
+        home = absolute_urls(fetch(f"{here}/en/"))["hreflang"]
+        assert home == [f"{here}/en/", f"{here}/fr/"]
+        assert f"<link>{here}/fr/</link>" in fetch(f"{here}/fr/feeds/videos.rss")
+        atom = fetch(f"{here}/fr/feeds/atom.xml")
+        assert f'href="{here}/fr/news/meeting/"' in atom and ":8000" not in atom
+        assert f"<loc>{here}/fr/news/meeting/</loc>" in fetch(f"{here}/sitemap.xml")
+        assert f"Sitemap: {here}/sitemap.xml" in fetch(f"{here}/robots.txt")
+    finally:
+        stop(server)
+    caches = list((project.cache / "pelican").iterdir())
+
+    # `newsreel build` keeps the settings' address, with the same Pelican cache (reading the
+    # content does not depend on the address: serving on another port re-reads nothing)
+    build_site(project)
+    html = (project.output / "fr/news/meeting/index.html").read_text("utf-8")
+    assert absolute_urls(html)["og:url"] == ["http://127.0.0.1:8000/fr/news/meeting/"]
+    assert list((project.cache / "pelican").iterdir()) == caches
+
+    # serving those pages elsewhere without building them says so
+    server, lines = start_serve(project.root, "--no-build", "--port", str(free_port()))
+    stop(server)
+    assert any("were built for http://127.0.0.1:8000/" in line for line in lines), lines
+
+
+def test_settings_with_a_site_url_are_served_from_the_server_they_are_previewed_on():
+    assert served_overrides({"SITEURL": ""}, "http://10.0.0.5:8790") == {
+        "FEED_DOMAIN": "http://10.0.0.5:8790"
+    }
+    assert served_overrides({"SITEURL": "https://multimedia.example.org"}, "http://x:1") == {
+        "FEED_DOMAIN": "http://x:1",
+        "SITEURL": "http://x:1",
+    }
+    assert Project.at(Path(__file__).parents[1]).public_base == "http://127.0.0.1:8000"
