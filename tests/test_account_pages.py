@@ -195,8 +195,9 @@ def test_a_registrant_who_never_confirmed_finds_the_way_back_from_the_login_page
     page.wait_for_url(re.compile(r"/fr/account/$"))
     outbox = (demo_var / "var" / "outbox").glob("*.eml")
     mails = [email.message_from_bytes(p.read_bytes(), policy=default) for p in outbox]
-    text = next(m for m in mails if m["To"] == address).get_body(("plain",)).get_content()
-    assert f"{demo_server}/fr/account/verify/" in text
+    mail = next(m for m in mails if m["To"] == address)
+    assert f"{demo_server}/fr/account/verify/" in mail.get_body(("plain",)).get_content()
+    assert f'href="{demo_server}/fr/account/verify/"' in mail.get_body(("html",)).get_content()
     context.close()
 
 
