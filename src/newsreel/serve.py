@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import errno
 import ipaddress
-import mimetypes
 import os
 import re
 import socket
@@ -28,14 +27,13 @@ from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from newsreel import content_types
 from newsreel.api.ranges import IgnoreUnreadableRange
 from newsreel.errors import NewsreelError, Problem
 from newsreel.media.record import PRIVATE_DIR
 
-# whatever the machine's mime.types says: the types players and CloudFront expect
-mimetypes.add_type("application/vnd.apple.mpegurl", ".m3u8")
-mimetypes.add_type("text/vtt", ".vtt")
-mimetypes.add_type("image/webp", ".webp")
+# whatever the machine's mime.types says: the types the CDN sends (`newsreel publish`)
+content_types.register()
 
 
 class SiteFiles(StaticFiles):

@@ -264,6 +264,24 @@ def test_playlists_are_served_compressed_with_their_type(player_site):
     assert content_type(playlist.lstrip("/")) == "application/vnd.apple.mpegurl"
 
 
+def test_media_files_are_served_with_the_type_the_cdn_sends(player_site):
+    """One table of types for `newsreel serve` and `newsreel publish`: what a player gets
+    locally is what it gets from CloudFront, whatever the machine's mime.types says."""
+    from newsreel.content_types import TYPES
+    from newsreel.publish.plan import content_type
+
+    project, url = player_site
+    seen = set()
+    for path in sorted(project.output.rglob("*")):
+        if path.suffix in TYPES and path.suffix not in seen and path.is_file():
+            seen.add(path.suffix)
+            key = path.relative_to(project.output).as_posix()
+            served = httpx.get(f"{url}/{key}", headers={"Range": "bytes=0-0"})
+            assert served.headers["content-type"].split(";")[0] == TYPES[path.suffix], key
+            assert content_type(key).split(";")[0] == TYPES[path.suffix], key
+    assert {".m3u8", ".vtt", ".js", ".svg"} <= seen
+
+
 def test_the_vendored_hlsjs_is_the_locked_npm_release():
     lock = json.loads((REPO / "package-lock.json").read_text("utf-8"))
     locked = lock["packages"]["node_modules/hls.js"]["version"]

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from pathlib import Path
 
+from newsreel import content_types
 from newsreel.build.search import ENTRY
 from newsreel.media.record import PRIVATE_DIR
 
@@ -54,13 +55,7 @@ _CONTENT_ADDRESSED = re.compile(
 )
 _TEXT_TYPES = ("text/", "application/json", "application/xml", "application/atom+xml",
                "application/rss+xml", "image/svg+xml", "application/javascript")  # fmt: skip
-mimetypes.add_type("application/atom+xml", ".atom")
-mimetypes.add_type("text/vtt", ".vtt")
-mimetypes.add_type("image/webp", ".webp")
-mimetypes.add_type("audio/mp4", ".m4a")
-mimetypes.add_type("text/javascript", ".js")
-mimetypes.add_type("image/svg+xml", ".svg")
-mimetypes.add_type("application/vnd.apple.mpegurl", ".m3u8")
+content_types.register()
 
 
 class Tier(IntEnum):
