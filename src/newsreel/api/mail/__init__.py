@@ -61,15 +61,20 @@ def sender_names() -> dict[str, str]:
     return names
 
 
+def site_name(lang: str) -> str:
+    """The portal's name in `lang` (English for a language without one), as mail signs it."""
+    names = sender_names()
+    return names.get(lang) or names["en"]
+
+
 def sender_in(sender: str, lang: str) -> Address:
     """The From of a mail in `lang`: the configured address, signed with that language's name
     unless the configuration names the sender itself (`Name <address>`: then that name)."""
     name, address = parseaddr(sender)
     if "@" not in address:
         raise ValueError(f"the sender {sender!r} is not an e-mail address")
-    names = sender_names()
     username, _, domain = address.rpartition("@")
-    return Address(name or names.get(lang) or names["en"], username, domain)
+    return Address(name or site_name(lang), username, domain)
 
 
 class Mailer(Protocol):
@@ -87,7 +92,7 @@ def render(
 ) -> EmailMessage:
     """An e-mail from `<template>.txt` (first line `Subject: ...`) and `<template>.html`."""
     sign = sender_in(sender, lang)
-    context = {"lang": lang, "site_name": sender_names().get(lang, sender_names()["en"]), **context}
+    context = {"lang": lang, "site_name": site_name(lang), **context}
     from newsreel.typography import typeset, typeset_html  # with the first mail, as Jinja2
 
     text = typeset(_env().get_template(f"{template}.txt").render(**context), lang)
