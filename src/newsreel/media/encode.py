@@ -97,12 +97,15 @@ def _scaled(source_video, wanted: list[tuple[Preset, tuple[int, int] | None]]) -
     bases: dict[tuple[int, int, int | None], list[int]] = {}
     for number, (preset, scaled_from) in enumerate(wanted):
         if scaled_from:
-            bases.setdefault((*scaled_from, preset.video.get("fps")), []).append(number)
-    direct = [n for n, (preset, base) in enumerate(wanted) if not base]
-    for number in list(direct):
-        if _size(wanted[number][0]) in bases:  # this preset's frames are a base: share them
-            bases[_size(wanted[number][0])].append(number)
-            direct.remove(number)
+            bases.setdefault((*scaled_from, _size(preset)[2]), []).append(number)
+    direct = []
+    for number, (preset, scaled_from) in enumerate(wanted):
+        if scaled_from:
+            continue
+        if _size(preset) in bases:  # this preset's frames are a base: share them
+            bases[_size(preset)].append(number)
+        else:
+            direct.append(number)
     sources = _fan_out(source_video, "split", len(direct) + len(bases))
     streams: list = [None] * len(wanted)
     for number, stream in zip(direct, sources[: len(direct)], strict=True):
