@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import threading
@@ -199,6 +200,17 @@ def vnu_errors(files: list[Path]) -> str:
         text=True,
     )
     return (result.stdout + result.stderr).strip()
+
+
+def stop_process(process: subprocess.Popen) -> None:
+    """Stop a `newsreel serve` started by a test as Ctrl+C would (its mail queue is flushed),
+    and kill it if it has not ended in 15 s."""
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def free_port() -> int:

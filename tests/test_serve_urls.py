@@ -7,14 +7,13 @@ from __future__ import annotations
 import os
 import re
 import select
-import signal
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
 
-from conftest import SMALL_SITE, free_port, write_site
+from conftest import SMALL_SITE, free_port, stop_process, write_site
 from newsreel.build import build_site
 from newsreel.build.settings import served_overrides
 from newsreel.project import Project
@@ -37,7 +36,7 @@ def start_serve(root: Path, *options: str) -> tuple[subprocess.Popen, list[str]]
     while not any(line.startswith("Serving ") for line in lines):
         remaining = deadline - time.monotonic()
         if remaining <= 0 or server.poll() is not None:
-            stop(server)
+            stop_process(server)
             raise AssertionError("serve did not start:\n" + "".join(lines))
         if select.select([server.stdout], [], [], remaining)[0]:
             lines.append(server.stdout.readline().decode())
@@ -45,15 +44,6 @@ def start_serve(root: Path, *options: str) -> tuple[subprocess.Popen, list[str]]
     if select.select([server.stdout], [], [], 2)[0]:
         lines.append(server.stdout.readline().decode())
     return server, lines
-
-
-def stop(server: subprocess.Popen) -> None:
-    server.send_signal(signal.SIGINT)
-    try:
-        server.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait()
 
 
 def fetch(url: str) -> str:
@@ -89,7 +79,7 @@ def test_serve_on_another_port_builds_pages_whose_urls_point_at_it(tmp_path: Pat
         assert f"<loc>{here}/fr/news/meeting/</loc>" in fetch(f"{here}/sitemap.xml")
         assert f"Sitemap: {here}/sitemap.xml" in fetch(f"{here}/robots.txt")
     finally:
-        stop(server)
+        stop_process(server)
     caches = list((project.cache / "pelican").iterdir())
 
     # `newsreel build` keeps the settings' address, with the same Pelican cache (reading the
@@ -101,7 +91,7 @@ def test_serve_on_another_port_builds_pages_whose_urls_point_at_it(tmp_path: Pat
 
     # serving those pages elsewhere without building them says so
     server, lines = start_serve(project.root, "--no-build", "--port", str(free_port()))
-    stop(server)
+    stop_process(server)
     assert any("were built for http://127.0.0.1:8000/" in line for line in lines), lines
 
 

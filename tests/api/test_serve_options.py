@@ -8,7 +8,6 @@ import ipaddress
 import json
 import os
 import re
-import signal
 import socket
 import subprocess
 import sys
@@ -19,6 +18,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
+from conftest import stop_process
 from newsreel.cli import app
 
 REPO = Path(__file__).resolve().parents[2]
@@ -145,9 +145,4 @@ def test_serving_on_every_interface_mails_links_that_open_from_the_lan(tmp_path)
         body = text.get_body(("plain",)).get_content()
         assert f"{lan}/fr/newsletter/confirm/?token=" in body, body
     finally:
-        server.send_signal(signal.SIGINT)
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop_process(server)
