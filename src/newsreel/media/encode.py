@@ -25,7 +25,7 @@ from pathlib import Path
 
 import ffmpeg
 
-from newsreel.media.presets import Preset
+from newsreel.media.presets import STILL_QUALITY, Preset
 from newsreel.media.runner import (  # re-exported: the pipeline's one way to run ffmpeg
     EncodeError,
     Progress,
@@ -357,15 +357,15 @@ def cmaf_command(exe: str, parts: list[tuple[Path, Path, str]]) -> list[str]:
     return _with_global_args(ffmpeg.merge_outputs(*rendered).compile(cmd=exe))
 
 
-#: A still's `quality` per format, and its default: JPEG's quantiser (2 best to 31) or WebP's
-#: quality (0 to 100 best). `presets.py` checks the range.
-IMAGE_QUALITY = {"jpg": ("q:v", 3), "webp": ("quality", 75)}
+#: The ffmpeg option a still's `quality` goes to, per format (its range and default:
+#: `presets.STILL_QUALITY`): JPEG's quantiser, WebP's quality.
+IMAGE_QUALITY_OPTION = {"jpg": "q:v", "webp": "quality"}
 
 
 def _image_quality(preset: Preset) -> dict[str, object]:
-    option, default = IMAGE_QUALITY[preset.extension]
+    default = STILL_QUALITY[preset.extension][2]
     codec = {"c:v": "libwebp"} if preset.extension == "webp" else {}
-    return {**codec, option: preset.video.get("quality", default)}
+    return {**codec, IMAGE_QUALITY_OPTION[preset.extension]: preset.video.get("quality", default)}
 
 
 def still_command(

@@ -25,6 +25,9 @@ from newsreel.textfile import read_text
 KINDS = ("video", "audio", "still")
 ACCESS = ("public", "account", "stream")
 EXTENSIONS = {"video": ("mp4",), "audio": ("m4a",), "still": ("jpg", "webp")}
+#: A still's `quality` per format: (lowest, highest, default). JPEG's quantiser
+#: runs from 2 (best) to 31, WebP's quality from 0 to 100 (best).
+STILL_QUALITY = {"jpg": (2, 31, 3), "webp": (0, 100, 75)}
 #: ffmpeg muxers each kind may use; the first is the default.
 CONTAINERS = {"video": ("mp4", "mov"), "audio": ("mp4", "ipod"), "still": ("image2",)}
 
@@ -166,7 +169,7 @@ def _preset(
                     )
                 )
     quality = video.get("quality")
-    low, high = {"jpg": (2, 31), "webp": (0, 100)}.get(extension, (0, 100))
+    low, high, usual = STILL_QUALITY.get(extension, (0, 100, 75))
     if (
         kind == "still"
         and quality is not None
@@ -174,7 +177,7 @@ def _preset(
     ):
         problems.append(
             problem(path, f"{where}.video.quality", f"not a whole number from {low} to {high}",
-                    f"{extension}: {low} to {high}, e.g. {'3' if extension == 'jpg' else '75'}")
+                    f"{extension}: {low} to {high}, e.g. {usual}")
         )  # fmt: skip
     if kind == "video":
         if not isinstance(video.get("fps"), int):
