@@ -282,7 +282,7 @@ def test_french_api_messages_and_e_mails():
     templates = sorted(path.stem for path in TEMPLATES.glob("*.txt"))
     assert len(templates) >= 7
     for name in templates:
-        message = render(name, "fr", "a@example.org", "OTAN <m@example.org>", **context)
+        message = render(name, "fr", "a@example.org", "OTAN <m@example.org>", **context).parsed()
         found += problems_in(message["Subject"], f"{name} subject")
         found += problems_in(message.get_body(("plain",)).get_content(), f"{name}.txt")
         html = message.get_body(("html",)).get_content()

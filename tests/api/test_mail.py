@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import email
+import re
 from email.policy import default
+
+import pytest
 
 from newsreel.api.mail import SesMailer, SmtpMailer, render
 
@@ -76,7 +79,7 @@ def test_every_template_renders_in_both_languages():
     assert len(names) == 7
     for name in names:
         subjects = {
-            render(name, lang, "a@example.org", "m@example.org", **context)["Subject"]
+            render(name, lang, "a@example.org", "m@example.org", **context).subject
             for lang in ("en", "fr")
         }
         assert len(subjects) == 2 or name == "newsletter_issue", name
@@ -139,8 +142,8 @@ def test_a_name_in_the_configured_sender_is_kept_and_every_language_has_one():
 
     assert set(languages()) <= set(sender_names())
     message = render("password_changed", "fr", "a@example.org", "Presse <p@example.org>", site="x")
-    assert str(message["From"]) == "Presse <p@example.org>"
-    bare = render("password_changed", "fr", "a@example.org", "p@example.org", site="x")
+    assert str(message.parsed()["From"]) == "Presse <p@example.org>"
+    bare = render("password_changed", "fr", "a@example.org", "p@example.org", site="x").parsed()
     assert str(bare["From"]) == "OTAN Multimédia <p@example.org>"
     assert bare["Message-ID"].endswith("@example.org>")
 
@@ -171,3 +174,37 @@ def _decoded(header: str) -> tuple[str, str]:
 
     name, address = parseaddr(header)
     return str(make_header(decode_header(name))), address
+
+
+def test_headers_survive_long_values_as_mail_clients_read_them():
+    """A one-click unsubscribe URL longer than a line stays one URL in angle brackets (RFC 2369:
+    never encoded words, which clients would not decode there), and a long French subject is
+    split into encoded words of at most 75 characters that read back whole."""
+    one_click = "https://multimedia.example.org/api/newsletter/unsubscribe?token=" + "x" * 160
+    title = "Réunion des ministres de la Défense des pays de l’OTAN, Bruxelles, 15 octobre 2025"
+    mail = render(
+        "newsletter_issue", "fr", "ana@example.org", "m@example.org",
+        "Presse OTAN é <p@example.org>", headers={"List-Unsubscribe": f"<{one_click}>"},
+        title=title, text="Texte.", unsubscribe_url="https://x/fr/u", site="x",
+    )  # fmt: skip
+    lines = mail.raw.split(b"\r\n")
+    assert f"List-Unsubscribe: <{one_click}>".encode() in lines
+    assert all(line.isascii() for line in lines[: lines.index(b"")]), "headers are ASCII"
+    words = re.findall(rb"=\?utf-8\?[qb]\?[^?]*\?=", mail.raw.split(b"\r\n\r\n")[0], re.I)
+    assert words and max(len(word) for word in words) <= 75
+    parsed = mail.parsed()
+    assert parsed["Subject"] == title == mail.subject
+    assert parsed["List-Unsubscribe"] == f"<{one_click}>"
+    assert str(parsed["Reply-To"]) == "Presse OTAN é <p@example.org>"
+    assert parsed.get_body(("plain",)).get_content().startswith("Texte.")
+
+
+def test_a_header_cannot_smuggle_another():
+    """A value with a line break that is not a fold would start a header of its own (a Bcc to
+    anyone): refused, whatever the break."""
+    for value in ("x\r\nBcc: evil@example.org", "x\nBcc: evil@example.org", "x\rBcc: e@x.org"):
+        with pytest.raises(ValueError, match="X-Campaign header holds a line break"):
+            render(
+                "newsletter_issue", "en", "ana@example.org", "m@example.org",
+                headers={"X-Campaign": value}, title="T", text="T", unsubscribe_url="u", site="x",
+            )  # fmt: skip

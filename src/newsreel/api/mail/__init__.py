@@ -4,8 +4,11 @@ The sender's address is the operator's; the name it is signed with is the messag
 (`templates/mail/sender.toml`), so a French mail comes from "OTAN Multimédia".
 
 Mailers: an outbox folder of `.eml` files (local default, the code also in the server log), SMTP,
-and Amazon SES v2. All take the same `EmailMessage`, built here once. Both parts are typeset for
-the message's language (`newsreel.typography`), like every page of the site.
+and Amazon SES v2. All take the same `Mail`, rendered here once: its bytes are made when it is
+rendered, with the `email` package's MIME classes (compat32), and every mailer sends them as they
+are. The modern `EmailMessage` API parsed every header it was given and folded them again when
+sent: 1.4 ms of CPU a mail against 0.5 ms, on the server's cores (issue 10). Both parts are
+typeset for the message's language (`newsreel.typography`), like every page of the site.
 """
 
 from __future__ import annotations
@@ -18,10 +21,17 @@ import threading
 import time
 import tomllib
 import uuid
+from dataclasses import dataclass
+from email.charset import QP, Charset
+from email.header import Header
 from email.headerregistry import Address
 from email.message import EmailMessage
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.parser import BytesParser
+from email.policy import Compat32, default
 from email.utils import formataddr, formatdate, make_msgid, parseaddr
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -77,8 +87,67 @@ def sender_in(sender: str, lang: str) -> Address:
     return Address(name or site_name(lang), username, domain)
 
 
+#: Both parts in UTF-8, quoted-printable: readable as source, safe through any relay.
+UTF8_QP = Charset("utf-8")
+UTF8_QP.body_encoding = QP
+
+
+#: A line break that is not a fold (CRLF and a space or tab) would start a header of its own.
+_BARE_BREAK = re.compile(r"\r(?!\n[ \t])|(?<!\r)\n|\r\n(?![ \t])")
+
+
+class _Wire(Compat32):
+    """How the bytes are written: RFC 5322 line ends, what SMTP and SES both want. Every header
+    `render` sets is ASCII, its non-ASCII words already encoded and folded (`_header_text`), so
+    it is written as it is: no folding of our own (a `List-Unsubscribe` URL stays whole on its
+    line) and none of the generic folder's work, a fifth of a mail's CPU."""
+
+    def fold_binary(self, name: str, value: Any) -> bytes:
+        if isinstance(value, str) and value.isascii():
+            if _BARE_BREAK.search(value):  # a header of its own smuggled into this one
+                raise ValueError(f"the {name} header holds a line break: {value[:80]!r}")
+            return f"{name}: {value}{self.linesep}".encode("ascii")
+        return super().fold_binary(name, value)
+
+
+WIRE = _Wire(linesep="\r\n", max_line_length=998)
+
+
+@dataclass(frozen=True)
+class Mail:
+    """One rendered e-mail: its envelope, its plain text (the outbox logs the code it holds) and
+    its bytes, which every mailer sends unchanged."""
+
+    to: str
+    sender: Address
+    subject: str
+    text: str
+    raw: bytes
+
+    def parsed(self) -> EmailMessage:
+        """The message as a mail client reads it (for tests and tools: nothing sends this)."""
+        return BytesParser(policy=default).parsebytes(self.raw)
+
+
 class Mailer(Protocol):
-    def send(self, message: EmailMessage) -> None: ...
+    def send(self, mail: Mail) -> None: ...
+
+
+def _header_text(value: str) -> str:
+    """ASCII as is; anything else as RFC 2047 encoded words (each at most 75 characters)."""
+    return value if value.isascii() else Header(value, "utf-8").encode(linesep="\r\n")
+
+
+@lru_cache(maxsize=64)
+def _address_header(name: str, address: str) -> str:
+    """`Name <address>`, a non-ASCII name as encoded words, the address untouched."""
+    return formataddr((name, address)) if name.isascii() else f"{_header_text(name)} <{address}>"
+
+
+def _part(body: str, subtype: str) -> MIMEText:
+    part = MIMEText(body, subtype, UTF8_QP)
+    del part["MIME-Version"]  # once, at the top
+    return part
 
 
 def render(
@@ -89,7 +158,7 @@ def render(
     reply_to: str | None = None,
     headers: dict[str, str] | None = None,
     **context: Any,
-) -> EmailMessage:
+) -> Mail:
     """An e-mail from `<template>.txt` (first line `Subject: ...`) and `<template>.html`."""
     sign = sender_in(sender, lang)
     context = {"lang": lang, "site_name": site_name(lang), **context}
@@ -97,22 +166,23 @@ def render(
 
     text = typeset(_env().get_template(f"{template}.txt").render(**context), lang)
     subject_line, _, body = text.partition("\n")
-    message = EmailMessage()
-    message["Subject"] = subject_line.removeprefix("Subject:").strip()
-    message["From"] = sign  # a non-ASCII name is encoded (RFC 2047) by the email package
+    subject = subject_line.removeprefix("Subject:").strip()
+    body = body.lstrip("\n")
+    html = _env().get_template(f"{template}.html").render(subject=subject, **context)
+    message = MIMEMultipart("alternative")
+    message["Subject"] = _header_text(subject)
+    message["From"] = _address_header(sign.display_name, sign.addr_spec)
     message["To"] = to
     if reply_to:
-        message["Reply-To"] = reply_to
+        message["Reply-To"] = _address_header(*parseaddr(reply_to))
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain=sign.domain)
     message["Content-Language"] = lang
     for name, value in (headers or {}).items():
         message[name] = value
-    message.set_content(body.lstrip("\n"))
-    html = _env().get_template(f"{template}.html").render(subject=message["Subject"], **context)
-    html = typeset_html(html, lang)
-    message.add_alternative(html, subtype="html")
-    return message
+    message.attach(_part(body, "plain"))
+    message.attach(_part(typeset_html(html, lang), "html"))
+    return Mail(to, sign, subject, body, message.as_bytes(policy=WIRE))
 
 
 class OutboxMailer:
@@ -121,16 +191,14 @@ class OutboxMailer:
     def __init__(self, folder: Path):
         self.folder = Path(folder)
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, mail: Mail) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         name = f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}"
-        (self.folder / f"{name}.eml").write_bytes(bytes(message))
-        body = message.get_body(("plain",))
-        code = re.search(r"\b\d{6}\b", body.get_content()) if body else None
+        (self.folder / f"{name}.eml").write_bytes(mail.raw)
+        code = re.search(r"\b\d{6}\b", mail.text)
         logger.info(
-            "mail to %s: %s%s", message["To"], message["Subject"],
-            f" (code {code.group(0)})" if code else "",
-        )  # fmt: skip
+            "mail to %s: %s%s", mail.to, mail.subject, f" (code {code.group(0)})" if code else ""
+        )
 
 
 class SmtpMailer:
@@ -167,13 +235,14 @@ class SmtpMailer:
                 self._smtp.quit()
             self._smtp = None
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, mail: Mail) -> None:
+        envelope = (mail.sender.addr_spec, [mail.to], mail.raw)
         with self._lock:
             try:
-                self._connection().send_message(message)
+                self._connection().sendmail(*envelope)
             except (smtplib.SMTPServerDisconnected, ConnectionError):
                 self._smtp = None  # closed by the server since the last message: once more
-                self._connection().send_message(message)
+                self._connection().sendmail(*envelope)
 
 
 class SesMailer:
@@ -183,13 +252,14 @@ class SesMailer:
         self.client = client
         self.configuration_set = configuration_set
 
-    def send(self, message: EmailMessage) -> None:
-        sender = message["From"].addresses[0]
+    def send(self, mail: Mail) -> None:
         kwargs: dict[str, Any] = {
             # SES wants a non-ASCII name as an encoded word, not as the decoded header reads
-            "FromEmailAddress": formataddr((sender.display_name, sender.addr_spec), "utf-8"),
-            "Destination": {"ToAddresses": [message["To"]]},
-            "Content": {"Raw": {"Data": bytes(message)}},
+            "FromEmailAddress": formataddr(
+                (mail.sender.display_name, mail.sender.addr_spec), "utf-8"
+            ),
+            "Destination": {"ToAddresses": [mail.to]},
+            "Content": {"Raw": {"Data": mail.raw}},
         }
         if self.configuration_set:
             kwargs["ConfigurationSetName"] = self.configuration_set
