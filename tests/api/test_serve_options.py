@@ -12,13 +12,15 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from email.policy import default
 from pathlib import Path
 
 from typer.testing import CliRunner
 
-from conftest import stop_process
+from conftest import free_port, stop_process
+from newsreel.api.budgets import budget
 from newsreel.cli import app
 
 REPO = Path(__file__).resolve().parents[2]
@@ -146,3 +148,37 @@ def test_serving_on_every_interface_mails_links_that_open_from_the_lan(tmp_path)
         assert f"{lan}/fr/newsletter/confirm/?token=" in body, body
     finally:
         stop_process(server)
+
+
+def test_serve_trusts_no_forwarded_header_from_loopback_without_trusted_proxy(tmp_path):
+    """A real `newsreel serve` (uvicorn) without --trusted-proxy: a local client rotating
+    X-Forwarded-For is one client, and meets its per-address budget like anyone (uvicorn itself
+    believes that header from 127.0.0.1 unless told not to)."""
+    root = site_root(tmp_path)
+    port = free_port()
+    command = [str(Path(sys.executable).parent / "newsreel"), *serve_args(root)]
+    command += ["--no-build", "--port", str(port)]
+    env = {**os.environ, "COLUMNS": "300", "NO_COLOR": "1"}
+    env.pop("NEWSREEL_SMTP_HOST", None)
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
+    base = f"http://127.0.0.1:{port}"
+    direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    statuses = []
+    try:
+        assert server.stdout.readline().decode().startswith("Serving ")
+        for number in range(budget("mail_ip").limit + 3):
+            request = urllib.request.Request(
+                f"{base}/api/newsletter/subscribe",
+                data=json.dumps({"email": f"p{number}@d{number}.example.org"}).encode(),
+                headers={"Content-Type": "application/json", "Origin": base,
+                         "X-Forwarded-For": f"203.0.113.{number + 1}"},
+            )  # fmt: skip
+            try:
+                with direct.open(request, timeout=10) as answer:
+                    statuses.append(answer.status)
+            except urllib.error.HTTPError as error:
+                statuses.append(error.code)
+    finally:
+        stop_process(server)
+    limit = budget("mail_ip").limit
+    assert statuses[:limit] == [202] * limit and set(statuses[limit:]) == {429}, statuses

@@ -207,8 +207,14 @@ def serve(
                 soft_wrap=True,
             )
         console.print(f"E-mails go to {project.root / 'var' / 'outbox'}; codes are printed here.")
+        # proxy_headers off: uvicorn would otherwise take the client's address from
+        # X-Forwarded-For on any connection from 127.0.0.1, and a local client rotating that
+        # header would get a fresh budget each time; who the client is, is `--trusted-proxy`'s
+        # business alone (newsreel.api.clients)
         server = uvicorn.Server(
-            uvicorn.Config(create_app(project.output, api), log_level="warning")
+            uvicorn.Config(
+                create_app(project.output, api), log_level="warning", proxy_headers=False
+            )
         )
         try:
             server.run(sockets=[sock])
