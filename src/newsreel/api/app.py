@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
@@ -24,7 +24,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from newsreel.api import passwords
+from newsreel.api import budgets, passwords
 from newsreel.api.accounts import Accounts
 from newsreel.api.clients import ClientMiddleware
 from newsreel.api.config import ApiConfig
@@ -42,6 +42,7 @@ from newsreel.api.store import StoreBusy
 logger = logging.getLogger("newsreel.api")
 OPENAPI = Path(__file__).with_name("openapi.json")
 Handler = Callable[[Request], Awaitable[Response]]
+Result = TypeVar("Result")
 SESSION_COOKIE = COOKIE
 
 
@@ -96,41 +97,57 @@ def create_app(config: ApiConfig) -> Starlette:
 
         return run
 
-    async def with_session(response: Response, key: str) -> Response:
-        value, lifetime = await blocking(sessions.open, key, config.clock.now())
+    def session_for(key: str) -> tuple[dict[str, Any], str, int]:
+        """The account's answer and a new session for it."""
+        value, lifetime = sessions.open(key, config.clock.now())
+        return accounts.me(key), value, lifetime
+
+    async def signed_in_answer(finish: Callable[..., str], *args: Any) -> Response:
+        """`finish(*args)` names the account; the answer is the account, with a new session
+        cookie. Both in one trip to a worker thread."""
+        me, value, lifetime = await blocking(lambda: session_for(finish(*args)))
+        response = JSONResponse(me)
         response.set_cookie(
             COOKIE, value, max_age=lifetime, path="/", httponly=True, samesite="lax",
             secure=config.secure_cookies,
         )  # fmt: skip
         return response
 
-    async def signed_in(request: Request) -> str:
-        return await blocking(accounts.signed_in, request.cookies.get(COOKIE))
+    async def as_signed_in(request: Request, action: Callable[..., Result], *args: Any) -> Result:
+        """`action(key, *args)` for the signed-in account (401 without a session), in one trip
+        to a worker thread."""
+        cookie = request.cookies.get(COOKIE)
+        return await blocking(lambda: action(accounts.signed_in(cookie), *args))
 
-    async def me_answer(key: str) -> JSONResponse:
-        return JSONResponse(await blocking(accounts.me, key))
+    def queued(flow: Callable[..., MailJob | None], *args: Any) -> Callable[[], None] | None:
+        """Run a flow and queue the mail job it returns: what is left to do once the answer is
+        sent (a local worker's hand-off), or None (nothing to send, or already on SQS)."""
+        job = flow(*args)
+        return config.jobs.submit(job) if job is not None else None
 
-    async def mailing(response: Response, job: MailJob | None) -> Response:
-        """Queue the job: handed to a local worker once the answer is sent, or to SQS before."""
-        later = await blocking(config.jobs.submit, job) if job is not None else None
+    async def mailing(
+        response: Response, flow: Callable[..., MailJob | None], *args: Any
+    ) -> Response:
+        """The flow and its mail's queueing in one trip to a worker thread; a local queue is
+        handed the job once the answer is sent."""
+        later = await blocking(queued, flow, *args)
         if later is not None:
             response.background = BackgroundTask(later)
         return response
 
-    async def accepted(job: MailJob | None) -> Response:
-        return await mailing(JSONResponse({"status": "accepted"}, 202), job)
+    async def accepted(flow: Callable[..., MailJob | None], *args: Any) -> Response:
+        return await mailing(JSONResponse({"status": "accepted"}, 202), flow, *args)
 
     async def subscribe(request: Request, body: dict[str, Any]) -> Response:
         lang = request_lang(request, body)
-        return await accepted(await blocking(accounts.subscribe, body, lang, client_of(request)))
+        return await accepted(accounts.subscribe, body, lang, client_of(request))
+
+    def confirm_token(token: Any, client: str) -> None:
+        budgets.spend(config.store, config.clock.now(), confirm_ip=client)
+        letters.confirm(token, config.clock.now())
 
     async def confirm(request: Request, body: dict[str, Any]) -> Response:
-        from newsreel.api import budgets
-
-        await blocking(
-            budgets.spend, config.store, config.clock.now(), confirm_ip=client_of(request)
-        )
-        await blocking(letters.confirm, body.get("token"), config.clock.now())
+        await blocking(confirm_token, body.get("token"), client_of(request))
         return JSONResponse({"status": "confirmed"})
 
     async def unsubscribe(request: Request) -> Response:
@@ -142,41 +159,36 @@ def create_app(config: ApiConfig) -> Starlette:
 
     async def register(request: Request, body: dict[str, Any]) -> Response:
         lang = request_lang(request, body)
-        return await accepted(await blocking(accounts.register, body, lang, client_of(request)))
+        return await accepted(accounts.register, body, lang, client_of(request))
 
     async def verify(request: Request, body: dict[str, Any]) -> Response:
         claim = await blocking(accounts.verify_begin, body, client_of(request))
         password_hash = await hashing(passwords.hash_password, claim.password)
-        key = await blocking(accounts.verify_finish, claim, password_hash)
-        return await with_session(await me_answer(key), key)
+        return await signed_in_answer(accounts.verify_finish, claim, password_hash)
 
     async def send_code(request: Request, body: dict[str, Any]) -> Response:
         lang = request_lang(request, body)
-        return await accepted(await blocking(accounts.send_code, body, lang, client_of(request)))
+        return await accepted(accounts.send_code, body, lang, client_of(request))
 
     async def login(request: Request, body: dict[str, Any]) -> Response:
         attempt = await blocking(accounts.login_begin, body, client_of(request))
         ok = await hashing(passwords.verify_or_dummy, attempt.password_hash, attempt.password)
-        key = await blocking(accounts.login_finish, attempt, ok)
-        return await with_session(await me_answer(key), key)
+        return await signed_in_answer(accounts.login_finish, attempt, ok)
 
     async def login_code(request: Request, body: dict[str, Any]) -> Response:
-        key = await blocking(accounts.login_with_code, body, client_of(request))
-        return await with_session(await me_answer(key), key)
+        return await signed_in_answer(accounts.login_with_code, body, client_of(request))
 
     async def forgot(request: Request, body: dict[str, Any]) -> Response:
         lang = request_lang(request, body)
-        return await accepted(await blocking(accounts.forgot, body, lang, client_of(request)))
+        return await accepted(accounts.forgot, body, lang, client_of(request))
 
     async def reset(request: Request, body: dict[str, Any]) -> Response:
         claim = await blocking(accounts.reset_begin, body, client_of(request))
         password_hash = await hashing(passwords.hash_password, claim.password)
-        job = await blocking(
-            accounts.reset_finish, claim, password_hash, request_lang(request, body)
-        )
         response = JSONResponse({"status": "password_changed"})
         response.delete_cookie(COOKIE, path="/")
-        return await mailing(response, job)
+        lang = request_lang(request, body)
+        return await mailing(response, accounts.reset_finish, claim, password_hash, lang)
 
     async def logout(request: Request, body: dict[str, Any]) -> Response:
         await blocking(sessions.close, request.cookies.get(COOKIE))
@@ -185,14 +197,13 @@ def create_app(config: ApiConfig) -> Starlette:
         return response
 
     async def me(request: Request) -> Response:
-        return await me_answer(await signed_in(request))
+        return JSONResponse(await as_signed_in(request, accounts.me))
 
     async def newsletter_setting(request: Request, body: dict[str, Any]) -> Response:
-        key = await signed_in(request)
-        return JSONResponse(await blocking(accounts.set_newsletter, key, body))
+        return JSONResponse(await as_signed_in(request, accounts.set_newsletter, body))
 
     async def delete_account(request: Request, body: dict[str, Any]) -> Response:
-        await blocking(accounts.delete, await signed_in(request))
+        await as_signed_in(request, accounts.delete)
         response = Response(status_code=204)
         response.delete_cookie(COOKIE, path="/")
         return response
@@ -204,10 +215,8 @@ def create_app(config: ApiConfig) -> Starlette:
         """302 to a short-lived link; with `Accept: application/json`, the link as JSON (the
         visitor's own clip reads byte ranges of it)."""
         params = request.path_params
-        await signed_in(request)
-        found = await blocking(
-            config.manifests.find, params["video"], params["cut"], params["preset"]
-        )
+        wanted = params["video"], params["cut"], params["preset"]
+        found = await as_signed_in(request, lambda _key: config.manifests.find(*wanted))
         if found is None:
             raise ApiError("not_found", 404)
         no_store = {"Cache-Control": "no-store"}

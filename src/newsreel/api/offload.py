@@ -3,7 +3,9 @@
 Two pools, so that password hashes cannot starve the rest (issue 10: the handlers ran argon2,
 SQLite and mail inline, and one hash stalled every request):
 
-- `blocking()`: anyio's worker threads (store and queue calls, milliseconds each);
+- `blocking()`: a small pool of threads for store and queue calls (well under a millisecond
+  each): a plain executor, whose hand-off costs a third of anyio's `to_thread` in CPU, and a
+  request hands off once or twice, not once per store call (the flows run whole in a thread);
 - `hashing()`: a pool of one thread per core for argon2 (which releases the GIL), whose threads
   run at a lower priority (Linux `nice` is per thread), so the event loop and the store calls of
   cheap routes get the CPU first and hashes take what is left.
@@ -20,17 +22,24 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import ParamSpec, TypeVar
 
-import anyio.to_thread
-
 Params = ParamSpec("Params")
 Result = TypeVar("Result")
 #: How much lower hashing threads run than the rest (a `nice` increment).
 HASH_NICENESS = 5
+#: Threads for store and queue calls: SQLite takes one writer at a time, and on Lambda an
+#: instance serves one request at a time; a few more than that keep a slow call from holding
+#: up the rest.
+STORE_THREADS = 8
 
 
 def _lower_priority() -> None:
     with contextlib.suppress(AttributeError, OSError):  # Linux only; harmless elsewhere
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASH_NICENESS)
+
+
+@functools.cache
+def _store_pool() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=STORE_THREADS, thread_name_prefix="store")
 
 
 @functools.cache
@@ -44,7 +53,8 @@ def _hash_pool() -> ThreadPoolExecutor:
 async def blocking(
     function: Callable[Params, Result], *args: Params.args, **kwargs: Params.kwargs
 ) -> Result:
-    return await anyio.to_thread.run_sync(functools.partial(function, *args, **kwargs))
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(_store_pool(), functools.partial(function, *args, **kwargs))
 
 
 async def hashing(
