@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
+import secrets
 import smtplib
 import threading
 import time
@@ -169,7 +170,11 @@ def render(
     subject = subject_line.removeprefix("Subject:").strip()
     body = body.lstrip("\n")
     html = _env().get_template(f"{template}.html").render(subject=subject, **context)
-    message = MIMEMultipart("alternative")
+    # Our own boundary: the email package would otherwise compile a regular expression per
+    # mail to make sure its random one is not in the text. "==" cannot occur in quoted-printable
+    # parts (an "=" there is always followed by two hex digits or a line break), so this one
+    # cannot either.
+    message = MIMEMultipart("alternative", boundary=f"=={secrets.token_hex(12)}==")
     message["Subject"] = _header_text(subject)
     message["From"] = _address_header(sign.display_name, sign.addr_spec)
     message["To"] = to
@@ -186,7 +191,9 @@ def render(
 
 
 class OutboxMailer:
-    """Writes each message as an `.eml` file (and logs any code), for local development."""
+    """Writes each message as an `.eml` file (and logs any code), for local development. A
+    file appears whole (written aside, then renamed), so whatever watches the folder (a mail
+    client, `bench/api.py`) never reads half a message."""
 
     def __init__(self, folder: Path):
         self.folder = Path(folder)
@@ -194,7 +201,9 @@ class OutboxMailer:
     def send(self, mail: Mail) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         name = f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}"
-        (self.folder / f"{name}.eml").write_bytes(mail.raw)
+        partial = self.folder / f".{name}.eml.part"
+        partial.write_bytes(mail.raw)
+        partial.replace(self.folder / f"{name}.eml")  # whole, or not there: never half a mail
         code = re.search(r"\b\d{6}\b", mail.text)
         logger.info(
             "mail to %s: %s%s", mail.to, mail.subject, f" (code {code.group(0)})" if code else ""
