@@ -184,18 +184,22 @@ def test_headers_survive_long_values_as_mail_clients_read_them():
     title = "Réunion des ministres de la Défense des pays de l’OTAN, Bruxelles, 15 octobre 2025"
     mail = render(
         "newsletter_issue", "fr", "ana@example.org", "m@example.org",
-        "Presse OTAN é <p@example.org>", headers={"List-Unsubscribe": f"<{one_click}>"},
+        "Le service de presse de l’OTAN à Bruxelles <p@example.org>",
+        headers={"List-Unsubscribe": f"<{one_click}>"},
         title=title, text="Texte.", unsubscribe_url="https://x/fr/u", site="x",
     )  # fmt: skip
     lines = mail.raw.split(b"\r\n")
     assert f"List-Unsubscribe: <{one_click}>".encode() in lines
-    assert all(line.isascii() for line in lines[: lines.index(b"")]), "headers are ASCII"
+    headers = lines[: lines.index(b"")]
+    assert all(line.isascii() for line in headers), "headers are ASCII"
+    folded = [line for line in headers if not line.startswith(b"List-Unsubscribe:")]
+    assert max(len(line) for line in folded) <= 78, "RFC 5322's line length, the URL apart"
     words = re.findall(rb"=\?utf-8\?[qb]\?[^?]*\?=", mail.raw.split(b"\r\n\r\n")[0], re.I)
     assert words and max(len(word) for word in words) <= 75
     parsed = mail.parsed()
     assert parsed["Subject"] == title == mail.subject
     assert parsed["List-Unsubscribe"] == f"<{one_click}>"
-    assert str(parsed["Reply-To"]) == "Presse OTAN é <p@example.org>"
+    assert str(parsed["Reply-To"]) == "Le service de presse de l’OTAN à Bruxelles <p@example.org>"
     assert parsed.get_body(("plain",)).get_content().startswith("Texte.")
 
 

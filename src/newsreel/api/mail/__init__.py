@@ -134,15 +134,24 @@ class Mailer(Protocol):
     def send(self, mail: Mail) -> None: ...
 
 
-def _header_text(value: str) -> str:
-    """ASCII as is; anything else as RFC 2047 encoded words (each at most 75 characters)."""
-    return value if value.isascii() else Header(value, "utf-8").encode(linesep="\r\n")
+def _header_text(value: str, name: str) -> str:
+    """ASCII as is; anything else as RFC 2047 encoded words (each at most 75 characters), folded
+    so that no line of header `name` passes 78 characters."""
+    if value.isascii():
+        return value
+    return Header(value, "utf-8", header_name=name).encode(linesep="\r\n")
 
 
 @lru_cache(maxsize=64)
-def _address_header(name: str, address: str) -> str:
-    """`Name <address>`, a non-ASCII name as encoded words, the address untouched."""
-    return formataddr((name, address)) if name.isascii() else f"{_header_text(name)} <{address}>"
+def _address_header(field: str, name: str, address: str) -> str:
+    """`Name <address>` for header `field`, a non-ASCII name as encoded words, the address
+    untouched, on a line of its own when both would not fit in 78 characters."""
+    if name.isascii():
+        return formataddr((name, address))
+    encoded = _header_text(name, field)
+    last_line = f"{field}: {encoded}".rsplit("\r\n", 1)[-1]
+    fold = "\r\n " if len(last_line) + len(address) + 3 > 78 else " "
+    return f"{encoded}{fold}<{address}>"
 
 
 def _part(body: str, subtype: str) -> MIMEText:
@@ -175,11 +184,11 @@ def render(
     # parts (an "=" there is always followed by two hex digits or a line break), so this one
     # cannot either.
     message = MIMEMultipart("alternative", boundary=f"=={secrets.token_hex(12)}==")
-    message["Subject"] = _header_text(subject)
-    message["From"] = _address_header(sign.display_name, sign.addr_spec)
+    message["Subject"] = _header_text(subject, "Subject")
+    message["From"] = _address_header("From", sign.display_name, sign.addr_spec)
     message["To"] = to
     if reply_to:
-        message["Reply-To"] = _address_header(*parseaddr(reply_to))
+        message["Reply-To"] = _address_header("Reply-To", *parseaddr(reply_to))
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain=sign.domain)
     message["Content-Language"] = lang
