@@ -212,3 +212,73 @@ def test_a_header_cannot_smuggle_another():
                 "newsletter_issue", "en", "ana@example.org", "m@example.org",
                 headers={"X-Campaign": value}, title="T", text="T", unsubscribe_url="u", site="x",
             )  # fmt: skip
+
+
+def test_long_headers_fold_and_every_line_stays_sendable():
+    """An English title of a hundred characters folds at its spaces (78 a line, RFC 5322); one
+    of 990 characters without a space still goes through a real SMTP server (no line past
+    998), and both read back whole. Both parts end with a line break, as mail clients write."""
+    from aiosmtpd.controller import Controller
+
+    received = []
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):
+            received.append(envelope.content)
+            return "250 OK"
+
+    titles = [
+        "Defence Ministers agree new capability targets and discuss support for Ukraine today",
+        "x" * 990,
+    ]
+    port = free_port()
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        for title in titles:
+            mail = render(
+                "newsletter_issue", "en", "ana@example.org",
+                '"NATO Public Diplomacy Division, Press and Media Section" <press@example.org>',
+                title=title, text="Text.", unsubscribe_url="https://x/en/u", site="x",
+            )  # fmt: skip
+            SmtpMailer("127.0.0.1", port).send(mail)
+    finally:
+        controller.stop()
+    for title, raw in zip(titles, received, strict=True):
+        lines = raw.split(b"\r\n")
+        headers = lines[: lines.index(b"")]
+        assert max(len(line) for line in lines) <= 998
+        if " " in title:
+            assert max(len(line) for line in headers) <= 78
+        parsed = email.message_from_bytes(raw, policy=default)
+        assert parsed["Subject"] == title
+        assert parsed["From"].addresses[0].display_name == (
+            "NATO Public Diplomacy Division, Press and Media Section"
+        )
+        for kind in ("plain", "html"):
+            assert parsed.get_body((kind,)).get_content().endswith("\n"), kind
+
+
+def test_reply_to_keeps_every_address_and_an_international_domain():
+    mail = render(
+        "password_changed", "fr", "a@example.org", "m@example.org",
+        "presse@example.org, Médias OTAN <media@médias.example>", site="x",
+    )  # fmt: skip
+    parsed = mail.parsed()
+    assert [(a.display_name, a.addr_spec) for a in parsed["Reply-To"].addresses] == [
+        ("", "presse@example.org"),
+        ("Médias OTAN", "media@xn--mdias-bsa.example"),
+    ]
+
+
+def test_a_sender_or_reply_to_that_mail_cannot_carry_stops_the_start(config):
+    """Checked once, when the configuration is made, not found out by every mail."""
+    from dataclasses import replace
+
+    for field, value, said in (
+        ("reply_to", "presse@example.org, nobody", "not an e-mail address"),
+        ("reply_to", "présse@example.org", "before the @ must be ASCII"),
+        ("sender", "multimedia", "not an e-mail address"),
+    ):
+        with pytest.raises(ValueError, match=said):
+            replace(config, **{field: value})

@@ -18,7 +18,14 @@ from urllib.parse import urlsplit
 from newsreel.api.clients import ClientIdentity, CloudFrontViewer, SocketPeer, TrustedProxies
 from newsreel.api.clock import Clock, SystemClock
 from newsreel.api.downloads import Downloader, LocalDownloader, S3Downloader
-from newsreel.api.mail import Mailer, OutboxMailer, SesMailer, SmtpMailer
+from newsreel.api.mail import (
+    Mailer,
+    OutboxMailer,
+    SesMailer,
+    SmtpMailer,
+    reply_to_header,
+    sender_in,
+)
 from newsreel.api.mail.queue import JobQueue, LocalQueue, SqsQueue
 from newsreel.api.manifests import BucketManifests, CachedManifests, FolderManifests
 from newsreel.api.store import Store
@@ -59,6 +66,9 @@ class ApiConfig:
     max_body_bytes: int = 16 * 1024
 
     def __post_init__(self) -> None:
+        sender_in(self.sender, "en")  # a mistake here stops the start, not every mail
+        if self.reply_to:
+            reply_to_header(self.reply_to)
         self.site_url = self.site_url.rstrip("/")
         if not self.allowed_origins:
             self.allowed_origins = site_origins(self.site_url)

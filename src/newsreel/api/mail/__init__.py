@@ -31,7 +31,7 @@ from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.parser import BytesParser
 from email.policy import Compat32, default
-from email.utils import formataddr, formatdate, make_msgid, parseaddr
+from email.utils import formataddr, formatdate, getaddresses, make_msgid, parseaddr
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, Protocol
@@ -82,9 +82,7 @@ def sender_in(sender: str, lang: str) -> Address:
     """The From of a mail in `lang`: the configured address, signed with that language's name
     unless the configuration names the sender itself (`Name <address>`: then that name)."""
     name, address = parseaddr(sender)
-    if "@" not in address:
-        raise ValueError(f"the sender {sender!r} is not an e-mail address")
-    username, _, domain = address.rpartition("@")
+    username, _, domain = ascii_address(address or sender, "sender").rpartition("@")
     return Address(name or site_name(lang), username, domain)
 
 
@@ -134,28 +132,76 @@ class Mailer(Protocol):
     def send(self, mail: Mail) -> None: ...
 
 
+#: RFC 5322: lines of at most 78 characters (SHOULD), never more than 998 (MUST).
+LINE, HARD_LINE = 78, 998
+
+
 def _header_text(value: str, name: str) -> str:
-    """ASCII as is; anything else as RFC 2047 encoded words (each at most 75 characters), folded
-    so that no line of header `name` passes 78 characters."""
-    if value.isascii():
+    """A header value as it is written: as is when it fits on the header's line; else ASCII
+    folded at its spaces, anything else as RFC 2047 encoded words (each at most 75 characters),
+    folded so that no line of header `name` passes 78 characters (encoded words also when ASCII
+    without spaces would pass 998)."""
+    if value.isascii() and len(name) + 2 + len(value) <= LINE:
         return value
-    return Header(value, "utf-8", header_name=name).encode(linesep="\r\n")
+    charset = "us-ascii" if value.isascii() else "utf-8"
+    folded = Header(value, charset, header_name=name).encode(linesep="\r\n")
+    if max(map(len, folded.split("\r\n"))) > HARD_LINE - len(name) - 2:
+        folded = Header(value, "utf-8", header_name=name).encode(linesep="\r\n")
+    return folded
+
+
+def ascii_address(address: str, setting: str) -> str:
+    """`address` as a header carries it: an internationalised domain as IDNA (`xn--`); the part
+    before the @ must be ASCII (mail here is never sent as SMTPUTF8)."""
+    local, at, domain = address.rpartition("@")
+    if not at or not local or not domain or " " in address:
+        raise ValueError(f"{setting}: {address!r} is not an e-mail address")
+    if not local.isascii():
+        raise ValueError(
+            f"{setting}: {address!r}: the part before the @ must be ASCII letters, digits or "
+            "punctuation; use an address without accents there"
+        )
+    try:
+        return f"{local}@{domain.encode('idna').decode('ascii')}"
+    except UnicodeError:
+        raise ValueError(f"{setting}: {address!r}: {domain!r} is not a domain name") from None
 
 
 @lru_cache(maxsize=64)
 def _address_header(field: str, name: str, address: str) -> str:
     """`Name <address>` for header `field`, a non-ASCII name as encoded words, the address
     untouched, on a line of its own when both would not fit in 78 characters."""
-    if name.isascii():
+    if not name:
+        return address
+    if name.isascii() and len(field) + 2 + len(formataddr((name, address))) <= LINE:
         return formataddr((name, address))
-    encoded = _header_text(name, field)
+    display = formataddr((name, "a@b")).removesuffix(" <a@b>") if name.isascii() else name
+    encoded = _header_text(display, field) if not name.isascii() else display
     last_line = f"{field}: {encoded}".rsplit("\r\n", 1)[-1]
-    fold = "\r\n " if len(last_line) + len(address) + 3 > 78 else " "
+    fold = "\r\n " if len(last_line) + len(address) + 3 > LINE else " "
     return f"{encoded}{fold}<{address}>"
 
 
+def reply_to_header(value: str) -> str:
+    """The Reply-To header of the configured value: one address or several, each bare or as
+    `Name <address>`, separated by commas. Checked when the configuration is made."""
+    pairs = getaddresses([value])
+    if not pairs or any(not address for _, address in pairs):
+        raise ValueError(
+            f"reply_to: {value!r} is not a list of e-mail addresses; write them separated by "
+            "commas, each as address or Name <address>"
+        )
+    parts = [
+        _address_header("Reply-To", name, ascii_address(address, "reply_to"))
+        for name, address in pairs
+    ]
+    together = ", ".join(parts)
+    fits = "\r\n" not in together and len("Reply-To: ") + len(together) <= LINE
+    return together if fits else ",\r\n ".join(parts)
+
+
 def _part(body: str, subtype: str) -> MIMEText:
-    part = MIMEText(body, subtype, UTF8_QP)
+    part = MIMEText(body if body.endswith("\n") else f"{body}\n", subtype, UTF8_QP)
     del part["MIME-Version"]  # once, at the top
     return part
 
@@ -188,7 +234,7 @@ def render(
     message["From"] = _address_header("From", sign.display_name, sign.addr_spec)
     message["To"] = to
     if reply_to:
-        message["Reply-To"] = _address_header("Reply-To", *parseaddr(reply_to))
+        message["Reply-To"] = reply_to_header(reply_to)
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain=sign.domain)
     message["Content-Language"] = lang
