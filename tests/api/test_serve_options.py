@@ -4,6 +4,7 @@ naming its option; the port is taken before the build; links in e-mails work fro
 from __future__ import annotations
 
 import email
+import http.client
 import ipaddress
 import json
 import os
@@ -182,3 +183,33 @@ def test_serve_trusts_no_forwarded_header_from_loopback_without_trusted_proxy(tm
         stop_process(server)
     limit = budget("mail_ip").limit
     assert statuses[:limit] == [202] * limit and set(statuses[limit:]) == {429}, statuses
+
+
+def test_behind_a_trusted_https_proxy_redirects_stay_on_https(tmp_path):
+    """A real `newsreel serve` behind a TLS proxy on the same host (`--trusted-proxy 127.0.0.1`):
+    a folder asked for without its slash redirects to https, as the visitor came; without
+    --trusted-proxy, X-Forwarded-Proto is not believed either."""
+    root = site_root(tmp_path)
+    (root / "output" / "fr" / "news").mkdir(parents=True)
+    (root / "output" / "fr" / "news" / "index.html").write_text("<!doctype html><title>x</title>")
+    env = {**os.environ, "COLUMNS": "300", "NO_COLOR": "1"}
+    env.pop("NEWSREEL_SMTP_HOST", None)
+    for trusted, scheme in ((["--trusted-proxy", "127.0.0.1"], "https"), ([], "http")):
+        port = free_port()
+        command = [str(Path(sys.executable).parent / "newsreel"), *serve_args(root)]
+        command += ["--no-build", "--port", str(port), *trusted]
+        server = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env
+        )
+        try:
+            assert server.stdout.readline().decode().startswith("Serving ")
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            connection.request("GET", "/fr/news", headers={
+                "Host": "multimedia.example.org", "X-Forwarded-Proto": "https",
+                "X-Forwarded-For": "203.0.113.9",
+            })  # fmt: skip
+            answer = connection.getresponse()
+            assert answer.status in (301, 302, 307, 308)
+            assert answer.getheader("Location") == f"{scheme}://multimedia.example.org/fr/news/"
+        finally:
+            stop_process(server)

@@ -207,13 +207,16 @@ def serve(
                 soft_wrap=True,
             )
         console.print(f"E-mails go to {project.root / 'var' / 'outbox'}; codes are printed here.")
-        # proxy_headers off: uvicorn would otherwise take the client's address from
-        # X-Forwarded-For on any connection from 127.0.0.1, and a local client rotating that
-        # header would get a fresh budget each time; who the client is, is `--trusted-proxy`'s
-        # business alone (newsreel.api.clients)
+        # uvicorn believes X-Forwarded-For and X-Forwarded-Proto from the --trusted-proxy peers
+        # only: by default it would from any connection from 127.0.0.1, and a local client
+        # rotating that header would get a fresh budget each time (newsreel.api.clients)
+        trusted = list(trusted_proxy or ())
         server = uvicorn.Server(
             uvicorn.Config(
-                create_app(project.output, api), log_level="warning", proxy_headers=False
+                create_app(project.output, api),
+                log_level="warning",
+                proxy_headers=bool(trusted),
+                forwarded_allow_ips=trusted or None,
             )
         )
         try:
