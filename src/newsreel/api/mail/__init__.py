@@ -78,6 +78,7 @@ def site_name(lang: str) -> str:
     return names.get(lang) or names["en"]
 
 
+@lru_cache(maxsize=16)
 def sender_in(sender: str, lang: str) -> Address:
     """The From of a mail in `lang`: the configured address, signed with that language's name
     unless the configuration names the sender itself (`Name <address>`: then that name)."""
@@ -173,18 +174,23 @@ def _address_header(field: str, name: str, address: str) -> str:
     untouched, on a line of its own when both would not fit in 78 characters."""
     if not name:
         return address
-    if name.isascii() and len(field) + 2 + len(formataddr((name, address))) <= LINE:
-        return formataddr((name, address))
-    display = formataddr((name, "a@b")).removesuffix(" <a@b>") if name.isascii() else name
-    encoded = _header_text(display, field) if not name.isascii() else display
+    if name.isascii():
+        one_line = formataddr((name, address))  # the name quoted when it must be
+        if len(field) + 2 + len(one_line) <= LINE:
+            return one_line
+        encoded = one_line.removesuffix(f" <{address}>")
+    else:
+        encoded = _header_text(name, field)
     last_line = f"{field}: {encoded}".rsplit("\r\n", 1)[-1]
     fold = "\r\n " if len(last_line) + len(address) + 3 > LINE else " "
     return f"{encoded}{fold}<{address}>"
 
 
+@lru_cache(maxsize=16)
 def reply_to_header(value: str) -> str:
     """The Reply-To header of the configured value: one address or several, each bare or as
-    `Name <address>`, separated by commas. Checked when the configuration is made."""
+    `Name <address>`, separated by commas. Checked when the configuration is made, and made
+    once: every mail carries the same."""
     pairs = getaddresses([value])
     if not pairs or any(not address for _, address in pairs):
         raise ValueError(
