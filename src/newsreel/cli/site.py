@@ -156,8 +156,9 @@ def serve(
     project = Project.at(root, settings, output)
     # every option is checked, and the port taken, before minutes of building
     public = checked_site_url(site_url) if site_url is not None else None
+    trusted = list(trusted_proxy or ())
     try:
-        TrustedProxies(trusted_proxy or ())
+        TrustedProxies(trusted)
     except ValueError as error:
         raise NewsreelError(
             Problem(
@@ -188,7 +189,7 @@ def serve(
             project.root,
             project.output,
             site_url=served,
-            trusted_proxies=trusted_proxy or (),
+            trusted_proxies=trusted,
         )
         api = create_api(api_config)
         logging.getLogger("newsreel.api.mail").setLevel(logging.INFO)
@@ -210,7 +211,6 @@ def serve(
         # uvicorn believes X-Forwarded-For and X-Forwarded-Proto from the --trusted-proxy peers
         # only: by default it would from any connection from 127.0.0.1, and a local client
         # rotating that header would get a fresh budget each time (newsreel.api.clients)
-        trusted = list(trusted_proxy or ())
         server = uvicorn.Server(
             uvicorn.Config(
                 create_app(project.output, api),
