@@ -132,8 +132,9 @@ def serve(
         list[str] | None,
         typer.Option(
             "--trusted-proxy",
-            help="A reverse proxy (address or network) whose X-Forwarded-For is believed; "
-            "repeatable. Off by default: only the socket's address counts.",
+            help="A reverse proxy (address or network) whose X-Forwarded-For and "
+            "X-Forwarded-Proto are believed; repeatable. Off by default: only the socket's "
+            "address counts.",
         ),
     ] = None,
 ) -> None:
