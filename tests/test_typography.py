@@ -89,3 +89,30 @@ def test_the_first_of_a_month_is_an_ordinal_in_french_only():
     assert format_long_date(dt.date(2025, 10, 2), "fr") == "2 octobre 2025"
     assert format_long_date(dt.date(2025, 10, 11), "fr") == "11 octobre 2025"
     assert format_long_date(dt.date(2025, 10, 1), "en") == "1 October 2025"
+
+
+def test_text_the_rules_are_skipped_for_would_not_have_changed():
+    """Text without any character a rule needs is returned without running the rules; on any
+    text, in either language, that shortcut must give what the rules give."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from newsreel.typography import _COMPILED, COMMON_RULES, FRENCH_RULES, typeset
+
+    pieces = st.sampled_from(
+        [" ", NBSP, NNBSP, "\n", "a", "É", "l", "'", "’", "«", "»", ":", ";", "!", "?", "0",
+         "9", "}", "{n}", "Mo", "kHz", "s", "min", "%", "/", "<", ">", "-", ",", "."]
+    )  # fmt: skip
+
+    def by_the_rules(text: str, rules: tuple) -> str:
+        for pattern, replacement in _COMPILED[rules]:
+            text = pattern.sub(replacement, text)
+        return text
+
+    @settings(max_examples=400, deadline=None)
+    @given(st.lists(pieces, max_size=12).map("".join))
+    def check(text: str) -> None:
+        assert typeset(text, "fr") == by_the_rules(text, FRENCH_RULES)
+        assert typeset(text, "en") == by_the_rules(text, COMMON_RULES)
+
+    check()

@@ -63,7 +63,15 @@ def rules(lang: str) -> tuple[tuple[str, str], ...]:
     return FRENCH_RULES if lang == "fr" else COMMON_RULES
 
 
+#: A character every rule needs (a digit or `}` before a unit, an apostrophe, a guillemet,
+#: `: ; ! ?`): text without one is left as it is, without running the rules. Most text nodes
+#: of a page or an e-mail are the white space between its tags.
+_ANY_RULE_NEEDS = re.compile(r"[0-9}'«»:;!?]")
+
+
 def _apply(rule_set: tuple[tuple[str, str], ...], text: str) -> str:
+    if not _ANY_RULE_NEEDS.search(text):
+        return text
     for pattern, replacement in _COMPILED[rule_set]:
         text = pattern.sub(replacement, text)
     return text
