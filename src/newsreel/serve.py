@@ -15,7 +15,9 @@ import ipaddress
 import os
 import re
 import socket
+from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
@@ -31,6 +33,9 @@ from newsreel import content_types
 from newsreel.api.ranges import IgnoreUnreadableRange
 from newsreel.errors import NewsreelError, Problem
 from newsreel.media.record import PRIVATE_DIR
+
+if TYPE_CHECKING:
+    import uvicorn
 
 # whatever the machine's mime.types says: the types the CDN sends (`newsreel publish`)
 content_types.register()
@@ -86,6 +91,42 @@ class SiteFiles(StaticFiles):
 
 
 _LANGUAGE_FOLDER = re.compile(r"^/?([a-z]{2})(?:/|$)")
+
+
+def trusted_proxies(values: Iterable[str]) -> list[str]:
+    """`--trusted-proxy` values as uvicorn reads them: each an address or a network (host bits
+    allowed: `10.1.2.3/8` is `10.0.0.0/8`; uvicorn would take it for a host name and trust
+    nothing). ValueError names the first that is neither."""
+    checked = []
+    for value in values:
+        text = value.strip().strip("[]")
+        try:
+            if "/" in text:
+                checked.append(str(ipaddress.ip_network(text, strict=False)))
+            else:
+                checked.append(str(ipaddress.ip_address(text)))
+        except ValueError:
+            raise ValueError(f"{value!r} is not an IP address or network") from None
+    return checked
+
+
+def server_config(app: ASGIApp, proxies: Iterable[str] = (), **options: Any) -> uvicorn.Config:
+    """uvicorn's configuration for `app`: who the client is, in one place.
+
+    uvicorn believes `X-Forwarded-For` and `X-Forwarded-Proto` only from the `proxies` (checked
+    by `trusted_proxies`): by default it would from any connection from 127.0.0.1, and a local
+    client rotating that header would get a fresh budget each time (issue 10). From those
+    peers it reads `X-Forwarded-For` right to left, skipping trusted proxies, so what a client
+    writes to the left of its own entry changes nothing; the API then counts every budget
+    under the client uvicorn settled on (`newsreel.api.clients.SocketPeer`), and the https
+    redirects follow the scheme the visitor used.
+    """
+    import uvicorn
+
+    trusted = trusted_proxies(proxies)
+    return uvicorn.Config(
+        app, proxy_headers=bool(trusted), forwarded_allow_ips=trusted or None, **options
+    )
 
 
 def create_app(output: Path, api: ASGIApp | None = None) -> Starlette:

@@ -11,14 +11,15 @@ from conftest import free_port
 
 
 @contextmanager
-def serving(app, proxy_headers: bool = False) -> Iterator[str]:
-    """Serve `app` on 127.0.0.1 in a thread; yields its base URL, and stops it afterwards."""
+def serving(app, trusted_proxies: tuple[str, ...] = ()) -> Iterator[str]:
+    """Serve `app` on 127.0.0.1 in a thread, configured as `newsreel serve` configures uvicorn;
+    yields its base URL, and stops it afterwards."""
     import uvicorn
 
+    from newsreel.serve import server_config
+
     port = free_port()
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", proxy_headers=proxy_headers
-    )
+    config = server_config(app, trusted_proxies, host="127.0.0.1", port=port, log_level="warning")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -152,12 +152,9 @@ def test_rotating_forwarded_headers_get_one_clients_budget(live):
 def test_behind_a_trusted_proxy_only_its_own_entry_counts(config, store):
     """`--trusted-proxy 127.0.0.1`: the rightmost untrusted entry is the client; what the client
     wrote to its left changes nothing."""
-    from newsreel.api.clients import TrustedProxies
-
-    config.clients = TrustedProxies(["127.0.0.1"])
     output = config.downloads.output
     output.mkdir(parents=True, exist_ok=True)
-    with serving(serve_app(output, create_app(config))) as base:
+    with serving(serve_app(output, create_app(config)), trusted_proxies=("127.0.0.1",)) as base:
 
         def forgot(http: httpx.Client, number: int) -> httpx.Response:
             spoofed = f"198.18.{number}.1, 198.51.100.9"  # the proxy appended 198.51.100.9

@@ -48,19 +48,41 @@ def test_a_trusted_proxy_that_is_not_an_address_stops_serve_with_one_line(tmp_pa
 
 
 def test_trusted_proxies_accept_addresses_and_networks():
+    """`--trusted-proxy` values as uvicorn is given them, and the client the API then counts
+    under: the rightmost untrusted `X-Forwarded-For` entry, only from a trusted peer."""
+    import asyncio
+
     from starlette.datastructures import Headers
 
-    from newsreel.api.clients import TrustedProxies
+    from newsreel.api.clients import SocketPeer
+    from newsreel.serve import server_config, trusted_proxies
 
-    proxies = TrustedProxies(["127.0.0.1", "10.0.0.0/8", "::1"])
-    chain = Headers({"x-forwarded-for": "6.6.6.6, 203.0.113.5, 10.1.2.3"})
-    assert proxies.identify(chain, "127.0.0.1") == "203.0.113.5"
-    assert proxies.identify(chain, "198.51.100.1") == "198.51.100.1", "not a trusted peer"
-    assert proxies.identify(Headers({}), "127.0.0.1") == "127.0.0.1"
-    junk = Headers({"x-forwarded-for": "garbage, 10.1.2.3"})
-    assert proxies.identify(junk, "127.0.0.1") == "10.1.2.3"
-    v6 = Headers({"x-forwarded-for": "2001:db8:aa:bb::1"})
-    assert proxies.identify(v6, "::1") == "2001:db8:aa:bb::/64"
+    assert trusted_proxies(["127.0.0.1", "10.1.2.3/8", "[::1]"]) == [
+        "127.0.0.1",
+        "10.0.0.0/8",
+        "::1",
+    ]
+    seen: list[str] = []
+
+    async def api(scope, receive, send):
+        seen.append(SocketPeer().identify(Headers(scope=scope), scope["client"][0]))
+
+    config = server_config(api, ["127.0.0.1", "10.1.2.3/8", "::1"])
+    config.load()
+
+    def client(peer: str, forwarded: str | None = None) -> str:
+        headers = [(b"x-forwarded-for", forwarded.encode())] if forwarded is not None else []
+        scope = {"type": "http", "client": (peer, 5000), "headers": headers}
+        asyncio.run(config.loaded_app(scope, None, None))  # through uvicorn's middleware
+        return seen.pop()
+
+    chain = "6.6.6.6, 203.0.113.5, 10.1.2.3"
+    assert client("127.0.0.1", chain) == "203.0.113.5"
+    assert client("198.51.100.1", chain) == "198.51.100.1", "not a trusted peer"
+    assert client("127.0.0.1") == "127.0.0.1"
+    assert client("127.0.0.1", "6.6.6.6, 203.0.113.5:4711, 10.1.2.3") == "203.0.113.5"
+    assert client("::1", "2001:db8:aa:bb::1") == "2001:db8:aa:bb::/64"
+    assert client("127.0.0.1", "garbage, 10.1.2.3") == "unknown", "no address: no budget of its own"
 
 
 def serve_args(root: Path, *options: str) -> list[str]:

@@ -1,12 +1,13 @@
 """Who the client is: the one address every per-IP budget counts under.
 
 No header the client controls is trusted (issue 10: rotating `X-Forwarded-For` used to give
-unlimited attempts). Three ways to know, one per deployment:
+unlimited attempts). Two ways to know, one per deployment:
 
-- `SocketPeer` (`newsreel serve`, the default): the TCP peer, nothing else;
-- `TrustedProxies` (`newsreel serve --trusted-proxy ADDR`): when the peer is a trusted proxy,
-  `X-Forwarded-For` is read right to left, skipping trusted proxies; the first other address is
-  the client (the entries to its left were written by the client and are ignored);
+- `SocketPeer` (`newsreel serve`): the client the ASGI server names, which is the TCP peer;
+  behind `newsreel serve --trusted-proxy ADDR`, uvicorn reads it from those proxies'
+  `X-Forwarded-For`, right to left, skipping trusted proxies, so the entries a client writes
+  to the left of its own are ignored (`newsreel.serve.server_config`: one mechanism for the
+  budgets and for the scheme of redirects);
 - `CloudFrontViewer` (AWS): only requests carrying the secret origin header CloudFront adds are
   answered (the Function URL itself is public), and the viewer's address is CloudFront's
   `CloudFront-Viewer-Address`.
@@ -53,39 +54,12 @@ class ClientIdentity(Protocol):
 
 
 class SocketPeer:
+    """The ASGI server's `client`: the socket's peer, or the one a trusted proxy forwarded for
+    (uvicorn's `ProxyHeadersMiddleware`, configured by `newsreel serve`)."""
+
     def identify(self, headers: Headers, peer: str | None) -> str | None:
         address = _ip(peer or "")
         return budget_subject(address) if address else "unknown"
-
-
-class TrustedProxies:
-    def __init__(self, proxies: Iterable[str]):
-        """`proxies`: addresses or networks; ValueError names the first that is neither."""
-        self.networks = []
-        for proxy in proxies:
-            try:
-                self.networks.append(ipaddress.ip_network(proxy.strip(), strict=False))
-            except ValueError:
-                raise ValueError(f"{proxy!r} is not an IP address or network") from None
-
-    def _trusted(self, address: IPAddress) -> bool:
-        return any(address in network for network in self.networks)
-
-    def identify(self, headers: Headers, peer: str | None) -> str | None:
-        client = _ip(peer or "")
-        if client is None:
-            return "unknown"
-        if not self._trusted(client):
-            return budget_subject(client)
-        hops = [hop for value in headers.getlist("x-forwarded-for") for hop in value.split(",")]
-        for hop in reversed(hops):
-            address = _ip(hop)
-            if address is None:
-                break  # junk from the left of the chain: the last trusted hop is all we know
-            client = address
-            if not self._trusted(address):
-                break
-        return budget_subject(client)
 
 
 class CloudFrontViewer:

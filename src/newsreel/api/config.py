@@ -9,13 +9,13 @@ from __future__ import annotations
 import functools
 import os
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from newsreel.api.clients import ClientIdentity, CloudFrontViewer, SocketPeer, TrustedProxies
+from newsreel.api.clients import ClientIdentity, CloudFrontViewer, SocketPeer
 from newsreel.api.clock import Clock, SystemClock
 from newsreel.api.downloads import Downloader, LocalDownloader, S3Downloader
 from newsreel.api.mail import (
@@ -85,7 +85,6 @@ class ApiConfig:
         output: Path,
         site_url: str = "http://127.0.0.1:8000",
         mailer: Mailer | None = None,
-        trusted_proxies: Iterable[str] = (),
     ) -> ApiConfig:
         """SQLite in `var/newsreel.db`, e-mails in `var/outbox/`, signed local downloads."""
         from newsreel.api.store.sqlite import SqliteStore
@@ -97,14 +96,13 @@ class ApiConfig:
             mailer = SmtpMailer(
                 os.environ["NEWSREEL_SMTP_HOST"], int(os.environ.get("NEWSREEL_SMTP_PORT", "25"))
             )
-        proxies = list(trusted_proxies)
         return cls(
             store=SqliteStore(var / "newsreel.db", clock),
             mailer=mailer or OutboxMailer(var / "outbox"),
             secret=secret,
             downloads=LocalDownloader(Path(output), secret, clock),
             manifests=CachedManifests(FolderManifests(Path(output) / "media"), clock),
-            clients=TrustedProxies(proxies) if proxies else SocketPeer(),
+            clients=SocketPeer(),
             clock=clock,
             site_url=site_url,
             same_host_origin=True,

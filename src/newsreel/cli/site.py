@@ -150,16 +150,21 @@ def serve(
     import uvicorn
 
     from newsreel.api.app import create_app as create_api
-    from newsreel.api.clients import TrustedProxies
     from newsreel.api.config import ApiConfig
-    from newsreel.serve import checked_site_url, create_app, listen, local_urls
+    from newsreel.serve import (
+        checked_site_url,
+        create_app,
+        listen,
+        local_urls,
+        server_config,
+        trusted_proxies,
+    )
 
     project = Project.at(root, settings, output)
     # every option is checked, and the port taken, before minutes of building
     public = checked_site_url(site_url) if site_url is not None else None
-    trusted = list(trusted_proxy or ())
     try:
-        TrustedProxies(trusted)
+        trusted = trusted_proxies(trusted_proxy or ())
     except ValueError as error:
         raise NewsreelError(
             Problem(
@@ -186,12 +191,7 @@ def serve(
             threading.Thread(
                 target=_watch_forever, args=(project, stop, overrides), daemon=True
             ).start()
-        api_config = ApiConfig.local(
-            project.root,
-            project.output,
-            site_url=served,
-            trusted_proxies=trusted,
-        )
+        api_config = ApiConfig.local(project.root, project.output, site_url=served)
         api = create_api(api_config)
         logging.getLogger("newsreel.api.mail").setLevel(logging.INFO)
         shown = " and ".join(f"[bold]{url}/[/bold]" for url in urls)
@@ -209,16 +209,9 @@ def serve(
                 soft_wrap=True,
             )
         console.print(f"E-mails go to {project.root / 'var' / 'outbox'}; codes are printed here.")
-        # uvicorn believes X-Forwarded-For and X-Forwarded-Proto from the --trusted-proxy peers
-        # only: by default it would from any connection from 127.0.0.1, and a local client
-        # rotating that header would get a fresh budget each time (newsreel.api.clients)
+        # X-Forwarded-For and -Proto believed from the --trusted-proxy peers only
         server = uvicorn.Server(
-            uvicorn.Config(
-                create_app(project.output, api),
-                log_level="warning",
-                proxy_headers=bool(trusted),
-                forwarded_allow_ips=trusted or None,
-            )
+            server_config(create_app(project.output, api), trusted, log_level="warning")
         )
         try:
             server.run(sockets=[sock])
