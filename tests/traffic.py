@@ -116,7 +116,7 @@ def metered_server(output: Path, var: Path, csp: bool = True) -> Iterator[tuple[
 
     from newsreel.api.app import create_app as create_api
     from newsreel.api.config import ApiConfig
-    from newsreel.serve import create_app
+    from newsreel.serve import create_app, server_config
 
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -124,8 +124,8 @@ def metered_server(output: Path, var: Path, csp: bool = True) -> Iterator[tuple[
     traffic = Traffic(api=config)
     api = create_api(config)
     app: Any = Metered(create_app(output, api), traffic, production_csp() if csp else None)
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    server = uvicorn.Server(  # configured as newsreel serve configures it
+        server_config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

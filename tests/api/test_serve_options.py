@@ -124,6 +124,25 @@ def test_each_option_is_named_in_its_own_mistake(tmp_path):
         assert one_line(result.output).startswith(start), (options, result.output)
 
 
+def test_serving_on_every_ipv6_interface_answers_at_the_ipv4_addresses_it_prints():
+    """`--host ::` prints this machine's IPv4 addresses (`local_urls`): its socket must take
+    IPv4 connections too (Python makes an IPv6 socket IPv6-only unless told otherwise)."""
+    from newsreel.serve import listen, local_urls
+
+    if not socket.has_ipv6 or not socket.has_dualstack_ipv6():
+        raise AssertionError("this machine has no dual-stack IPv6 sockets")
+    for host in ("::", "[::]"):
+        server = listen(host, 0)
+        try:
+            port = server.getsockname()[1]
+            assert local_urls(host, port)[-1] == f"http://127.0.0.1:{port}"
+            for address in ("127.0.0.1", "::1"):
+                with socket.create_connection((address, port), timeout=5):
+                    pass  # accepted by the listening socket's backlog
+        finally:
+            server.close()
+
+
 def test_the_urls_of_a_site_served_on_every_interface_work_from_another_device():
     from newsreel.serve import checked_site_url, lan_address, local_urls
 

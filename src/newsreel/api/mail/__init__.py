@@ -53,7 +53,6 @@ def _env() -> Any:
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
-        auto_reload=False,  # package files: no stat of the template for every mail
     )
 
 
@@ -138,14 +137,11 @@ class Mailer(Protocol):
 LINE, HARD_LINE = 78, 998
 
 
-@lru_cache(maxsize=256)
 def _header_text(value: str, name: str) -> str:
     """A header value as it is written: as is when it fits on the header's line; else ASCII
     folded at its spaces, anything else as RFC 2047 encoded words (each at most 75 characters),
     folded so that no line of header `name` passes 78 characters (encoded words also when ASCII
-    without spaces would pass 998). Kept for the next mail: a template's subject is the same
-    for everyone in a language, and the email package encodes a word in time quadratic in its
-    length (a fifth of a French mail's CPU)."""
+    without spaces would pass 998)."""
     if value.isascii() and len(name) + 2 + len(value) <= LINE:
         return value
     charset = "us-ascii" if value.isascii() else "utf-8"
