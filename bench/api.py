@@ -5,14 +5,16 @@ Starts `newsreel serve --no-build --trusted-proxy 127.0.0.1` on loopback in a su
 sent by SMTP to an aiosmtpd server in a child process), then, in one run:
 
 1. **alone**: the routes that hash no password (subscribe, confirm, register, forgot), 2,000
-   requests at concurrency 32;
+   requests at concurrency 32, on each server before its mixed run;
 2. **mixed**: 5,004 requests at concurrency 32: each person subscribes and confirms, registers,
    verifies with the mailed code (a hash), logs in (a hash) and asks for a reset code; every
    person has its own address and presents its own client address (X-Forwarded-For from the
    benchmarking range 198.18.0.0/15, believed only because of --trusted-proxy). Three runs
    (`--runs`), each on a fresh server (a fresh store: 3 runs would pass the global hourly mail
-   budget of one), the hash timed before the first and after each; the figures are the median
-   run's (by throughput / ceiling), the p99 ratios the worst run's;
+   budget of one), the hash timed before the first and after each; the throughput figures are
+   the median run's (by throughput / ceiling), the p99s those of every run's requests together
+   against every alone phase's (2,502 and 1,500 requests a route: a p99 of one run is its 8th
+   slowest request, and moved by half from one run to the next);
 3. **known vs unknown**: register, code, forgot and subscribe, one request at a time,
    alternating an address that has an account (or a confirmed subscription) and one that has
    none: the medians must be within 10 %. In this phase the load generator runs on one core and
@@ -521,13 +523,26 @@ def check_store(db: Path, phases: list[dict]) -> dict[str, int]:
     return {"checked": checked, "missing": missing}
 
 
-def route_table(title: str, phase: dict) -> Table:
-    load: Load = phase["load"]
+def pooled(phases: list[dict]) -> tuple[dict[str, list[float]], dict[str, dict[int, int]]]:
+    """The timings and answers of several phases, per route, together."""
+    timings: dict[str, list[float]] = defaultdict(list)
+    statuses: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for phase in phases:
+        for route, values in phase["load"].timings.items():
+            timings[route] += values
+        for route, counts in phase["load"].statuses.items():
+            for status, count in counts.items():
+                statuses[route][status] += count
+    return timings, statuses
+
+
+def route_table(title: str, phases: list[dict]) -> Table:
+    timings, statuses = pooled(phases)
     table = Table(title=title)
     for column in ("route", "requests", "p50 ms", "p99 ms", "answers"):
         table.add_column(column, justify="right" if column != "route" else "left")
-    for route, values in load.timings.items():
-        answers = ", ".join(f"{s}: {n}" for s, n in sorted(load.statuses[route].items()))
+    for route, values in timings.items():
+        answers = ", ".join(f"{s}: {n}" for s, n in sorted(statuses[route].items()))
         table.add_row(
             route, str(len(values)), f"{percentile(values, 0.5) * 1000:.1f}",
             f"{percentile(values, 0.99) * 1000:.1f}", answers,
@@ -562,12 +577,10 @@ class Serving:
 
 async def load_phases(
     serving: Serving, phase: int, people: int, alone_people: int
-) -> tuple[dict | None, dict]:
-    """The alone phase (when `alone_people`), then one mixed run."""
+) -> tuple[dict, dict]:
+    """The alone phase, then one mixed run."""
     serving.inbox.loop = asyncio.get_running_loop()
-    alone = None
-    if alone_people:
-        alone = await run_phase(serving.base, serving.inbox, 1, alone_people, hashing=False)
+    alone = await run_phase(serving.base, serving.inbox, 1, alone_people, hashing=False)
     return alone, await run_phase(serving.base, serving.inbox, phase, people, hashing=True)
 
 
@@ -651,23 +664,16 @@ def main() -> None:
     # this machine's speed drifts by 10-15 % from one minute to the next, so each run's
     # ceiling is the median of the timings on both sides of it
     timings = [fresh_hash_times(cores)]
-    alone: dict = {}
+    alones: list[dict] = []
     compared: dict = {}
     runs: list[dict] = []
     store = {"checked": 0, "missing": 0}
     for number in range(args.runs):
         serving = Serving(args.mail)
-        phases = []
         try:
-            first, mixed = uvloop.run(
-                load_phases(
-                    serving, 2 + number, args.people, args.alone_people if not number else 0
-                )
+            alone, mixed = uvloop.run(
+                load_phases(serving, 2 + number, args.people, args.alone_people)
             )  # as the server runs
-            if first is not None:
-                alone.update(first)
-                phases.append(alone)
-            phases.append(mixed)
             time.sleep(1)  # the last mails of the run go out
             timings.append(fresh_hash_times(cores))
             if number == args.runs - 1:  # on the last server, once its run is timed
@@ -676,22 +682,31 @@ def main() -> None:
                 compared = uvloop.run(compare_apart(serving, known, args.rounds))
         finally:
             serving.stop()
-        checked = check_store(serving.root / "var" / "newsreel.db", phases)
+        checked = check_store(serving.root / "var" / "newsreel.db", [alone, mixed])
         store = {key: store[key] + checked[key] for key in store}
         shutil.rmtree(serving.root, ignore_errors=True)  # its store and some 3,000 mails
         hashes = timings[-2][0] + timings[-1][0]
         every_core = (timings[-2][1] + timings[-1][1]) / 2
+        alones.append(alone)
         runs.append({"phase": mixed, **run_figures(mixed, alone, hashes, cores=cores,
                                                     every_core=every_core)})  # fmt: skip
     imports = import_times(args.import_rounds)
+    alone_timings, _ = pooled(alones)
+    mixed_timings, _ = pooled([run["phase"] for run in runs])
+    p99_ratio = {
+        route: percentile(mixed_timings[route], 0.99) / percentile(alone_timings[route], 0.99)
+        for route in NO_HASH
+    }
 
     middle = sorted(runs, key=lambda run: run["ratio"])[len(runs) // 2]
-    console.print(route_table("No-hash routes alone (concurrency 32)", alone))
-    console.print(route_table("Mixed load, the median run (concurrency 32)", middle["phase"]))
+    console.print(route_table("No-hash routes alone, every server (concurrency 32)", alones))
+    console.print(
+        route_table("Mixed load, every run (concurrency 32)", [run["phase"] for run in runs])
+    )
     table = Table(title="Mixed runs (each on a fresh server)")
     for column in ("run", "seconds", "req/s", "one hash ms (every core)", "hash ceiling req/s",
                    "ratio", "CPU ms a request: " + " / ".join(runs[0]["cpu_ms_per_request"]),
-                   "p99 mixed / alone, max"):  # fmt: skip
+                   "p99 mixed / alone, worst route"):  # fmt: skip
         table.add_column(column, justify="right")
     for number, run in enumerate(runs, 1):
         table.add_row(
@@ -705,7 +720,7 @@ def main() -> None:
 
     errors = {
         route: {s: n for s, n in statuses.items() if s >= 400}
-        for phase in (alone, *(run["phase"] for run in runs))
+        for phase in (*alones, *(run["phase"] for run in runs))
         for route, statuses in phase["load"].statuses.items()
     }
     gap = {
@@ -719,11 +734,12 @@ def main() -> None:
     def verdict(ok: bool) -> str:
         return "[green]PASS[/green]" if ok else "[red]FAIL[/red]"
 
-    for route in NO_HASH:
+    for route, ratio in p99_ratio.items():
         worst = max(run["p99_mixed_over_alone"][route] for run in runs)
         summary.add_row(
-            f"{route} p99 mixed / alone (worst run)", f"{worst:.2f}x", "<= 2x", verdict(worst <= 2)
-        )
+            f"{route} p99 mixed / alone (every run)",
+            f"{ratio:.2f}x (single runs: up to {worst:.2f}x)", "<= 2x", verdict(ratio <= 2),
+        )  # fmt: skip
     ratios = ", ".join(f"{run['ratio']:.2f}" for run in runs)
     summary.add_row(
         "mixed throughput / hash ceiling (median run)",
@@ -757,7 +773,8 @@ def main() -> None:
     summary.add_row("errors (4xx/5xx)", json.dumps({r: e for r, e in errors.items() if e}), "none",
                     verdict(not any(errors.values())))  # fmt: skip
     console.print(summary)
-    alone_cpu_ms = alone["server_cpu_s"] * 1000 / alone["load"].count()
+    alone_requests = sum(phase["load"].count() for phase in alones)
+    alone_cpu_ms = sum(phase["server_cpu_s"] for phase in alones) * 1000 / alone_requests
     console.print(
         f"median run: one argon2id hash {middle['hash_ms']:.1f} ms (with every core hashing "
         f"{middle['hash_ms_every_core']:.1f}); {cores} cores; {middle['hashing_requests']} "
@@ -772,16 +789,14 @@ def main() -> None:
         "cores": cores,
         "hash_ms_between_runs": [round(statistics.median(t[0]) * 1000, 2) for t in timings],
         "alone": {
-            "requests": alone["load"].count(),
-            "seconds": round(alone["seconds"], 2),
+            "requests": alone_requests,
+            "seconds": [round(phase["seconds"], 2) for phase in alones],
             "server_cpu_ms_per_request": round(alone_cpu_ms, 2),
-            "p50_ms": {
-                r: round(percentile(v, 0.5) * 1000, 1) for r, v in alone["load"].timings.items()
-            },
-            "p99_ms": {
-                r: round(percentile(v, 0.99) * 1000, 1) for r, v in alone["load"].timings.items()
-            },
+            "p50_ms": {r: round(percentile(v, 0.5) * 1000, 1) for r, v in alone_timings.items()},
+            "p99_ms": {r: round(percentile(v, 0.99) * 1000, 1) for r, v in alone_timings.items()},
         },
+        "p99_mixed_over_alone": {r: round(v, 2) for r, v in p99_ratio.items()},
+        "mixed_p99_ms": {r: round(percentile(v, 0.99) * 1000, 1) for r, v in mixed_timings.items()},
         "mixed": {k: v for k, v in middle.items() if k != "phase"},
         "mixed_runs": [
             {k: run[k] for k in ("ratio", "throughput_rps", "hash_ceiling_rps", "hash_ms")}
