@@ -581,6 +581,7 @@ async def load_phases(
     """The alone phase, then one mixed run."""
     serving.inbox.loop = asyncio.get_running_loop()
     alone = await run_phase(serving.base, serving.inbox, 1, alone_people, hashing=False)
+    await asyncio.sleep(1)  # the alone phase's last mails go out before the mixed run
     return alone, await run_phase(serving.base, serving.inbox, phase, people, hashing=True)
 
 
