@@ -80,8 +80,6 @@ ROUTES = {
 console = Console()
 #: A pause between two known/unknown requests, once the mail of the first has arrived.
 PACE_S = 0.05
-SERVER_PID: list[int] = []
-SINK_PID: list[int] = []
 
 
 def free_port() -> int:
@@ -312,10 +310,10 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-async def run_phase(base: str, inbox: Inbox, phase: int, people: int, hashing: bool) -> dict:
-    load = Load(base, 32)
-    processes = {"server": SERVER_PID, "client": [os.getpid()], "sink": SINK_PID}
-    before = {name: cpu_seconds(pid[0]) for name, pid in processes.items() if pid}
+async def run_phase(serving: Serving, phase: int, people: int, hashing: bool) -> dict:
+    load, inbox = Load(serving.base, 32), serving.inbox
+    processes = serving.processes
+    before = {name: cpu_seconds(pid) for name, pid in processes.items()}
     done: dict[str, list[str]] = defaultdict(list)
     started = time.perf_counter()
     tasks = []
@@ -327,7 +325,7 @@ async def run_phase(base: str, inbox: Inbox, phase: int, people: int, hashing: b
     await asyncio.gather(*tasks)
     seconds = time.perf_counter() - started
     await load.close()
-    cpu = {name: cpu_seconds(processes[name][0]) - then for name, then in before.items()}
+    cpu = {name: cpu_seconds(processes[name]) - then for name, then in before.items()}
     return {"load": load, "done": done, "seconds": seconds, "server_cpu_s": cpu.get("server", 0),
             "cpu_s": cpu}  # fmt: skip
 
@@ -564,9 +562,10 @@ class Serving:
         outbox = self.root / "var" / "outbox"
         self.inbox = SmtpInbox(smtp_port) if smtp_port else OutboxInbox(outbox)
         self.server = start_server(self.root, port, smtp_port)
-        SERVER_PID[:] = [self.server.pid]
-        SINK_PID[:] = [self.inbox.pid] if self.inbox.pid else []
-        self.pids = [pid for pid in (os.getpid(), self.server.pid, self.inbox.pid) if pid]
+        #: Where the CPU of a phase goes: the server, this load generator, the SMTP sink.
+        self.processes = {"server": self.server.pid, "client": os.getpid()}
+        if self.inbox.pid:
+            self.processes["sink"] = self.inbox.pid
         self.base = f"http://127.0.0.1:{port}"
 
     def stop(self) -> None:
@@ -580,9 +579,9 @@ async def load_phases(
 ) -> tuple[dict, dict]:
     """The alone phase, then one mixed run."""
     serving.inbox.loop = asyncio.get_running_loop()
-    alone = await run_phase(serving.base, serving.inbox, 1, alone_people, hashing=False)
+    alone = await run_phase(serving, 1, alone_people, hashing=False)
     await asyncio.sleep(1)  # the alone phase's last mails go out before the mixed run
-    return alone, await run_phase(serving.base, serving.inbox, phase, people, hashing=True)
+    return alone, await run_phase(serving, phase, people, hashing=True)
 
 
 async def compare_apart(serving: Serving, known: dict[str, list[str]], rounds: int) -> dict:
@@ -592,14 +591,21 @@ async def compare_apart(serving: Serving, known: dict[str, list[str]], rounds: i
     apart = len(every) > 1
     if apart:
         client_core = {min(every)}
-        for pid in serving.pids:
+        for pid in serving.processes.values():
             pin(pid, client_core if pid == os.getpid() else every - client_core)
     try:
         return await known_vs_unknown(serving.base, serving.inbox, known, rounds)
     finally:
         if apart:
-            for pid in serving.pids:
+            for pid in serving.processes.values():
                 pin(pid, every)
+
+
+def p99_ratios(mixed: dict[str, list[float]], alone: dict[str, list[float]]) -> dict[str, float]:
+    """Each no-hash route's p99 under the mixed load over its p99 alone (the target: <= 2)."""
+    return {
+        route: percentile(mixed[route], 0.99) / percentile(alone[route], 0.99) for route in NO_HASH
+    }
 
 
 def run_figures(
@@ -630,13 +636,9 @@ def run_figures(
         "p50_ms": {r: round(percentile(v, 0.5) * 1000, 1) for r, v in load.timings.items()},
         "p99_ms": {r: round(percentile(v, 0.99) * 1000, 1) for r, v in load.timings.items()},
         "p99_mixed_over_alone": {
-            route: round(
-                percentile(load.timings[route], 0.99)
-                / percentile(alone["load"].timings[route], 0.99),
-                2,
-            )
-            for route in NO_HASH
-        },  # fmt: skip
+            route: round(ratio, 2)
+            for route, ratio in p99_ratios(load.timings, alone["load"].timings).items()
+        },
     }
 
 
@@ -661,7 +663,7 @@ def main() -> None:
         parser.error("--runs, --people, --alone-people, --rounds and --import-rounds: at least 1")
 
     cores = len(os.sched_getaffinity(0))
-    # the hash timed before the first run and after each (fresh interpreter, server idle):
+    # the hash timed before the first run and after each (fresh interpreters, server idle):
     # this machine's speed drifts by 10-15 % from one minute to the next, so each run's
     # ceiling is the median of the timings on both sides of it
     timings = [fresh_hash_times(cores)]
@@ -694,10 +696,7 @@ def main() -> None:
     imports = import_times(args.import_rounds)
     alone_timings, _ = pooled(alones)
     mixed_timings, _ = pooled([run["phase"] for run in runs])
-    p99_ratio = {
-        route: percentile(mixed_timings[route], 0.99) / percentile(alone_timings[route], 0.99)
-        for route in NO_HASH
-    }
+    p99_ratio = p99_ratios(mixed_timings, alone_timings)
 
     middle = sorted(runs, key=lambda run: run["ratio"])[len(runs) // 2]
     console.print(route_table("No-hash routes alone, every server (concurrency 32)", alones))
