@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import select
 import shutil
 import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -18,6 +20,7 @@ from newsreel.build import build_site
 from newsreel.project import Project
 
 REPO = Path(__file__).resolve().parents[1]
+NEWSREEL = str(Path(sys.executable).parent / "newsreel")
 ARTIFACTS = REPO / "test-artifacts"
 
 
@@ -200,6 +203,31 @@ def vnu_errors(files: list[Path]) -> str:
         text=True,
     )
     return (result.stdout + result.stderr).strip()
+
+
+def start_serve(root: Path, *options: str) -> tuple[subprocess.Popen, list[str]]:
+    """`newsreel serve` in a process of its own, and what it printed up to "Serving …"."""
+    env = {**os.environ, "COLUMNS": "300", "NO_COLOR": "1"}
+    env.pop("NEWSREEL_SMTP_HOST", None)
+    server = subprocess.Popen(
+        [NEWSREEL, "serve", "--root", str(root), *options],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env=env,
+    )
+    lines: list[str] = []
+    deadline = time.monotonic() + 120
+    while not any(line.startswith("Serving ") for line in lines):
+        remaining = deadline - time.monotonic()
+        if remaining <= 0 or server.poll() is not None:
+            stop_process(server)
+            raise AssertionError("serve did not start:\n" + "".join(lines))
+        if select.select([server.stdout], [], [], remaining)[0]:
+            lines.append(server.stdout.readline().decode())
+    # the line after "Serving": the notes that follow it are printed at once
+    if select.select([server.stdout], [], [], 2)[0]:
+        lines.append(server.stdout.readline().decode())
+    return server, lines
 
 
 def stop_process(process: subprocess.Popen) -> None:

@@ -4,46 +4,14 @@ there, while `newsreel build` keeps the settings' own; the Pelican cache is the 
 
 from __future__ import annotations
 
-import os
 import re
-import select
-import subprocess
-import sys
-import time
 import urllib.request
 from pathlib import Path
 
-from conftest import SMALL_SITE, free_port, stop_process, write_site
+from conftest import SMALL_SITE, free_port, start_serve, stop_process, write_site
 from newsreel.build import build_site
 from newsreel.build.settings import served_overrides
 from newsreel.project import Project
-
-NEWSREEL = str(Path(sys.executable).parent / "newsreel")
-
-
-def start_serve(root: Path, *options: str) -> tuple[subprocess.Popen, list[str]]:
-    """`newsreel serve` in a process of its own, and what it printed up to "Serving …"."""
-    env = {**os.environ, "COLUMNS": "300", "NO_COLOR": "1"}
-    env.pop("NEWSREEL_SMTP_HOST", None)
-    server = subprocess.Popen(
-        [NEWSREEL, "serve", "--root", str(root), *options],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        env=env,
-    )
-    lines: list[str] = []
-    deadline = time.monotonic() + 120
-    while not any(line.startswith("Serving ") for line in lines):
-        remaining = deadline - time.monotonic()
-        if remaining <= 0 or server.poll() is not None:
-            stop_process(server)
-            raise AssertionError("serve did not start:\n" + "".join(lines))
-        if select.select([server.stdout], [], [], remaining)[0]:
-            lines.append(server.stdout.readline().decode())
-    # the line after "Serving": the notes that follow it are printed at once
-    if select.select([server.stdout], [], [], 2)[0]:
-        lines.append(server.stdout.readline().decode())
-    return server, lines
 
 
 def fetch(url: str) -> str:

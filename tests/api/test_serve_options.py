@@ -7,11 +7,8 @@ import email
 import http.client
 import ipaddress
 import json
-import os
 import re
 import socket
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -20,7 +17,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from conftest import free_port, stop_process
+from conftest import free_port, start_serve, stop_process
 from newsreel.api.budgets import budget
 from newsreel.cli import app
 
@@ -95,22 +92,6 @@ def one_line(output: str) -> str:
     return lines[0]
 
 
-def started_serve(root: Path, *options: str) -> tuple[subprocess.Popen, str]:
-    """A real `newsreel serve --no-build` (mail to its outbox) and the line it printed first,
-    `Serving ...`, once it listens; stop it with `stop_process`."""
-    command = [str(Path(sys.executable).parent / "newsreel"), *serve_args(root), "--no-build"]
-    env = {**os.environ, "COLUMNS": "300", "NO_COLOR": "1"}
-    env.pop("NEWSREEL_SMTP_HOST", None)
-    server = subprocess.Popen(
-        [*command, *options], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env
-    )
-    line = server.stdout.readline().decode()
-    if not line.startswith("Serving "):
-        stop_process(server)
-        raise AssertionError(f"newsreel serve did not start: {line}")
-    return server, line
-
-
 def test_a_port_in_use_stops_serve_before_the_build_with_one_line(tmp_path):
     root = site_root(tmp_path)
     with socket.create_server(("127.0.0.1", 0)) as taken:
@@ -178,8 +159,9 @@ def test_serving_on_every_interface_mails_links_that_open_from_the_lan(tmp_path)
     """A real `newsreel serve --host 0.0.0.0`: the newsletter confirmation link points at the
     address it printed for other devices, never at 0.0.0.0, and that address answers."""
     root = site_root(tmp_path)
-    server, line = started_serve(root, "--host", "0.0.0.0", "--port", "0")
+    server, lines = start_serve(root, "--no-build", "--host", "0.0.0.0", "--port", "0")
     try:
+        line = next(line for line in lines if line.startswith("Serving "))
         urls = re.findall(r"(http://[^/ ]+)/", line)
         assert len(urls) == 2 and "0.0.0.0" not in line, line
         lan = urls[0]
@@ -208,7 +190,7 @@ def test_serve_trusts_no_forwarded_header_from_loopback_without_trusted_proxy(tm
     believes that header from 127.0.0.1 unless told not to)."""
     root = site_root(tmp_path)
     port = free_port()
-    server, _ = started_serve(root, "--port", str(port))
+    server, _ = start_serve(root, "--no-build", "--port", str(port))
     base = f"http://127.0.0.1:{port}"
     direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     statuses = []
@@ -240,7 +222,7 @@ def test_behind_a_trusted_https_proxy_redirects_stay_on_https(tmp_path):
     (root / "output" / "fr" / "news" / "index.html").write_text("<!doctype html><title>x</title>")
     for trusted, scheme in ((["--trusted-proxy", "127.0.0.1"], "https"), ([], "http")):
         port = free_port()
-        server, _ = started_serve(root, "--port", str(port), *trusted)
+        server, _ = start_serve(root, "--no-build", "--port", str(port), *trusted)
         try:
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
             connection.request("GET", "/fr/news", headers={
