@@ -162,13 +162,12 @@ def listen(host: str, port: int) -> socket.socket:
             Problem("--port", "", f"{port} is not a port", "give one from 1 to 65535, e.g. 8000")
         )
     family = socket.AF_INET6 if _is_ipv6(host) else socket.AF_INET
+    bare = host.strip("[]")
     # `::` means every interface, IPv4 ones too (the addresses printed are IPv4 ones); Python
     # would make it IPv6 only
-    both = host.strip("[]") == "::" and socket.has_dualstack_ipv6()
+    both = bare == "::" and socket.has_dualstack_ipv6()
     try:
-        return socket.create_server(
-            (host.strip("[]"), port), family=family, backlog=2048, dualstack_ipv6=both
-        )
+        return socket.create_server((bare, port), family=family, backlog=2048, dualstack_ipv6=both)
     except OSError as error:
         raise NewsreelError(_listen_problem(host, port, family, error)) from None
 
