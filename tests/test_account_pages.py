@@ -44,7 +44,7 @@ def test_register_verify_then_download_broadcast(
     page.get_by_role("button", name="Créer mon compte").click()
     alert = page.get_by_role("alert").first
     alert.wait_for()
-    assert "au moins 12 caractères" in alert.inner_text()
+    assert "au moins 12\u00a0caractères" in alert.inner_text()
     password.fill(PASSWORD)
     assert "met" in page.locator("li[data-rule=min_length]").get_attribute("class").split()
     page.screenshot(path=str(artifacts / "register-fr-1280.png"), full_page=True)
@@ -53,17 +53,33 @@ def test_register_verify_then_download_broadcast(
     # the verification step, on the same page: the password typed above goes with the code
     page.wait_for_url(re.compile(r"/fr/account/verify/\?"))
     step = page.locator("[data-verify-step]")
-    step.get_by_text(address).wait_for()
+    # the page is the verification page now: its heading, its title, where the code went
+    page.get_by_role("heading", level=1, name="Confirmez votre adresse électronique").wait_for()
+    assert page.title().startswith("Confirmez votre adresse électronique")
+    assert f"code à six chiffres à {address}. Il est valable" in step.locator(".lede").inner_text()
+    assert not page.get_by_text("Vous avez déjà un compte").is_visible()
     assert not page.get_by_label("Mot de passe", exact=True).is_visible()
-    page.get_by_role("button", name="Envoyer un nouveau code").click()
-    page.get_by_text(re.compile(r"nouveau code dans \d+\u00a0s")).wait_for()
-    assert page.get_by_role("button", name="Envoyer un nouveau code").is_disabled()
     page.get_by_label("Code", exact=True).fill(
         "000000" if latest_code(demo_var, address, demo_api_config) != "000000" else "111111"
     )
     page.get_by_role("button", name="Confirmer").click()
-    page.get_by_role("alert").first.wait_for()
-    assert "Ce code est incorrect" in page.get_by_role("alert").first.inner_text()
+    alert = page.get_by_role("alert").first
+    alert.wait_for()
+    assert "Ce code est incorrect" in alert.inner_text()
+    # a new code: the error about the last one goes; a screen reader hears one sentence, not
+    # a countdown that changes every second
+    page.get_by_role("button", name="Envoyer un nouveau code").click()
+    said = step.get_by_role("status")
+    said.get_by_text("Vous pourrez en demander un autre dans 60\u00a0s.").wait_for(state="attached")
+    alert.wait_for(state="hidden")
+    ticking = page.get_by_text(re.compile(r"nouveau code dans \d+\u00a0s"))
+    ticking.wait_for()
+    assert ticking.get_attribute("aria-hidden") == "true"
+    page.wait_for_timeout(1100)  # one more tick: still the one sentence for assistive technology
+    assert said.inner_text() == (
+        "Un nouveau code vous a été envoyé. Vous pourrez en demander un autre dans 60\u00a0s."
+    )
+    assert page.get_by_role("button", name="Envoyer un nouveau code").is_disabled()
     page.get_by_label("Code", exact=True).fill(latest_code(demo_var, address, demo_api_config))
     page.get_by_role("button", name="Confirmer").click()
 

@@ -78,7 +78,7 @@ def test_keyboard_reaches_the_skip_link_and_main_content(browser, demo_server: s
 AUDITED = [
     "/", f"/news/{MEETING}/", "/videos/", "/search/?q=Ukraine", "/account/register/",
     "/account/reset/", "/account/login/", "/account/", "/newsletter/", "/newsletter/confirm/",
-    "/about/",
+    "/about/", "/account/verify/", "/no-such-page/",
 ]  # fmt: skip
 CATEGORIES = ["/en/category/meetings/", "/fr/category/reunions/"]
 

@@ -30,7 +30,12 @@ def test_numbers_keep_their_units_and_placeholders_too():
     )
     assert typeset("dans {seconds} s.", "fr") == f"dans {{seconds}}{NBSP}s."
     assert typeset("in {seconds} s, 10 minutes, 3 octobre", "en") == (
-        f"in {{seconds}}{NBSP}s, 10 minutes, 3 octobre"
+        f"in {{seconds}}{NBSP}s, 10{NBSP}minutes, 3 octobre"
+    )
+    # a count and its word stay on one line ("valable 10 / minutes" on a phone), but only
+    # whole words: "min" and "s" are no prefixes
+    assert typeset("12 caractères, 6 chiffres, 2 minuscules, 4 sujets", "fr") == (
+        f"12{NBSP}caractères, 6{NBSP}chiffres, 2 minuscules, 4 sujets"
     )
 
 

@@ -2,12 +2,13 @@
 
 French is the portal's own language, and a press office reads it closely. Its typesetting
 wants unbreakable spaces where editors type ordinary ones: before `:` (U+00A0) and before
-`; ! ?` (U+202F), inside `« »`, and between a number and its unit (`20 Mbit/s`, `48 kHz`,
-`151,3 Mo`, `{seconds} s`), so that no line starts with a lone `»`, `?` or unit; and in every
-language the apostrophe is the typographic one (`l’OTAN`, `NATO’s`). Pages, search
-results, feeds, e-mails, API messages, press-kit texts and captions all go through `typeset`
-(plain text) or `typeset_html` (markup), so the rules live here once. This module is neutral:
-the site plugin, the media pipeline and the API import it, and it imports none of them.
+`; ! ?` (U+202F), inside `« »`, and between a number and its unit or word (`20 Mbit/s`,
+`48 kHz`, `151,3 Mo`, `{seconds} s`, `30 minutes`), so that no line starts with a lone `»`,
+`?` or unit; and in every language the apostrophe is the typographic one (`l’OTAN`,
+`NATO’s`). Pages, search results, feeds, e-mails, API messages, press-kit texts and captions
+all go through `typeset` (plain text) or `typeset_html` (markup), so the rules live here once.
+This module is neutral: the site plugin, the media pipeline and the API import it, and it
+imports none of them.
 
 Figures are formatted here too, with Babel (no system locale needed): sizes in decimal units as
 download managers show them, durations with SI symbols ("1 min", "14 s", "1 h 02 min"), dates.
@@ -35,6 +36,9 @@ UNITS = (
     "Tbit/s", "Gbit/s", "Mbit/s", "kbit/s", "bit/s", "Gb/s", "Mb/s", "kb/s",
     "To", "Go", "Mo", "ko", "TB", "GB", "MB", "kB",
     "MHz", "kHz", "Hz", "LUFS", "LU", "dBTP", "dB", "ms", "min", "h", "s", "px", "%",
+    # and the words a count is written with in our texts ("valable 10 minutes")
+    "secondes", "seconds", "minutes", "heures", "hours", "jours", "days",
+    "caractères", "characters", "chiffres", "digits",
 )  # fmt: skip
 #: The rules as (pattern, literal replacement) pairs, in the regular-expression syntax Python
 #: and JavaScript share: applied here, and handed as data to the one script that typesets in

@@ -44,7 +44,7 @@ def test_smtp_delivers_a_bilingual_message():
     parsed = email.message_from_bytes(envelope.content, policy=default)
     assert parsed["Subject"] == "Votre code de confirmation\u00a0: 123456"
     assert parsed["Reply-To"] == "presse@example.org"
-    assert "valable 30 minutes" in parsed.get_body(("plain",)).get_content()
+    assert "valable 30\u00a0minutes" in parsed.get_body(("plain",)).get_content()
     assert "123456" in parsed.get_body(("html",)).get_content()
 
 

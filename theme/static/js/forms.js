@@ -129,6 +129,14 @@
     carriedPassword = body.password;
     form.hidden = true;
     step.hidden = false;
+    /* The page is now the verification page (its address too): its heading and title follow. */
+    var heading = document.querySelector(".form-page h1");
+    var title = step.getAttribute("data-step-title");
+    if (heading && title) {
+      document.title = document.title.replace(heading.textContent, title);
+      heading.textContent = title;
+    }
+    document.querySelectorAll("[data-register-only]").forEach(function (node) { node.hidden = true; });
     step.querySelectorAll("[data-verify-email]").forEach(function (node) {
       if (node.tagName === "INPUT") { node.value = body.email; } else { node.textContent = body.email; }
     });
@@ -256,8 +264,11 @@
 
   /* "Didn't receive a code? Send a new code", with a visible countdown. */
   document.querySelectorAll("[data-resend]").forEach(function (button) {
-    var counter = button.parentNode.querySelector(".countdown");
-    var scope = button.closest("form") || button.closest(".form-page") || document;
+    var counter = button.parentNode.querySelector(".countdown");  /* seen, ticking */
+    var said = button.parentNode.querySelector("[data-resend-said]");  /* heard, once */
+    /* its form's status line: the nearest form, step or page around it (on the register page
+       the first status line is the hidden registration form's) */
+    var scope = button.closest("form, section, .form-page") || document;
     button.addEventListener("click", function () {
       var source = document.getElementById(button.getAttribute("data-email-from") || "email");
       var box = statusBox(scope);
@@ -270,13 +281,16 @@
           show(box, answer.data.message || t.network, "error");
           wait = answer.data.retry_after || 0;
           if (!wait) { button.disabled = false; return; }
-        } else if (counter) {
-          counter.textContent = t.sent;
+        } else {
+          if (box) { box.hidden = true; }  /* an error about the last code no longer applies */
+          if (counter) { counter.textContent = t.sent; }
+          if (said) { said.textContent = t.sent_wait.replace("{seconds}", wait); }
         }
         var tick = function () {
           if (wait <= 0) {
             button.disabled = false;
             if (counter) { counter.textContent = ""; }
+            if (said) { said.textContent = ""; }
             return;
           }
           if (counter) { counter.textContent = t.again_in.replace("{seconds}", wait); }
