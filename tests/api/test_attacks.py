@@ -243,3 +243,77 @@ def test_verify_refuses_a_weak_password_without_spending_the_code(client, outbox
         "/api/account/verify", json={"email": ADDRESS, "code": code, "password": PASSWORD}
     )
     assert ok.status_code == 200
+
+
+class LateSignIn:
+    """A sign-in over HTTP, with the right password, held just before its session is stored:
+    what a sign-in whose hash was still being computed does while its account changes."""
+
+    def __init__(self, live: str, monkeypatch):
+        from newsreel.api.sessions import Sessions
+
+        self.reached, self.release = threading.Event(), threading.Event()
+        real_open, held = Sessions.open, []
+
+        def open_late(sessions, grant, now):
+            if not held:  # only the first sign-in waits; later ones (a new account) do not
+                held.append(grant)
+                self.reached.set()
+                assert self.release.wait(30)
+            return real_open(sessions, grant, now)
+
+        monkeypatch.setattr(Sessions, "open", open_late)
+        self.pool = ThreadPoolExecutor(1)
+        self.answer = self.pool.submit(
+            httpx.post, f"{live}/api/account/login", headers={"Origin": SITE}, timeout=60,
+            json={"email": ADDRESS, "password": PASSWORD},
+        )  # fmt: skip
+        assert self.reached.wait(30)
+
+    def finish(self) -> httpx.Response:
+        self.release.set()
+        answer = self.answer.result()
+        self.pool.shutdown()
+        return answer
+
+
+def signed_in_with(live: str, answer: httpx.Response) -> bool:
+    from newsreel.api.sessions import COOKIE
+
+    cookie = answer.cookies.get(COOKIE)
+    if cookie is None:
+        return False
+    return httpx.get(f"{live}/api/account/me", cookies={COOKIE: cookie}).status_code == 200
+
+
+def test_a_sign_in_with_the_old_password_does_not_outlive_a_reset(
+    client, outbox, live, monkeypatch
+):
+    register(client, outbox)
+    late = LateSignIn(live, monkeypatch)
+    assert client.post("/api/account/password/forgot", json={"email": ADDRESS}).status_code == 202
+    reset = client.post(
+        "/api/account/password/reset",
+        json={"email": ADDRESS, "code": outbox.code(ADDRESS), "password": "Another-Good-Pass-42"},
+    )
+    assert reset.status_code == 200
+    assert not signed_in_with(live, late.finish())
+
+
+def test_a_sign_in_to_a_deleted_account_is_not_one_to_its_successor(
+    client, outbox, live, monkeypatch
+):
+    """The account is deleted while a sign-in is under way, and the address registered again
+    by someone with another password: the late session belongs to neither."""
+    register(client, outbox)
+    late = LateSignIn(live, monkeypatch)
+    assert client.request("DELETE", "/api/account", json={}).status_code == 204
+    new_password = "Successor-Pass-2025!"
+    client.post("/api/account/register", json={"email": ADDRESS, "password": new_password})
+    verified = client.post(
+        "/api/account/verify",
+        json={"email": ADDRESS, "code": outbox.code(ADDRESS), "password": new_password},
+    )
+    assert verified.status_code == 200
+    assert client.get("/api/account/me").status_code == 200  # the successor is signed in
+    assert not signed_in_with(live, late.finish())

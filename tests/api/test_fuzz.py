@@ -233,12 +233,12 @@ def test_long_and_odd_video_names(name):
 def test_odd_names_are_404_for_a_signed_in_visitor(tmp_path):
     app, config = make_app(tmp_path)
     try:
-        from newsreel.api.sessions import COOKIE, Sessions
+        from newsreel.api.sessions import COOKIE, Grant, Sessions
 
         config.store.put("account#ana@example.org", "profile", {"email": "ana@example.org",
-                         "verified": True, "lang": "en"})  # fmt: skip
+                         "verified": True, "lang": "en", "epoch": "e1"})  # fmt: skip
         cookie, _ = Sessions(config.store, config.secret, 10**9).open(
-            "ana@example.org", config.clock.now()
+            Grant("ana@example.org", "e1"), config.clock.now()
         )
         client = TestClient(app, base_url=SITE)
         client.cookies.set(COOKIE, cookie)

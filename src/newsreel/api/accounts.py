@@ -11,6 +11,10 @@ The rules (design.md, "The API contract"; issue 10):
   path (`jobs.py`).
 - **Attempts first.** A sign-in attempt is counted (atomically) before its hash is computed, a
   code attempt before its comparison.
+- **A password change ends what the old one opened.** Setting a password gives the profile a
+  new credential epoch; a sign-in carries the epoch it read with the hash it checked, and a
+  session of another epoch is not signed in (`sessions.Grant`): a sign-in with the old password
+  still being hashed during a reset or a deletion never outlives it.
 
 Each flow that hashes is split in steps (`*_begin` / `*_finish`): the app runs the steps in worker
 threads and the hash in the hashing pool, so the event loop never waits on argon2 or the store.
@@ -27,7 +31,7 @@ from newsreel.api.clock import Clock
 from newsreel.api.errors import ApiError
 from newsreel.api.mail.queue import MailJob
 from newsreel.api.newsletter import Newsletter
-from newsreel.api.sessions import Sessions
+from newsreel.api.sessions import Grant, Sessions
 from newsreel.api.store import Store
 
 
@@ -65,6 +69,7 @@ class LoginAttempt:
     address: Address
     password: str
     password_hash: str | None  # None: no verified account (a dummy hash is checked instead)
+    epoch: str | None = None  # the profile's credential epoch, read with the hash
 
 
 class Accounts:
@@ -129,25 +134,27 @@ class Accounts:
         password = new_password(body.get("password"))
         return Claim(self._take_code(body, "verify", client), password)
 
-    def verify_finish(self, claim: Claim, password_hash: str) -> str:
+    def verify_finish(self, claim: Claim, password_hash: str) -> Grant:
         """The password becomes the account's, only if it awaits verification."""
+        epoch = codes.new_token()
 
         def verify(profile: dict[str, Any] | None) -> tuple[dict[str, Any] | None, bool]:
             if profile is None or profile.get("verified"):
                 return profile, False
-            return {**profile, "verified": True, "password_hash": password_hash}, True
+            return {**profile, "verified": True, "password_hash": password_hash,
+                    "epoch": epoch}, True  # fmt: skip
 
         if not self.store.update(codes.account_pk(claim.address.key), "profile", verify):
             raise ApiError("code_mismatch", 400, {"attempts_left": 0})
-        return claim.address.key
+        return Grant(claim.address.key, epoch)
 
-    def login_with_code(self, body: dict[str, Any], client: str) -> str:
+    def login_with_code(self, body: dict[str, Any], client: str) -> Grant:
         address = self._take_code(body, "login", client)
         profile = self.profile(address.key)
         if profile is None or not profile.get("verified"):
             raise ApiError("code_mismatch", 400, {"attempts_left": 0})
         budgets.clear_login(self.store, address.key)
-        return address.key
+        return Grant(address.key, profile.get("epoch"))
 
     def reset_begin(self, body: dict[str, Any], client: str) -> Claim:
         password = new_password(body.get("password"))
@@ -156,10 +163,13 @@ class Accounts:
     def reset_finish(self, claim: Claim, password_hash: str, lang: str) -> MailJob:
         """The new password; every session ends; a notice goes to the address."""
 
+        epoch = codes.new_token()
+
         def reset(profile: dict[str, Any] | None) -> tuple[dict[str, Any] | None, bool]:
             if profile is None:
                 return None, False
-            return {**profile, "verified": True, "password_hash": password_hash}, True
+            return {**profile, "verified": True, "password_hash": password_hash,
+                    "epoch": epoch}, True  # fmt: skip
 
         key = claim.address.key
         if not self.store.update(codes.account_pk(key), "profile", reset):
@@ -181,25 +191,38 @@ class Accounts:
         budgets.spend(self.store, self.clock.now(), attempt_ip=client)
         budgets.claim_login(self.store, self.clock.now(), address.key)
         profile = self.profile(address.key)
-        password_hash = (
-            profile.get("password_hash") if profile and profile.get("verified") else None
+        verified = bool(profile and profile.get("verified"))
+        return LoginAttempt(
+            address,
+            passwords.normalise(password),
+            profile.get("password_hash") if profile and verified else None,
+            profile.get("epoch") if profile and verified else None,
         )
-        return LoginAttempt(address, passwords.normalise(password), password_hash)
 
-    def login_finish(self, attempt: LoginAttempt, ok: bool) -> str:
+    def login_finish(self, attempt: LoginAttempt, ok: bool) -> Grant:
+        """The sign-in, if the password matched the one the account still has."""
         if not ok:
             raise ApiError("invalid_credentials", 401)
+        profile = self.profile(attempt.address.key)
+        if profile is None or profile.get("epoch") != attempt.epoch:
+            raise ApiError("invalid_credentials", 401)  # changed (or deleted) while hashing
         budgets.clear_login(self.store, attempt.address.key)
-        return attempt.address.key
+        return Grant(attempt.address.key, attempt.epoch)
 
     # -- the signed-in account -------------------------------------------------------------
     def signed_in(self, cookie: str | None) -> str:
-        """The account key of a live session, or 401 `not_authenticated`."""
-        key = self.sessions.account(cookie)
-        profile = self.profile(key) if key else None
-        if key is None or profile is None or not profile.get("verified"):
+        """The account key of a live session of the account's current password, or 401
+        `not_authenticated`."""
+        grant = self.sessions.account(cookie)
+        profile = self.profile(grant.key) if grant else None
+        if (
+            grant is None
+            or profile is None
+            or not profile.get("verified")
+            or profile.get("epoch") != grant.epoch
+        ):
             raise ApiError("not_authenticated", 401)
-        return key
+        return grant.key
 
     def me(self, key: str) -> dict[str, Any]:
         profile = self.profile(key) or {}

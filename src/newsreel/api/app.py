@@ -36,7 +36,7 @@ from newsreel.api.mail.queue import MailJob
 from newsreel.api.newsletter import Newsletter
 from newsreel.api.offload import blocking, hashing
 from newsreel.api.ranges import IgnoreUnreadableRange
-from newsreel.api.sessions import COOKIE, Sessions
+from newsreel.api.sessions import COOKIE, Grant, Sessions
 from newsreel.api.store import StoreBusy
 
 logger = logging.getLogger("newsreel.api")
@@ -104,13 +104,13 @@ def create_app(config: ApiConfig) -> Starlette:
 
         return run
 
-    def session_for(key: str) -> tuple[dict[str, Any], str, int]:
+    def session_for(grant: Grant) -> tuple[dict[str, Any], str, int]:
         """The account's answer and a new session for it."""
-        value, lifetime = sessions.open(key, config.clock.now())
-        return accounts.me(key), value, lifetime
+        value, lifetime = sessions.open(grant, config.clock.now())
+        return accounts.me(grant.key), value, lifetime
 
-    async def signed_in_answer(finish: Callable[..., str], *args: Any) -> Response:
-        """`finish(*args)` names the account; the answer is the account, with a new session
+    async def signed_in_answer(finish: Callable[..., Grant], *args: Any) -> Response:
+        """`finish(*args)` grants the sign-in; the answer is the account, with a new session
         cookie. Both in one trip to a worker thread."""
         me, value, lifetime = await blocking(lambda: session_for(finish(*args)))
         response = JSONResponse(me)
