@@ -15,16 +15,19 @@ import re
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-#: One range-spec of RFC 9110 §14.1.2: `first-last`, `first-` or `-suffix`.
-_RANGE_SPEC = re.compile(r"(?P<first>[0-9]+)-(?P<last>[0-9]*)|-[0-9]+")
+#: One range-spec of RFC 9110 §14.1.2: `first-last`, `first-` or `-suffix`. A position of more
+#: than 18 digits (an exabyte) is no file's: such a header is unreadable, not a 500 (Python
+#: refuses to read an integer of more than 4,300 digits) nor Starlette's 400.
+_POSITION = "[0-9]{1,18}"
+_RANGE_SPEC = re.compile(rf"(?P<first>{_POSITION})-(?P<last>(?:{_POSITION})?)|-{_POSITION}")
 
 
 def readable_range(value: str) -> bool:
     """Whether `value` is a byte-range set this server can honour or refuse with 416.
 
-    False for another unit, a spec that is not digits (`bytes=abc`), a spec whose last byte
-    comes before its first (`bytes=5-2`, invalid in §14.1.2) and an empty set: what a server
-    MAY ignore.
+    False for another unit, a spec that is not digits (`bytes=abc`) or holds a position of more
+    than 18 digits, a spec whose last byte comes before its first (`bytes=5-2`, invalid in
+    §14.1.2) and an empty set: what a server MAY ignore.
     """
     unit, equals, specs = value.partition("=")
     if not equals or unit.strip().lower() != "bytes":
