@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 
 import pytest
@@ -270,3 +271,31 @@ def test_passwords_are_never_trimmed(client, outbox):
     assert cut.status_code == 401
     whole = client.post("/api/account/login", json={"email": ADDRESS, "password": long_password})
     assert whole.status_code == 200
+
+
+def test_asking_again_during_the_countdown_costs_seconds_not_the_hour(client, outbox, config):
+    """Clicks on "send a new code" refused by the one-a-minute pace give back the budgets
+    they had spent: a minute later a code comes, as the countdown said."""
+    register(client, outbox)
+    ask = {"email": ADDRESS, "purpose": "login"}
+    assert client.post("/api/account/code", json=ask).status_code == 202
+    for _ in range(8):
+        refused = client.post("/api/account/code", json=ask)
+        assert refused.status_code == 429 and refused.json()["retry_after"] <= 60
+    config.clock.advance(61)
+    assert client.post("/api/account/code", json=ask).status_code == 202
+
+
+def test_a_refused_request_gives_back_the_budgets_it_had_spent(store, clock):
+    from newsreel.api import budgets
+    from newsreel.api.errors import ApiError
+
+    now = clock.now()
+    budgets.spend(store, now, mail_address="ana", code_pace="ana")
+    for _ in range(3):  # refused by the second budget, after spending the first
+        with pytest.raises(ApiError):
+            budgets.spend(store, now, mail_address="ana", code_pace="ana")
+    window = budgets.budget("mail_address").window_s
+    start = str(math.floor(now / window) * window)
+    # one spent, not four: the next one makes two
+    assert store.increment("rate#mail_address#ana", start, 6, now + 60) == 2

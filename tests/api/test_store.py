@@ -45,6 +45,17 @@ def test_increment_stops_at_its_limit_and_restarts_when_expired(store, clock):
     assert store.increment("rate", "w", 3, clock.now() + 60) == 1
 
 
+def test_decrement_gives_one_back_and_never_goes_below_zero(store, clock):
+    end = clock.now() + 60
+    assert [store.increment("rate#t", "w", 2, end) for _ in range(3)] == [1, 2, None]
+    store.decrement("rate#t", "w")
+    assert store.increment("rate#t", "w", 2, end) == 2
+    for _ in range(5):
+        store.decrement("rate#t", "w")
+    store.decrement("rate#absent", "w")  # nothing there: nothing happens
+    assert store.increment("rate#t", "w", 2, end) == 1
+
+
 def test_update_reads_decides_and_writes(store, clock):
     assert store.update("p", "u", lambda item: ({"n": 1}, item)) is None
     assert store.update("p", "u", lambda item: ({"n": item["n"] + 1}, item["n"])) == 1

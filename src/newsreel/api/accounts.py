@@ -87,10 +87,11 @@ class Accounts:
     def profile(self, address_key: str) -> dict[str, Any] | None:
         return self.store.get(codes.account_pk(address_key), "profile")
 
-    def _spend_mail(self, address: Address, client: str, **more: str) -> None:
+    def _spend_mail(self, address: Address, client: str, **first: str) -> None:
+        """The mail budgets, after `first` (the narrowest, most often refused)."""
         budgets.spend(
-            self.store, self.clock.now(), mail_ip=client, mail_address=address.budget,
-            mail_domain=address.domain, mail_global="all", **more,
+            self.store, self.clock.now(), **first, mail_ip=client, mail_address=address.budget,
+            mail_domain=address.domain, mail_global="all",
         )  # fmt: skip
 
     # -- mail-sending routes: the same work for every address ------------------------------

@@ -2,7 +2,10 @@
 
 The numbers are data (`limits.toml`). A request spends every budget it needs *before* it does
 any work, each with one atomic store operation (`Store.increment`), so concurrent requests cannot
-all slip under a limit (issue 10). Spending is the same for known and unknown addresses.
+all slip under a limit (issue 10). Spending is the same for known and unknown addresses. A request
+refused by one budget gives back those it had already spent (`Store.decrement`): a visitor who
+clicks "send a new code" again during the one-minute countdown is told to wait seconds, and is
+not then locked out for an hour by the clicks that were refused.
 
 The login lock is counted the same way: an attempt is recorded (`Store.update`, atomic) before
 the password hash is computed, and refused while the account is locked; so 40 concurrent wrong
@@ -76,14 +79,20 @@ def _refuse(code: str, retry: float) -> ApiError:
 
 
 def spend(store: Store, now: float, **subjects: str) -> None:
-    """Spend one of each named budget, e.g. `spend(store, now, mail_ip=ip, mail_address=a)`;
-    429 `rate_limited` (with Retry-After) at the first exhausted one."""
+    """Spend one of each named budget, in order, e.g. `spend(store, now, mail_ip=ip,
+    mail_address=a)`; at the first exhausted one, give back the others and answer 429
+    `rate_limited` (with Retry-After)."""
+    spent: list[tuple[str, str]] = []
     for name, subject in subjects.items():
         rule = budget(name)
         start = math.floor(now / rule.window_s) * rule.window_s
         end = start + rule.window_s
-        if store.increment(f"rate#{name}#{subject}", str(start), rule.limit, end) is None:
+        counter = (f"rate#{name}#{subject}", str(start))
+        if store.increment(*counter, rule.limit, end) is None:
+            for earlier in spent:
+                store.decrement(*earlier)
             raise _refuse("rate_limited", end - now)
+        spent.append(counter)
 
 
 def _lock_key(address_key: str) -> tuple[str, str]:

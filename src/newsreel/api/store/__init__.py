@@ -8,7 +8,8 @@ Two operations are atomic, because limits and one-time secrets are only as good 
 atomicity (issue 10: concurrent requests used to read, compute and write with nothing atomic):
 
 - `increment`: a conditional add that refuses to go past its limit (rate limits, attempt
-  counters), a SQLite transaction or a DynamoDB `UpdateItem ... ADD` with a condition;
+  counters), a SQLite transaction or a DynamoDB `UpdateItem ... ADD` with a condition (and
+  `decrement`, its conditional opposite, that never goes below zero);
 - `update`: read one item, decide, write it back only if nobody changed it meanwhile (a SQLite
   transaction; a DynamoDB conditional write retried on conflict). Login locks, taking a code
   once, single-use newsletter tokens and setting a password at verification go through it.
@@ -49,6 +50,10 @@ class Store(Protocol):
 
     def increment(self, pk: str, sk: str, limit: int, expires_at: float) -> int | None:
         """Add one to a counter and return it, or None when it already reached `limit`."""
+
+    def decrement(self, pk: str, sk: str) -> None:
+        """Take one from a counter, never below zero (a budget given back: the request that
+        spent it was refused by another)."""
 
     def update(
         self, pk: str, sk: str, change: Change[Result], expires_at: float | None = None

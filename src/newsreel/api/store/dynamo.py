@@ -154,6 +154,19 @@ class DynamoStore:
             return self._restart_expired(pk, sk, expires_at)
         return int(answer["Attributes"]["cnt"]["N"])
 
+    def decrement(self, pk: str, sk: str) -> None:
+        try:
+            self.client.update_item(
+                TableName=self.table,
+                Key=self._key(pk, sk),
+                UpdateExpression="ADD cnt :minus",
+                ConditionExpression="cnt > :zero",
+                ExpressionAttributeValues={":minus": {"N": "-1"}, ":zero": {"N": "0"}},
+            )
+        except ClientError as error:
+            if not _conflict(error):
+                raise
+
     def _restart_expired(self, pk: str, sk: str, expires_at: float) -> int | None:
         """Start a counter again at 1 if it has expired; None while it is live and full."""
         try:

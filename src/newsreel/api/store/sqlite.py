@@ -141,6 +141,12 @@ class SqliteStore:
                 raise
         return count + 1
 
+    def decrement(self, pk: str, sk: str) -> None:
+        with self.lock:
+            self.connection.execute(
+                "UPDATE items SET cnt = cnt - 1 WHERE pk = ? AND sk = ? AND cnt > 0", (pk, sk)
+            )
+
     def update(
         self, pk: str, sk: str, change: Change[Result], expires_at: float | None = None
     ) -> Result:
