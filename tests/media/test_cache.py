@@ -9,6 +9,7 @@ import pytest
 from newsreel.media.cache import MediaCache
 from newsreel.media.encode import EncodeError
 from newsreel.media.errors import MediaError
+from newsreel.media.record import Measured
 
 from .conftest import CountingRunner, build_media, gc_cache, plan_media, write_manifest
 
@@ -166,3 +167,21 @@ def test_plan_says_what_and_why(clips: Path, tmp_path: Path):
     build_media(clips, tmp_path / "out", tmp_path / "cache")
     again = plan_media(clips, tmp_path / "cache")
     assert again.describe() == "All 7 outputs are in the cache: nothing to encode."
+
+
+def test_written_and_cached_files_get_the_mode_open_gives(tmp_path: Path):
+    """Not a temporary file's 0600: a web server running as another user reads the site."""
+    import stat
+    import tempfile
+
+    from newsreel.media.cache import FILE_MODE, MediaCache, write_atomic
+
+    assert FILE_MODE & 0o444 == 0o444  # the usual umask 022 gives 0644
+    write_atomic(tmp_path / "site" / "robots.txt", b"User-agent: *\n")
+    assert stat.S_IMODE((tmp_path / "site" / "robots.txt").stat().st_mode) == FILE_MODE
+    cache = MediaCache(tmp_path / "cache")
+    with tempfile.NamedTemporaryFile(dir=tmp_path, delete=False) as handle:  # a download: 0600
+        handle.write(b"mp4")
+    meta = Measured(filename="web.mp4", size=3, sha256="0" * 64, mime="video/mp4")
+    cached = cache.put("ab" + "c" * 62, Path(handle.name), meta)
+    assert stat.S_IMODE(cached.stat().st_mode) == FILE_MODE

@@ -25,6 +25,18 @@ _CHUNK = 1 << 20
 _META = msgspec.json.Decoder(Measured)
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)  # the only portable way to read it is to set it: once, at import
+    os.umask(mask)
+    return mask
+
+
+#: The mode an ordinary `open()` gives a new file. Temporary files are made `0600`, and a
+#: site file left so (or hard-linked from a cache entry made so) answers 500 when the web
+#: server runs as another user than the build.
+FILE_MODE = 0o666 & ~_umask()
+
+
 def encode_meta(meta: Measured) -> bytes:
     """A cache entry's `meta.json` (the same in the local and the shared cache)."""
     return msgspec.json.encode(meta)
@@ -48,6 +60,7 @@ def write_atomic(path: Path, data: bytes) -> None:
     with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".tmp-", delete=False) as handle:
         handle.write(data)
         temporary = Path(handle.name)
+    os.chmod(temporary, FILE_MODE)
     os.replace(temporary, path)
 
 
@@ -86,6 +99,7 @@ class MediaCache:
         entry = self.entry(key)
         entry.mkdir(parents=True, exist_ok=True)
         target = entry / meta.filename
+        os.chmod(produced, FILE_MODE)  # a download from the shared cache comes as 0600
         os.replace(produced, target)
         write_atomic(entry / "meta.json", encode_meta(meta))
         return target
