@@ -209,5 +209,5 @@ def plan_media(clips: Path, cache: Path) -> MediaPlan:
     return pipeline.plan(media_settings(clips, cache))
 
 
-def gc_cache(clips: Path, cache: Path) -> list[Path]:
-    return pipeline.gc_cache(media_settings(clips, cache))
+def gc_cache(clips: Path, cache: Path, on_wait=None) -> list[Path]:
+    return pipeline.gc_cache(media_settings(clips, cache), on_wait=on_wait)

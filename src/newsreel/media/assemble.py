@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import shutil
-import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -72,7 +71,7 @@ def run_smart_job(
 ) -> None:
     """Assemble the job's cuts into the cache (scratch files, then atomic renames)."""
     exe = executor.exe
-    work = cache.scratch() / f"smart-{uuid.uuid4().hex[:12]}"
+    work = cache.scratch_name("smart")
     work.mkdir()
     produced: list[tuple[PlannedOutput, Path]] = []
     try:
