@@ -4,12 +4,18 @@ no encode outliving its build, and what a killed build left swept away by the ne
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
+import sys
 import threading
+import time
 from pathlib import Path
+
+import pytest
 
 from newsreel.media import encode
 from newsreel.media.cache import MediaCache
+from newsreel.media.encode import ffmpeg_exe
 
 from .conftest import build_media, gc_cache
 
@@ -55,3 +61,47 @@ def test_a_build_sweeps_the_scratch_files_of_dead_processes_only(clips: Path, tm
     alive.write_bytes(b"being written by another build")
     build_media(clips, tmp_path / "out", tmp_path / "cache")
     assert sorted(p.name for p in (cache.root / ".work").iterdir()) == [alive.name]
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(c) for c in (task / "children").read_text().split()]
+    return found
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
+
+
+def _until(condition, seconds: float = 10) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return condition()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_ffmpeg_dies_with_a_build_killed_outright(tmp_path: Path):
+    endless = [ffmpeg_exe(), "-hide_banner", "-f", "lavfi", "-i", "testsrc2=s=64x36:r=25",
+               "-f", "null", "-"]  # fmt: skip
+    script = "import sys; from newsreel.media.runner import run; run(sys.argv[1:])"
+    build = subprocess.Popen([sys.executable, "-c", script, *endless])
+    ffmpeg: list[int] = []
+    try:
+        assert _until(lambda: bool(ffmpeg.extend(_children(build.pid)) or ffmpeg))
+        assert _running(ffmpeg[0])
+        build.send_signal(signal.SIGKILL)
+        build.wait()
+        assert _until(lambda: not _running(ffmpeg[0])), "ffmpeg outlived its build"
+    finally:
+        build.kill()
+        for pid in ffmpeg:
+            if _running(pid):
+                os.kill(pid, signal.SIGKILL)
