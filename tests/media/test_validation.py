@@ -108,6 +108,13 @@ def test_all_problems_of_a_manifest_at_once(clips: Path, tmp_path: Path):
     assert fields == ["cuts[0].in", "title.fr", "title.it"]
 
 
+def test_a_cut_with_a_bad_id_has_its_other_problems_reported_too(clips: Path, tmp_path: Path):
+    bad = {'id = "soundbite"': 'id = "Sound Bite"', 'in = "00:00:01.040"': 'in = "x"'}
+    write_manifest(clips, **bad, **{'presets = ["hd", "web"]': 'presets = ["hd", "Web"]'})
+    fields = sorted(line.split(": ")[1] for line in problems_of(clips, tmp_path))
+    assert fields == ["cuts[0].id", "cuts[0].in", "cuts[0].presets[1]"]
+
+
 def test_a_manifest_not_in_utf8_is_named_with_its_byte(clips: Path, tmp_path: Path):
     path = write_manifest(clips)
     path.write_bytes(path.read_text("utf-8").replace("’", "'").encode("latin-1"))

@@ -309,7 +309,8 @@ def _manifest(
     for index, cut in enumerate(_tables(path, "cuts", data.get("cuts", []), (), problems)):
         where = f"cuts[{index}]"
         cut_id = cut.get("id")
-        if not isinstance(cut_id, str) or not _ID.match(cut_id):
+        valid_id = isinstance(cut_id, str) and bool(_ID.match(cut_id))
+        if not valid_id:  # the cut's other fields are still checked: every problem at once
             problems.append(
                 problem(
                     path,
@@ -318,14 +319,14 @@ def _manifest(
                     "use lowercase words and hyphens",
                 )
             )
-            continue
-        if cut_id in seen:
+        elif cut_id in seen:
             problems.append(
                 problem(
                     path, f"{where}.id", f"{cut_id!r} is used twice", "give each cut its own id"
                 )
             )
-        seen.add(cut_id)
+        if valid_id:
+            seen.add(cut_id)
         in_ms = _time(path, f"{where}.in", cut.get("in"), problems)
         out_ms = _time(path, f"{where}.out", cut.get("out"), problems)
         if in_ms is not None and out_ms is not None and in_ms >= out_ms:
@@ -339,7 +340,7 @@ def _manifest(
             )
         cut_presets = _preset_list(path, f"{where}.presets", cut.get("presets"), presets, problems)
         cut_title = _text_by_lang(path, f"{where}.title", cut.get("title"), languages, problems)
-        if in_ms is not None and out_ms is not None:
+        if valid_id and in_ms is not None and out_ms is not None:
             cuts.append(Cut(cut_id, in_ms, out_ms, cut_presets, cut_title))
     if problems:
         return None
