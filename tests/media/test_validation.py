@@ -133,6 +133,14 @@ def test_corrupt_source(clips: Path, tmp_path: Path):
     (clips / "sources" / "test.mp4").write_bytes(b"not a video at all" * 1000)
     [line] = problems_of(clips, tmp_path)
     assert "source: sources/test.mp4: it is not a readable media file" in line
+    assert "Invalid data found when processing input" in line and "Errno" not in line
+
+
+def test_an_empty_source_is_called_empty(clips: Path, tmp_path: Path):
+    (clips / "sources" / "test.mp4").write_bytes(b"")
+    [line] = problems_of(clips, tmp_path)
+    assert "source: sources/test.mp4: the file is empty (0 bytes); " in line
+    assert "Errno" not in line
 
 
 def test_truncated_source(clips: Path, tmp_path: Path):

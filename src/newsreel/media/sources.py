@@ -48,6 +48,11 @@ def inspect(
             problem(where, "source", f"{manifest.source} not found",
                     "put the file there (or run `newsreel demo-media` for the demo)")
         )  # fmt: skip
+    if path.stat().st_size == 0:  # ffmpeg would only say "Invalid data found", with an errno
+        raise MediaError(
+            problem(where, "source", f"{manifest.source}: the file is empty (0 bytes)",
+                    "the upload or copy did not finish: put the complete file there")
+        )  # fmt: skip
     digest = hashes.sha256(path)
     if manifest.sha256 and manifest.sha256 != digest:
         raise MediaError(
