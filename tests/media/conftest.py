@@ -112,8 +112,10 @@ def make_source(
     size: str = "320x180",
     rate: str = "25",
     channels: int = 2,
+    tone: bool = True,
 ) -> Path:
-    """A small real H.264/AAC file: test pattern, tone, a keyframe every 2 s (of its rate)."""
+    """A small real H.264/AAC file: test pattern, tone (or digital silence), a keyframe every
+    2 s (of its rate)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     args = [
         ffmpeg_exe(),
@@ -127,7 +129,8 @@ def make_source(
         f"testsrc2=s={size}:r={rate}:d={seconds}",
     ]
     if audio:
-        args += ["-f", "lavfi", "-i", f"sine=f=440:r=48000:d={seconds}", "-ac", str(channels)]
+        sound = f"sine=f=440:r=48000:d={seconds}" if tone else f"anullsrc=r=48000:d={seconds}"
+        args += ["-f", "lavfi", "-i", sound, "-ac", str(channels)]
     gop = str(round(2 * float(Fraction(rate))))
     args += ["-c:v", "libx264", "-preset", "ultrafast", "-g", gop, "-pix_fmt", "yuv420p"]
     if audio:
@@ -209,5 +212,5 @@ def plan_media(clips: Path, cache: Path) -> MediaPlan:
     return pipeline.plan(media_settings(clips, cache))
 
 
-def gc_cache(clips: Path, cache: Path) -> list[Path]:
-    return pipeline.gc_cache(media_settings(clips, cache))
+def gc_cache(clips: Path, cache: Path, on_wait=None) -> list[Path]:
+    return pipeline.gc_cache(media_settings(clips, cache), on_wait=on_wait)

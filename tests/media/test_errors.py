@@ -180,4 +180,4 @@ def test_missing_aws_credentials_for_the_shared_cache(site, tmp_path: Path):
 def test_a_source_that_needs_audio_it_lacks(site, tmp_path: Path):
     make_source(site.clips / "sources" / "test.mp4", audio=False)
     result = run("build", "--root", str(site.root))
-    assert result.exit_code == 2 and "needs audio but the source has none" in result.output
+    assert result.exit_code == 2 and "is audio only but the source has none" in result.output

@@ -10,6 +10,12 @@ from newsreel.media.errors import MediaError
 
 from .conftest import build_media, make_source, plan_media, write_manifest
 
+RIGHTS_THEN_SHA256 = """[rights]
+en = "Credit: NATO."
+fr = "Mention : OTAN."
+sha256 = "abc"
+"""
+
 
 def problems_of(clips: Path, tmp_path: Path) -> list[str]:
     with pytest.raises(MediaError) as raised:
@@ -33,7 +39,19 @@ def problems_of(clips: Path, tmp_path: Path) -> list[str]:
             "is past the end of the source (00:00:06.000)",
         ),
         ({'id = "2025-10-15-test"': 'id = "other-id"'}, "id", "differs from the file name"),
-        ({'fr = "Essai"': 'de = "Test"'}, "title.fr", "missing"),
+        ({', fr = "Essai"': ""}, "title.fr", "missing"),
+        # Every table's keys are checked: a key nobody reads is a mistake, not a silent no-op.
+        ({'en = "Soundbite"': 'en = "Soundbite", es = "x"'}, "cuts[0].title.es", "unknown field"),
+        (
+            {'rights = { en = "Credit: NATO.", fr = "Mention : OTAN." }': RIGHTS_THEN_SHA256},
+            "rights.sha256",
+            "unknown field; keys after [rights] belong to it; move sha256 above the first table",
+        ),
+        (
+            {'title = { en = "Soundbite"': 'poster = "00:00:02"\ntitle = { en = "Soundbite"'},
+            "cuts[0].poster",
+            "unknown field; keys after [[cuts]] belong to it; move poster above the first table",
+        ),
         ({'id = "soundbite"': 'id = "full"'}, "cuts[0].id", "'full' is used twice"),
         (
             {'source = "sources/test.mp4"': 'source = "sources/missing.mp4"'},
@@ -53,7 +71,7 @@ def problems_of(clips: Path, tmp_path: Path) -> list[str]:
         ),
         ({'credit = { en = "NATO", fr = "OTAN" }\n': ""}, "credit", "missing; add [credit]"),
         (
-            {'fr = "secrétaire général de l’OTAN"': 'de = "Generalsekretär"'},
+            {', fr = "secrétaire général de l’OTAN"': ""},
             "shots[1].role.fr",
             "missing",
         ),
@@ -87,7 +105,14 @@ def test_manifest_mistakes(clips: Path, tmp_path: Path, replace, field, words):
 def test_all_problems_of_a_manifest_at_once(clips: Path, tmp_path: Path):
     write_manifest(clips, **{'in = "00:00:01.040"': 'in = "x"', 'fr = "Essai"': 'it = "Prova"'})
     fields = sorted(line.split(": ")[1] for line in problems_of(clips, tmp_path))
-    assert fields == ["cuts[0].in", "title.fr"]
+    assert fields == ["cuts[0].in", "title.fr", "title.it"]
+
+
+def test_a_cut_with_a_bad_id_has_its_other_problems_reported_too(clips: Path, tmp_path: Path):
+    bad = {'id = "soundbite"': 'id = "Sound Bite"', 'in = "00:00:01.040"': 'in = "x"'}
+    write_manifest(clips, **bad, **{'presets = ["hd", "web"]': 'presets = ["hd", "Web"]'})
+    fields = sorted(line.split(": ")[1] for line in problems_of(clips, tmp_path))
+    assert fields == ["cuts[0].id", "cuts[0].in", "cuts[0].presets[1]"]
 
 
 def test_a_manifest_not_in_utf8_is_named_with_its_byte(clips: Path, tmp_path: Path):
@@ -108,6 +133,14 @@ def test_corrupt_source(clips: Path, tmp_path: Path):
     (clips / "sources" / "test.mp4").write_bytes(b"not a video at all" * 1000)
     [line] = problems_of(clips, tmp_path)
     assert "source: sources/test.mp4: it is not a readable media file" in line
+    assert "Invalid data found when processing input" in line and "Errno" not in line
+
+
+def test_an_empty_source_is_called_empty(clips: Path, tmp_path: Path):
+    (clips / "sources" / "test.mp4").write_bytes(b"")
+    [line] = problems_of(clips, tmp_path)
+    assert "source: sources/test.mp4: the file is empty (0 bytes); " in line
+    assert "Errno" not in line
 
 
 def test_truncated_source(clips: Path, tmp_path: Path):
@@ -118,10 +151,10 @@ def test_truncated_source(clips: Path, tmp_path: Path):
 
 
 def test_source_without_audio(clips: Path, tmp_path: Path):
+    """Only the audio-only preset is refused: video presets get a silent track."""
     make_source(clips / "sources" / "test.mp4", audio=False)
-    problems = problems_of(clips, tmp_path)
-    assert any("presets: preset 'hd' needs audio but the source has none" in p for p in problems)
-    assert any("cuts[0].presets: preset 'web' needs audio" in p for p in problems)
+    [line] = problems_of(clips, tmp_path)
+    assert "presets: preset 'audio' is audio only but the source has none; drop that" in line
 
 
 def test_bad_preset_file(clips: Path, tmp_path: Path):

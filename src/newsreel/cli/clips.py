@@ -82,7 +82,13 @@ def gc(root: RootOption = Path("."), settings: SettingsOption = "pelicanconf.py"
     """Remove media-cache entries that no manifest uses any more."""
     from newsreel.media.pipeline import gc_cache
 
-    removed = gc_cache(Project.at(root, settings).media_settings())
+    def waiting() -> None:
+        console.print(
+            "[yellow]A build is using the media cache[/yellow]: waiting for it to finish "
+            "before cleaning (Ctrl-C to give up)…"
+        )
+
+    removed = gc_cache(Project.at(root, settings).media_settings(), on_wait=waiting)
     console.print(f"Removed {len(removed)} cache entries no manifest uses.")
 
 

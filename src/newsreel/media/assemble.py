@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import shutil
-import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -72,7 +71,7 @@ def run_smart_job(
 ) -> None:
     """Assemble the job's cuts into the cache (scratch files, then atomic renames)."""
     exe = executor.exe
-    work = cache.scratch() / f"smart-{uuid.uuid4().hex[:12]}"
+    work = cache.scratch_name("smart")
     work.mkdir()
     produced: list[tuple[PlannedOutput, Path]] = []
     try:
@@ -117,7 +116,8 @@ def run_smart_job(
             items.append(Joined(Output(output.preset, path, measured), listing, plan.frames,
                                 facts.delay))  # fmt: skip
         if items:
-            executor(encode.assemble_command(exe, job.source, items), job.duration_ms, on_progress)
+            command = encode.assemble_command(exe, job.source, items, job.silent)
+            executor(command, job.duration_ms, on_progress)
         if whole:
             outputs = []
             for output in whole:
@@ -126,9 +126,11 @@ def run_smart_job(
                 measured = _loudness(exe, job, output, executor)
                 outputs.append(Output(output.preset, path, measured, output.scaled_from))
             first = whole[0]
+            duration = first.out_ms - first.in_ms
             command = encode.rendition_command(
-                exe, job.source, outputs, first.in_ms, first.out_ms - first.in_ms, job.fps
-            )
+                exe, job.source, outputs, first.in_ms, duration, job.fps,
+                duration if job.silent else None,
+            )  # fmt: skip
             executor(command, job.duration_ms, on_progress)
         for output, path in produced:
             cache.put(output.key, path, measure_file(output, path))
@@ -142,7 +144,7 @@ def _loudness(
     exe: str, job: Job, output: PlannedOutput, executor: Executor
 ) -> dict[str, str] | None:
     """The first loudnorm pass over the cut's range, for presets that normalise loudness."""
-    if not output.preset.loudness:
+    if not output.preset.loudness or job.silent:
         return None
     command = encode.loudness_command(
         exe, job.source, output.preset, output.in_ms, output.out_ms - output.in_ms

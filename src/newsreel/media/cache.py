@@ -2,7 +2,9 @@
 
 An entry is `<cache>/<key[:2]>/<key>/<filename>` plus `meta.json` (the measured figures). The
 file is moved in first and `meta.json` last, both with atomic renames, so an entry with
-`meta.json` is always complete: a killed build leaves, at worst, a stray temporary file.
+`meta.json` is always complete: a killed build leaves, at worst, stray scratch files in `.work`,
+each named after the process that wrote it (`<pid>-...`), so the next build removes those of
+dead processes (`sweep_scratch`) and leaves those of builds still running.
 """
 
 from __future__ import annotations
@@ -110,9 +112,33 @@ class MediaCache:
         path.mkdir(parents=True, exist_ok=True)
         return path
 
+    def scratch_name(self, tag: str) -> Path:
+        """A new path in the scratch folder, owned by this process (`<pid>-<tag>-<random>`):
+        no other process writes it, and `sweep_scratch` knows whose it is."""
+        return self.scratch() / f"{os.getpid()}-{tag}-{uuid.uuid4().hex[:12]}"
+
     def scratch_file(self, key: str, extension: str) -> Path:
-        """A name no other process (two builds sharing the cache) writes at the same time."""
-        return self.scratch() / f"{key}.{os.getpid()}.{uuid.uuid4().hex[:8]}.{extension}"
+        """A file name no other process (two builds sharing the cache) writes at the same time."""
+        path = self.scratch_name(key)
+        return path.with_name(f"{path.name}.{extension}")
+
+    def sweep_scratch(self) -> list[Path]:
+        """Remove the scratch files and folders of processes that are no longer running (a
+        killed build's); those of running builds, and names of no known owner, stay."""
+        folder = self.root / ".work"
+        if not folder.is_dir():
+            return []
+        removed = []
+        for path in folder.iterdir():
+            owner = _owner(path.name)
+            if owner is None or owner == os.getpid() or _alive(owner):
+                continue
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+            removed.append(path)
+        return removed
 
     def keys(self) -> list[str]:
         if not self.root.exists():
@@ -120,7 +146,8 @@ class MediaCache:
         return sorted(p.name for p in self.root.glob("??/*") if p.is_dir())
 
     def gc(self, keep: Iterable[str]) -> list[Path]:
-        """Remove every entry whose key is not in `keep`; returns what was removed."""
+        """Remove every entry whose key is not in `keep`, and every scratch file; returns the
+        entries removed. Only under the exclusive lock (`media.lock`): no build is running."""
         keep = set(keep)
         removed = []
         for key in self.keys():
@@ -129,6 +156,23 @@ class MediaCache:
                 removed.append(self.entry(key))
         shutil.rmtree(self.root / ".work", ignore_errors=True)
         return removed
+
+
+def _owner(name: str) -> int | None:
+    """The process id a scratch name starts with (`<pid>-...`), or None."""
+    head, dash, _ = name.partition("-")
+    return int(head) if dash and head.isdigit() else None
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process with this id runs on this machine (signal 0 checks, sends nothing)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
 
 
 class SourceHashes:

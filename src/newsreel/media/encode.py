@@ -15,6 +15,10 @@ as the full-length rendition: the source is read with its own timestamps (`-copy
 only then trimmed to frames `[first, end)`; so frame `n` of a cut is frame `n` of the full
 rendition, whatever the source's own frame rate. Smaller sizes are scaled from a larger
 rendition's frames where `plan.scaling_base` says so, in every command alike (`_scaled`).
+
+A source without sound (silent B-roll) still gives video presets their audio track: silence in
+the preset's own format (`anullsrc`), as long as the video, so players and broadcasters' ingest
+find the layout they expect. Silence is never loudness-normalised (there is nothing to raise).
 """
 
 from __future__ import annotations
@@ -125,14 +129,40 @@ def _trimmed(stream, span: Span):
     )
 
 
-def _audio_chain(stream, preset: Preset, measured: dict[str, str] | None, seconds=None):
+def _silences(seconds: float, count: int) -> list:
+    """`count` streams of digital silence, at least `seconds` long, from one generator (each
+    output trims its own, `_trim_silence`; `_audio_chain` resamples it, `_audio_options` sets
+    the preset's channels: one generator, as ffmpeg-python merges identical inputs)."""
+    silence = ffmpeg.input("anullsrc=r=48000:cl=stereo", f="lavfi", t=f"{seconds:.6f}").audio
+    return _fan_out(silence, "asplit", count)
+
+
+def _trim_silence(stream, seconds: float):
+    return stream.filter("atrim", end=f"{seconds:.6f}").filter("asetpts", "PTS-STARTPTS")
+
+
+def is_silence(measured: dict[str, str] | None) -> bool:
+    """Whether loudnorm's measurement is of silence (below EBU R128's -70 LUFS gate, or -inf):
+    it cannot be raised to a target, and loudnorm refuses -inf as a measured value."""
+    if not measured:
+        return False
+    try:
+        return not float(measured["input_i"]) > -70.0
+    except (KeyError, ValueError):
+        return False
+
+
+def _audio_chain(
+    stream, preset: Preset, measured: dict[str, str] | None, seconds=None, silent: bool = False
+):
+    """The preset's audio from `stream` (`silent`: generated silence, never normalised)."""
     audio = preset.audio
     if seconds is not None:  # a range of the source: the same span as its video
         start, end = seconds
         stream = stream.filter("atrim", start=f"{start:.6f}", end=f"{end:.6f}")
         stream = stream.filter("asetpts", "PTS-STARTPTS")
     loudness = preset.loudness
-    if loudness:
+    if loudness and not silent and not is_silence(measured):
         options = {
             "I": loudness["integrated"],
             "TP": loudness["true_peak"],
@@ -202,11 +232,13 @@ def rendition_command(
     in_ms: int = 0,
     duration_ms: int | None = None,
     fps: Fraction | None = None,
+    silent_ms: int | None = None,
 ) -> list[str]:
     """One ffmpeg process that decodes the source (or a cut's range) once, for all outputs.
 
     A cut (`duration_ms` given) is frame-exact on each preset's frame grid (see above), its
-    audio trimmed to the same span.
+    audio trimmed to the same span. `silent_ms`: the source has no audio and lasts this long;
+    the outputs' audio is silence (as long as the full source, or as each cut's span).
     """
     cut = duration_ms is not None
     out_ms = in_ms + (duration_ms or 0)
@@ -214,7 +246,12 @@ def rendition_command(
     video_users = [o for o in outputs if o.preset.kind == "video"]
     audio_users = [o for o in outputs if o.preset.needs_audio]
     videos = _scaled(source_stream.video, [(o.preset, o.scaled_from) for o in video_users])
-    audios = _fan_out(source_stream.audio, "asplit", len(audio_users))
+    silent = silent_ms is not None
+    audios = (
+        _silences(((duration_ms if cut else silent_ms) or 0) / 1000 + 1, len(audio_users))
+        if silent
+        else _fan_out(source_stream.audio, "asplit", len(audio_users))
+    )
     rendered = []
     for output in outputs:
         preset = output.preset
@@ -232,7 +269,12 @@ def rendition_command(
             streams.append(stream)
             options.update(_video_options(preset, frames))
         if preset.needs_audio:
-            audio = _audio_chain(audios.pop(0), preset, output.measured_loudness, seconds)
+            if silent:
+                length = seconds[1] - seconds[0] if seconds else (silent_ms or 0) / 1000
+                silence = _trim_silence(audios.pop(0), length)
+                audio = _audio_chain(silence, preset, None, silent=True)
+            else:
+                audio = _audio_chain(audios.pop(0), preset, output.measured_loudness, seconds)
             streams.append(audio)
             options.update(_audio_options(preset))
         if preset.faststart:
@@ -297,8 +339,11 @@ class Joined:
     delay: int
 
 
-def assemble_command(exe: str, source: Path, joined: list[Joined]) -> list[str]:
-    """Join each smart cut's parts (stream copy) and encode its audio, all in one process.
+def assemble_command(
+    exe: str, source: Path, joined: list[Joined], silent: bool = False
+) -> list[str]:
+    """Join each smart cut's parts (stream copy) and encode its audio, all in one process
+    (`silent`: the source has none; each cut's audio is silence as long as its video).
 
     Decoding timestamps are rewritten as one continuous sequence (`setts`): each part starts
     its own, and an edge of one or two frames has no reordering delay of its own.
@@ -306,7 +351,11 @@ def assemble_command(exe: str, source: Path, joined: list[Joined]) -> list[str]:
     first_ms = min(j.span.first * 1000 / fps_of(j.output.preset) for j in joined)
     end_ms = max(j.span.end * 1000 / fps_of(j.output.preset) for j in joined)
     audio_users = [j for j in joined if j.output.preset.needs_audio]
-    audios = _fan_out(_range_input(source, first_ms, end_ms).audio, "asplit", len(audio_users))
+    audios = (
+        _silences((end_ms - first_ms) / 1000 + 1, len(audio_users))
+        if silent
+        else _fan_out(_range_input(source, first_ms, end_ms).audio, "asplit", len(audio_users))
+    )
     rendered = []
     for item in joined:
         preset, rate = item.output.preset, fps_of(item.output.preset)
@@ -320,7 +369,11 @@ def assemble_command(exe: str, source: Path, joined: list[Joined]) -> list[str]:
         if preset.needs_audio:
             seconds = (item.span.first / rate, item.span.end / rate)
             measured = item.output.measured_loudness
-            streams.append(_audio_chain(audios.pop(0), preset, measured, seconds))
+            if silent:
+                silence = _trim_silence(audios.pop(0), seconds[1] - seconds[0])
+                streams.append(_audio_chain(silence, preset, None, silent=True))
+            else:
+                streams.append(_audio_chain(audios.pop(0), preset, measured, seconds))
             options.update(_audio_options(preset))
         if preset.faststart:
             options["movflags"] = "+faststart"

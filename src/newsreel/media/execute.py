@@ -146,7 +146,7 @@ def run_job(
             outputs = []
             for output in job.outputs:
                 measured = None
-                if output.preset.loudness:
+                if output.preset.loudness and not job.silent:
                     command = encode.loudness_command(
                         exe, job.source, output.preset, output.in_ms, duration
                     )
@@ -154,8 +154,9 @@ def run_job(
                 path = cache.scratch_file(output.key, output.preset.extension)
                 outputs.append(encode.Output(output.preset, path, measured, output.scaled_from))
                 produced.append((output, path))
+            silent_ms = first.out_ms - first.in_ms if job.silent else None
             command = encode.rendition_command(
-                exe, job.source, outputs, first.in_ms, duration, job.fps
+                exe, job.source, outputs, first.in_ms, duration, job.fps, silent_ms
             )
             executor(command, first.out_ms - first.in_ms, on_progress)
         for output, path in produced:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from newsreel.errors import did_you_mean
 from newsreel.media import timecode
 from newsreel.media.errors import MediaError, Problem, problem, unknown_keys
 from newsreel.media.presets import Preset
@@ -28,6 +29,7 @@ from newsreel.typography import language_name
 
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_INDEX = re.compile(r"\[\d+\]")
 _FIELDS = {
     "": ("id", "source", "sha256", "date", "location", "credit", "presets", "poster", "title",
          "rights", "shots", "cuts", "captions"),
@@ -112,14 +114,48 @@ def load_manifest(
     return manifest
 
 
+def _header(where: str) -> str:
+    """How the TOML file heads the table at `where`: `[rights]`, `[[cuts]]`, `[cuts.title]`."""
+    plain = _INDEX.sub("", where)
+    return f"[[{plain}]]" if "." not in where and plain != where else f"[{plain}]"
+
+
+def _unknown_in_table(
+    path: Path, where: str, table: dict[str, Any], allowed: Sequence[str]
+) -> list[Problem]:
+    """Unknown keys of the table at `where` (not the top level).
+
+    In TOML every key after a table's header belongs to that table, so a top-level field
+    written below `[rights]` becomes `rights.sha256`, and a cut's field below `[cuts.title]`
+    becomes `cuts[0].title.in`: read by nobody, the check it asks for quietly off. Such keys get
+    a fix saying where to move them, not a "did you mean".
+    """
+    header = _header(where)
+    owner = where.split("[")[0] if "." in where else ""  # cuts[0].title: a cut's field?
+    found = []
+    for key in table:
+        if key in allowed:
+            continue
+        if owner and key in _FIELDS.get(owner, ()):
+            fix = f"keys after {header} belong to it; move {key} above {header}"
+        elif key in _FIELDS[""]:
+            fix = f"keys after {header} belong to it; move {key} above the first table"
+        else:
+            fix = did_you_mean(key, allowed)
+        found.append(problem(path, f"{where}.{key}", "unknown field", fix))
+    return found
+
+
 def _text_by_lang(
     path: Path,
     where: str,
     value: Any,
     languages: Sequence[str],
     problems: list[Problem],
+    also: Sequence[str] = (),
 ) -> dict[str, str]:
-    """A text per language (`[title]` with `en` and `fr`), each one present and non-empty."""
+    """A text per language (`[title]` with `en` and `fr`), each one present and non-empty, and
+    nothing else (keys in `also` are checked by the caller)."""
     table = f"[{where}] with " + " and ".join(f"{lang} = ..." for lang in languages)
     if isinstance(value, str):
         problems.append(
@@ -129,6 +165,7 @@ def _text_by_lang(
     if not isinstance(value, dict):
         problems.append(problem(path, where, "missing", f"add {table}"))
         return {}
+    problems += _unknown_in_table(path, where, value, (*languages, *also))
     for lang in languages:
         if not isinstance(value.get(lang), str) or not value[lang].strip():
             problems.append(problem(path, f"{where}.{lang}", "missing", f"add {where}.{lang}"))
@@ -186,7 +223,7 @@ def _tables(
         )
         return []
     for index, item in enumerate(value):
-        problems += unknown_keys(path, f"{where}[{index}]", item, (*_FIELDS[where], *extra))
+        problems += _unknown_in_table(path, f"{where}[{index}]", item, (*_FIELDS[where], *extra))
     return value
 
 
@@ -236,7 +273,9 @@ def _manifest(
         problems.append(problem(path, "captions", "is not a table", "write [captions] en = ..."))
         captions = {}
     for lang, value in captions.items():
-        if lang not in languages or not isinstance(value, str):
+        if lang in _FIELDS[""]:
+            problems += _unknown_in_table(path, "captions", {lang: value}, languages)
+        elif lang not in languages or not isinstance(value, str):
             problems.append(
                 problem(path, f"captions.{lang}", "not a language of the site with a file path",
                         f"use {' or '.join(languages)} = \"captions/<file>.vtt\"")
@@ -270,7 +309,8 @@ def _manifest(
     for index, cut in enumerate(_tables(path, "cuts", data.get("cuts", []), (), problems)):
         where = f"cuts[{index}]"
         cut_id = cut.get("id")
-        if not isinstance(cut_id, str) or not _ID.match(cut_id):
+        valid_id = isinstance(cut_id, str) and bool(_ID.match(cut_id))
+        if not valid_id:  # the cut's other fields are still checked: every problem at once
             problems.append(
                 problem(
                     path,
@@ -279,14 +319,14 @@ def _manifest(
                     "use lowercase words and hyphens",
                 )
             )
-            continue
-        if cut_id in seen:
+        elif cut_id in seen:
             problems.append(
                 problem(
                     path, f"{where}.id", f"{cut_id!r} is used twice", "give each cut its own id"
                 )
             )
-        seen.add(cut_id)
+        if valid_id:
+            seen.add(cut_id)
         in_ms = _time(path, f"{where}.in", cut.get("in"), problems)
         out_ms = _time(path, f"{where}.out", cut.get("out"), problems)
         if in_ms is not None and out_ms is not None and in_ms >= out_ms:
@@ -300,7 +340,7 @@ def _manifest(
             )
         cut_presets = _preset_list(path, f"{where}.presets", cut.get("presets"), presets, problems)
         cut_title = _text_by_lang(path, f"{where}.title", cut.get("title"), languages, problems)
-        if in_ms is not None and out_ms is not None:
+        if valid_id and in_ms is not None and out_ms is not None:
             cuts.append(Cut(cut_id, in_ms, out_ms, cut_presets, cut_title))
     if problems:
         return None
@@ -357,7 +397,9 @@ def _soundbite(
                     f"remove translation.{spoken}")
         )  # fmt: skip
     if spoken is not None and others:
-        translation = _text_by_lang(path, f"{where}.translation", translation, others, problems)
+        translation = _text_by_lang(
+            path, f"{where}.translation", translation, others, problems, also=(spoken,)
+        )
     if len(problems) > before or spoken is None:
         return None
     text = {lang: quote if lang == spoken else translation[lang] for lang in languages}

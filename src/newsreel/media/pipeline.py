@@ -5,15 +5,20 @@ or `output/_private/media/...` (account presets, handed out by the function), li
 cache, and `output/media/<id>/manifest.json` (`media.record`), which the pages, the feeds and
 the function read. A fully cached build starts no process at all: not even `ffmpeg -version`,
 which the cache remembers (`ToolVersions`).
+
+A build holds the cache's lock shared, and `gc_cache` holds it alone (`media.lock`): gc never
+removes a file a running build is writing, or an entry it is about to link. A build starts by
+removing the scratch files of killed builds (`MediaCache.sweep_scratch`).
 """
 
 from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
 
-from newsreel.media import encode, record
+from newsreel.media import encode, lock, record
 from newsreel.media.cache import MediaCache, ToolVersions
 from newsreel.media.execute import Executor, run_jobs
 from newsreel.media.output import record_video, write_schema
@@ -54,8 +59,22 @@ def build_media(
     not encoded, and every output of the plan that it lacks is uploaded to it.
     """
     output_dir = Path(output_dir)
+    waiting = "the media cache is being cleaned (newsreel clips gc): waiting for it to finish"
+    with lock.shared(settings.cache, on_wait=lambda: reporter.note(waiting)):
+        return _build_media(settings, output_dir, jobs, reporter, runner)
+
+
+def _build_media(
+    settings: MediaSettings,
+    output_dir: Path,
+    jobs: int | None,
+    reporter: Reporter,
+    runner: encode.Runner | None,
+) -> dict[str, record.Video]:
     remote = _shared(settings)
     local = MediaCache(settings.cache)
+    for path in local.sweep_scratch():
+        logger.info("removed %s, left by a build that was stopped", path.name)
     fetch = (lambda key: remote.fetch(key, local)) if remote else None
     media_plan = plan_media(settings, ffmpeg_version(settings), fetch)
     logger.debug("media plan: %s", media_plan.describe())
@@ -81,8 +100,17 @@ def build_media(
     return videos
 
 
-def gc_cache(settings: MediaSettings) -> list[Path]:
-    """Remove cache entries that no manifest uses any more (the current press kits stay)."""
+def gc_cache(settings: MediaSettings, on_wait: Callable[[], None] | None = None) -> list[Path]:
+    """Remove cache entries that no manifest uses any more (the current press kits stay).
+
+    Waits for running builds to finish first (calling `on_wait` if there are any): they may be
+    writing scratch files, or about to link entries a changed manifest no longer names.
+    """
+    with lock.exclusive(settings.cache, on_wait):
+        return _gc_cache(settings)
+
+
+def _gc_cache(settings: MediaSettings) -> list[Path]:
     media_plan = plan(settings)
     kits = {
         entry["key"]

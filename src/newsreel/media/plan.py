@@ -205,6 +205,8 @@ class Job:
     fps: object = None
     #: smart and stream jobs: output key -> key of the full-length rendition it is made from
     inputs: dict[str, str] = field(default_factory=dict)
+    #: the source has no audio: its outputs' audio tracks are silence (`encode._silence`)
+    silent: bool = False
 
     @property
     def needs(self) -> set[str]:
@@ -368,19 +370,31 @@ def _plan_video(
         missing = [o for o in renditions if not o.cached]
         whole = [o for o in missing if o.preset.kind != "still" and o.method == "encode"]
         smart = [o for o in missing if o.method == "smart"]
+        silent = not source.info.has_audio
         if whole:
             reason = why(whole, index, source.sha256, plan.ffmpeg_version, refusals)
-            plan.jobs.append(Job(manifest, source.path, cut, whole, reason, fps=fps))
+            reason += _silent_note(whole, silent)
+            plan.jobs.append(Job(manifest, source.path, cut, whole, reason, fps=fps, silent=silent))
         if smart:
             reason = why(smart, index, source.sha256, plan.ffmpeg_version, refusals)
+            reason += _silent_note(smart, silent)
             inputs = {o.key: full_keys[o.preset.name] for o in smart}
-            plan.jobs.append(Job(manifest, source.path, cut, smart, reason, "smart", fps, inputs))
+            plan.jobs.append(
+                Job(manifest, source.path, cut, smart, reason, "smart", fps, inputs, silent)
+            )
         stills = [o for o in missing if o.preset.kind == "still"]  # one frame: one process
         if stills:
             reason = why(stills, index, source.sha256, plan.ffmpeg_version)
             plan.jobs.append(Job(manifest, source.path, cut, stills, reason, "still", fps))
     outputs += _plan_stream(plan, manifest, presets, source, full_keys, cache, index, fetch)
     plan.outputs[manifest.id] = outputs
+
+
+def _silent_note(outputs: list[PlannedOutput], silent: bool) -> str:
+    """What `clips plan` adds to a job's reason when its source has no audio."""
+    if silent and any(o.preset.needs_audio for o in outputs):
+        return "; the source has no audio: a silent track in each preset's format"
+    return ""
 
 
 def _plan_stream(

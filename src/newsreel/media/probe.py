@@ -37,6 +37,12 @@ class ProbeError(Exception):
     """The file cannot be read as media (missing, corrupt, truncated)."""
 
 
+def _reason(error: Exception) -> str:
+    """ffmpeg's words for an error (`Invalid data found when processing input`), without the
+    `[Errno 1094995529]` (its error code, meaningless to a person) nor the path (in the line)."""
+    return getattr(error, "strerror", None) or str(error)
+
+
 def probe_source(path: Path) -> MediaInfo:
     """Probe a source and decode its last second, to catch truncated files early."""
     info = measure(path, count_packets=False)
@@ -53,7 +59,7 @@ def probe_source(path: Path) -> MediaInfo:
             if decoded == 0:
                 raise ProbeError("its last second cannot be decoded (truncated?)")
     except av.error.FFmpegError as error:
-        raise ProbeError(f"it cannot be decoded to the end ({error})") from None
+        raise ProbeError(f"it cannot be decoded to the end ({_reason(error)})") from None
     return info
 
 
@@ -62,7 +68,7 @@ def measure(path: Path, count_packets: bool = True) -> MediaInfo:
     try:
         container = av.open(str(path))
     except (av.error.FFmpegError, OSError) as error:
-        raise ProbeError(f"it is not a readable media file ({error})") from None
+        raise ProbeError(f"it is not a readable media file ({_reason(error)})") from None
     with container:
         video = container.streams.video[0] if container.streams.video else None
         audio = container.streams.audio[0] if container.streams.audio else None
@@ -81,7 +87,7 @@ def measure(path: Path, count_packets: bool = True) -> MediaInfo:
                     elif audio is not None and packet.stream.index == audio.index:
                         audio_bytes += packet.size
             except av.error.FFmpegError as error:
-                raise ProbeError(f"it cannot be read to the end ({error})") from None
+                raise ProbeError(f"it cannot be read to the end ({_reason(error)})") from None
         seconds = duration_ms / 1000 or 1
         return MediaInfo(
             duration_ms=duration_ms,

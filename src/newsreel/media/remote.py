@@ -58,9 +58,7 @@ class S3MediaCache:
                 return False
             raise
         meta = decode_meta(answer["Body"].read())
-        scratch = local.scratch()
-        with tempfile.NamedTemporaryFile(dir=scratch, delete=False) as handle:
-            temporary = Path(handle.name)
+        temporary = local.scratch_name("fetch")
         try:
             self.client.download_file(self.bucket, self._entry(key) + meta.filename, str(temporary))
             local.put(key, temporary, meta)

@@ -48,6 +48,11 @@ def inspect(
             problem(where, "source", f"{manifest.source} not found",
                     "put the file there (or run `newsreel demo-media` for the demo)")
         )  # fmt: skip
+    if path.stat().st_size == 0:  # ffmpeg would only say "Invalid data found", with an errno
+        raise MediaError(
+            problem(where, "source", f"{manifest.source}: the file is empty (0 bytes)",
+                    "the upload or copy did not finish: put the complete file there")
+        )  # fmt: skip
     digest = hashes.sha256(path)
     if manifest.sha256 and manifest.sha256 != digest:
         raise MediaError(
@@ -83,7 +88,8 @@ def inspect(
 def check_against_source(
     manifest: VideoManifest, duration_ms: int, has_audio: bool, presets: dict[str, Preset]
 ) -> list[Problem]:
-    """Problems only the probed source reveals: time codes past its end, audio missing."""
+    """Problems only the probed source reveals: time codes past its end, an audio-only preset
+    of a source without audio (video presets get a silent track: silent B-roll is common)."""
     path = manifest.path
     end = timecode.format_ms(duration_ms)
     problems: list[Problem] = []
@@ -109,7 +115,7 @@ def check_against_source(
     if not has_audio:
         for cut in manifest.all_cuts():
             for name in cut.presets:
-                if presets[name].needs_audio:
+                if presets[name].kind == "audio":
                     where = (
                         "presets" if cut.id == FULL else f"cuts[{manifest.cuts.index(cut)}].presets"
                     )
@@ -117,8 +123,8 @@ def check_against_source(
                         problem(
                             path,
                             where,
-                            f"preset {name!r} needs audio but the source has none",
-                            "use a source with sound or drop that preset",
+                            f"preset {name!r} is audio only but the source has none",
+                            "drop that preset (video presets get a silent track)",
                         )
                     )
     return problems
