@@ -205,10 +205,14 @@ def vnu_errors(files: list[Path]) -> str:
     return (result.stdout + result.stderr).strip()
 
 
-def start_serve(root: Path, *options: str) -> tuple[subprocess.Popen, list[str]]:
-    """`newsreel serve` in a process of its own, and what it printed up to "Serving …"."""
-    env = {**os.environ, "COLUMNS": "300", "NO_COLOR": "1"}
-    env.pop("NEWSREEL_SMTP_HOST", None)
+def start_serve(
+    root: Path, *options: str, env: dict[str, str] | None = None
+) -> tuple[subprocess.Popen, list[str]]:
+    """`newsreel serve` in a process of its own (`env`: more environment variables), and what
+    it printed up to "Serving …"."""
+    base = {**os.environ, "COLUMNS": "300", "NO_COLOR": "1"}
+    base.pop("NEWSREEL_SMTP_HOST", None)
+    env = {**base, **(env or {})}
     server = subprocess.Popen(
         [NEWSREEL, "serve", "--root", str(root), *options],
         stdout=subprocess.PIPE,

@@ -96,9 +96,11 @@ class ApiConfig:
             mailer = SmtpMailer(
                 os.environ["NEWSREEL_SMTP_HOST"], int(os.environ.get("NEWSREEL_SMTP_PORT", "25"))
             )
+        store = SqliteStore(var / "newsreel.db", clock)
         return cls(
-            store=SqliteStore(var / "newsreel.db", clock),
+            store=store,
             mailer=mailer or OutboxMailer(var / "outbox"),
+            jobs=LocalQueue(journal=store),
             secret=secret,
             downloads=LocalDownloader(Path(output), secret, clock),
             manifests=CachedManifests(FolderManifests(Path(output) / "media"), clock),

@@ -6,17 +6,27 @@ addresses and answers in the same time (issue 10: `forgot` took twice as long fo
 address). Locally the queue is a worker thread (`LocalQueue`, drained at shutdown; tests wait
 for it with `drain()`, no sleeping); on AWS, SQS (`SqsQueue`) and a sender Lambda
 (`newsreel.api.lambda_mail.handler`).
+
+Both are durable: a request is answered only once its job is kept somewhere that outlives the
+process. SQS keeps its messages; `newsreel serve`'s queue writes each job to the local store
+(`journal`) before the answer and removes it once handled, and on start it sends what a server
+killed outright (kill -9, a power cut) had accepted and not sent.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import queue
 import threading
+import time
+import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any, Literal, Protocol
+
+from newsreel.api.store import Store
 
 logger = logging.getLogger("newsreel.api.mail")
 
@@ -53,6 +63,25 @@ class MailJob:
 
 JobHandler = Callable[[MailJob], None]
 
+#: The journal's partition: one item a job not handled yet, `<time>-<pid>-<random>`.
+JOURNAL = "mailjob"
+
+
+def _journal_owner(entry: str) -> int | None:
+    """The process that wrote a journal entry."""
+    parts = entry.split("-")
+    return int(parts[1]) if len(parts) == 3 and parts[1].isdigit() else None
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
 
 class JobQueue(Protocol):
     def start(self, handler: JobHandler) -> None:
@@ -74,10 +103,12 @@ class JobQueue(Protocol):
 
 
 class LocalQueue:
-    """One worker thread draining an in-memory queue (`newsreel serve`, tests)."""
+    """One worker thread draining a queue (`newsreel serve`, tests); with a `journal` (the
+    local store), every job is kept there until it is handled."""
 
-    def __init__(self) -> None:
-        self._jobs: queue.Queue[MailJob | None] = queue.Queue()
+    def __init__(self, journal: Store | None = None) -> None:
+        self._jobs: queue.Queue[tuple[MailJob, str | None] | None] = queue.Queue()
+        self._journal = journal
         self._handler: JobHandler | None = None
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -85,7 +116,23 @@ class LocalQueue:
         self._pending = 0  # submitted, not handed over yet (their answers are being sent)
 
     def start(self, handler: JobHandler) -> None:
+        """Handle jobs with `handler`, starting with those a killed server left behind (its
+        journal entries: those of processes still running are theirs to send)."""
         self._handler = handler
+        if self._journal is None:
+            return
+        for entry, data in self._journal.query(JOURNAL):
+            owner = _journal_owner(entry)
+            if owner is not None and (owner == os.getpid() or _running(owner)):
+                continue
+            try:
+                job = MailJob.from_json(data["job"])
+            except (KeyError, TypeError, ValueError):
+                logger.error("mail journal entry %s is not a job; removed", entry)
+                self._journal.delete(JOURNAL, entry)
+                continue
+            logger.info("sending a %s mail to %s accepted before a stop", job.kind, job.email)
+            self._enqueue(job, entry)
 
     def _ensure_thread(self) -> None:
         with self._lock:
@@ -95,30 +142,46 @@ class LocalQueue:
 
     def _run(self) -> None:
         while True:
-            job = self._jobs.get()
+            item = self._jobs.get()
             try:
-                if job is None:
+                if item is None:
                     return
-                if self._handler is not None:
-                    self._handler(job)
-            except Exception:  # a failed mail must not stop the others
-                logger.exception(
-                    "mail job %s for %s failed", job.kind if job else "-", job and job.email
-                )
+                job, entry = item
+                try:
+                    if self._handler is not None:
+                        self._handler(job)
+                except Exception:  # a failed mail must not stop the others
+                    kept = "; kept for the next start" if entry is not None else ""
+                    logger.exception("mail job %s for %s failed%s", job.kind, job.email, kept)
+                else:
+                    if entry is not None and self._journal is not None:
+                        self._journal.delete(JOURNAL, entry)
             finally:
                 self._jobs.task_done()
 
-    def put(self, job: MailJob) -> None:
+    def _enqueue(self, job: MailJob, entry: str | None) -> None:
         self._ensure_thread()
-        self._jobs.put(job)
+        self._jobs.put((job, entry))
+
+    def _keep(self, job: MailJob) -> str | None:
+        """Write `job` to the journal (before its request is answered); its entry's name."""
+        if self._journal is None:
+            return None
+        entry = f"{time.time_ns()}-{os.getpid()}-{uuid.uuid4().hex[:12]}"
+        self._journal.put(JOURNAL, entry, {"job": job.to_json()})
+        return entry
+
+    def put(self, job: MailJob) -> None:
+        self._enqueue(job, self._keep(job))
 
     def submit(self, job: MailJob) -> Callable[[], None]:
+        entry = self._keep(job)
         with self._submitted:
             self._pending += 1
 
         def hand_over() -> None:
             try:
-                self.put(job)
+                self._enqueue(job, entry)
             finally:
                 with self._submitted:
                     self._pending -= 1
