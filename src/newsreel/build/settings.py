@@ -13,6 +13,8 @@ from typing import Any
 
 from pelican.settings import read_settings
 
+from newsreel.site.frontmatter import FILE_NAME
+
 #: Slugs that a page may not take, because a language's own listings live there.
 RESERVED_SLUGS = frozenset(
     {
@@ -56,7 +58,7 @@ def language_overrides(lang: str, *, first: bool) -> dict[str, Any]:
     overrides: dict[str, Any] = {
         "DEFAULT_LANG": lang,
         # `x.en.md` and `x.fr.md` share the slug `x`: that is what makes them translations.
-        "FILENAME_METADATA": r"(?P<slug>[^.]+)(\.[a-z]{2})?",
+        "FILENAME_METADATA": FILE_NAME,
         "ARTICLE_URL": "{lang}/news/{slug}/",
         "ARTICLE_SAVE_AS": "{lang}/news/{slug}/index.html",
         "ARTICLE_LANG_URL": "{lang}/news/{slug}/",
