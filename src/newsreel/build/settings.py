@@ -129,7 +129,12 @@ def language_overrides(lang: str, *, first: bool) -> dict[str, Any]:
         "DAY_ARCHIVE_SAVE_AS": "",
         "DELETE_OUTPUT_DIRECTORY": False,
         "THEME_STATIC_DIR": "theme",
+        # Every `{{ value }}` is escaped: titles, categories, tags, manifest texts are plain text
+        # (`R&D < 2%` shows as typed, a `<script>` as text). What is markup already is marked so
+        # in the templates (`| safe` on the Markdown-made body and summary) or comes as Markup
+        # (macros, `_()` with markup in the catalogue, JSON-LD, `once()`).
         "JINJA_ENVIRONMENT": {
+            "autoescape": True,
             "extensions": ["jinja2.ext.i18n"],
             "trim_blocks": True,
             "lstrip_blocks": True,
