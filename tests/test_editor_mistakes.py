@@ -86,12 +86,12 @@ MISTAKES = {
     ),
     "a .markdown file, which Pelican would publish unchecked": (
         {"news/x.en.markdown": item("X", "en", date="10/11/2025", vidoe="t-a")},
-        "news/x.en.markdown: '.markdown' files are not checked, so they are not published; "
+        "news/x.en.markdown: a '.markdown' file would be published without the content checks; "
         "rename it to 'x.en.md'",
     ),
     "a file Pelican would read as HTML": (
         {"news/x.en.html": "<html><head><title>X</title></head><body>X</body></html>\n"},
-        "news/x.en.html: '.html' files are not checked, so they are not published; "
+        "news/x.en.html: a '.html' file would be published without the content checks; "
         "write it in Markdown as 'x.en.md'",
     ),
     "spaces, an accent and capitals in a file name": (

@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Collection, Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from pelican.readers import Readers
 from pelican.settings import DEFAULT_CONFIG
@@ -75,7 +76,7 @@ def check_content(project: Project) -> list[Problem]:
     )
 
 
-def read_extensions(settings: dict) -> frozenset[str]:
+def read_extensions(settings: dict[str, Any]) -> frozenset[str]:
     """The file extensions Pelican reads content from with these settings (its readers' own,
     `READERS` included), without the dot."""
     quiet = {**settings, "CACHE_CONTENT": False, "LOAD_CONTENT_CACHE": False}
@@ -158,7 +159,7 @@ def _other_extension(path: Path) -> Problem:
     return Problem(
         path,
         "",
-        f"'{path.suffix}' files are not checked, so they are not published",
+        f"a '{path.suffix}' file would be published without the content checks",
         f"rename it to '{path.stem}{EXTENSION}'"
         if markdown
         else f"write it in Markdown as '{path.stem}{EXTENSION}'",
