@@ -82,7 +82,29 @@ MISTAKES = {
     "orphan translation": (
         {"news/orphan.en.md": item("Orphan", "en", translation=True)},
         "news/orphan.en.md: translation: marked as a translation, but no original with slug "
-        "'orphan' exists; add the original",
+        "'orphan' exists; add the original (content/news/orphan.fr.md) or remove",
+    ),
+    "a .markdown file, which Pelican would publish unchecked": (
+        {"news/x.en.markdown": item("X", "en", date="10/11/2025", vidoe="t-a")},
+        "news/x.en.markdown: a '.markdown' file would be published without the content checks; "
+        "rename it to 'x.en.md'",
+    ),
+    "a file Pelican would read as HTML": (
+        {"news/x.en.html": "<html><head><title>X</title></head><body>X</body></html>\n"},
+        "news/x.en.html: a '.html' file would be published without the content checks; "
+        "write it in Markdown as 'x.en.md'",
+    ),
+    "spaces, an accent and capitals in a file name": (
+        {"news/Counter Drône trials.en.md": item("Counter-drone trials", "en")},
+        "news/Counter Drône trials.en.md: slug: 'Counter Drône trials' cannot be part of a URL "
+        "(lower-case letters a-z, digits and single hyphens only); "
+        "rename the file to 'counter-drone-trials.en.md'",
+    ),
+    "spaces and capitals in a Slug": (
+        {"news/trials.en.md": item("Trials", "en", slug="Counter Drone Trials")},
+        "news/trials.en.md: slug: 'Counter Drone Trials' cannot be part of a URL "
+        "(lower-case letters a-z, digits and single hyphens only); "
+        "did you mean 'Slug: counter-drone-trials'?",
     ),
 }
 
@@ -238,3 +260,93 @@ def test_a_pelican_warning_over_several_lines_is_kept_whole():
     assert collector.warnings == [
         'All items ("2") "with slug "a"" are translations: /s/a.en.md, /s/b.en.md'
     ]
+
+
+def test_two_dotted_names_are_refused_before_pelican_overwrites_one(tmp_path: Path):
+    """Pelican reads `dotted.v1.en.md` as the slug `dotted`: both files would be written to
+    one page (FileOverwriteFailedError, naming neither); the checks read names as Pelican does."""
+    files = {
+        "news/dotted.v1.en.md": item("V1", "en"),
+        "news/dotted.v2.en.md": item("V2", "en"),
+    }
+    project = write_site(tmp_path / "site", files)
+    with pytest.raises(BuildError) as raised:
+        build_site(project, media=False, search_index="off")
+    assert raised.value.lines() == [
+        f"content/news/dotted.{v}.en.md: a dot in the name: the site would read its slug as "
+        f"'dotted' (a file name is <slug>.<lang>.md); rename it to 'dotted-{v}.en.md'"
+        for v in ("v1", "v2")
+    ]
+
+
+def test_the_checks_and_pelican_read_file_names_with_one_rule():
+    from newsreel.build.settings import language_overrides
+    from newsreel.site import frontmatter
+
+    overrides = language_overrides("en", first=True)
+    assert overrides["FILENAME_METADATA"] is frontmatter.FILE_NAME
+
+
+def test_a_good_slug_builds_at_its_plain_url(small_site):
+    (small_site.content / "news" / "counter-drone-trials-2.en.md").write_text(
+        item("Trials", "en"), "utf-8"
+    )
+    build_site(small_site, media=False, search_index="off")
+    assert (small_site.output / "en/news/counter-drone-trials-2/index.html").is_file()
+
+
+def _with_manifest(tmp_path: Path, files: dict[str, str]):
+    project = write_site(tmp_path / "site", files)
+    project.clips.mkdir(exist_ok=True)
+    (project.clips / "t-a.toml").write_text('id = "t-a"\n', "utf-8")
+    return project
+
+
+def test_a_video_in_one_language_only_is_refused_naming_the_file_without_it(tmp_path: Path):
+    files = {
+        "news/x.en.md": item("X", "en", translation=True, video="t-a"),
+        "news/x.fr.md": item("X", "fr"),
+    }
+    project = _with_manifest(tmp_path, files)
+    with pytest.raises(BuildError) as raised:
+        build_site(project, media=False, search_index="off")
+    assert raised.value.lines() == [
+        "content/news/x.fr.md: video: missing, but x.en.md names 't-a'; add a line "
+        "'Video: t-a' (every language of an item shows the same video)"
+    ]
+
+
+@pytest.mark.parametrize("written", ["T-A", "t-a.toml", "T-A.TOML", "t_a"])
+def test_a_video_id_near_a_manifest_gets_a_did_you_mean(tmp_path: Path, written: str):
+    files = {
+        "news/x.en.md": item("X", "en", translation=True, video=written),
+        "news/x.fr.md": item("X", "fr", video="t-a"),
+    }
+    project = _with_manifest(tmp_path, files)
+    with pytest.raises(BuildError) as raised:
+        build_site(project, media=False, search_index="off")
+    assert raised.value.lines() == [
+        f"content/news/x.en.md: video: no manifest clips/{written}.toml; did you mean 'Video: t-a'?"
+    ]
+
+
+def test_paths_in_fixes_are_relative_to_the_project(tmp_path: Path):
+    """The build may run from anywhere: a fix names `content/...`, never the absolute path."""
+    files = {
+        "news/x.en.md": item("X", "en"),
+        "news/sub/x.en.md": item("Y", "en"),
+        "news/lone.en.md": item("Lone", "en", translation=True),
+        "news/sub/y.fr.md": item("Y", "fr", status="draft"),
+        "news/y.en.md": item("Y", "en", translation=True),
+    }
+    project = write_site(tmp_path / "site", files)
+    with pytest.raises(BuildError) as raised:
+        build_site(project, media=False, search_index="off")
+    lines = raised.value.lines()
+    assert not [line for line in lines if str(tmp_path) in line], lines
+    assert (
+        "content/news/x.en.md: slug: 'x' in 'en' is already used by content/news/sub/x.en.md; "
+        "give one of them another file name or 'Slug:'" in lines
+    )
+    assert any("add the original (content/news/lone.fr.md)" in line for line in lines)
+    assert any("its original content/news/sub/y.fr.md is 'draft'" in line for line in lines)

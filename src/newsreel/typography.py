@@ -131,8 +131,9 @@ _ASCII_SPACE = re.compile(r"[ \t\r\n\f]+")
 
 
 def plain_text(markup: str) -> str:
-    """Text of an HTML fragment, for titles and meta tags, keeping non-breaking spaces
-    (Jinja's `striptags` turns them into ordinary ones)."""
+    """Text of an HTML fragment (a Markdown-made summary), for meta tags, JSON-LD and feeds,
+    keeping non-breaking spaces (Jinja's `striptags` turns them into ordinary ones). Its
+    entities are decoded: the result is text, which the templates escape (autoescape)."""
     text = html_module.unescape(_TAG.sub("", str(markup or "")))
     return _ASCII_SPACE.sub(" ", text).strip()
 

@@ -7,16 +7,24 @@ build stops before it touches `output/`.
 
 from __future__ import annotations
 
+import difflib
+import fnmatch
 import os
+import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import Any
+
+from pelican.readers import Readers
+from pelican.settings import DEFAULT_CONFIG
+from pelican.utils import slugify
 
 from newsreel.build.settings import RESERVED_SLUGS
 from newsreel.errors import NewsreelError, Problem, did_you_mean, shown
 from newsreel.project import Project
-from newsreel.site.frontmatter import SourceItem, read_front_matter
+from newsreel.site.frontmatter import SourceItem, file_name, read_front_matter
 
 #: The dates the README documents (and the error message shows); nothing else is guessed.
 DATE_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d")
@@ -39,15 +47,56 @@ FIELDS = frozenset(
 )  # fmt: skip
 LAYOUT_FIELDS = frozenset({"template", "save_as", "url"})
 
+#: The one extension of news items and pages. Pelican reads others too (`.markdown`, `.mkd`,
+#: `.mdown`, `.rst`, `.html`...), but the checks, the watcher and the plugin's reader know
+#: `.md`; a file Pelican would read under another name is refused rather than published
+#: unchecked.
+EXTENSION = ".md"
+
+#: What a slug may be: it is a URL's path segment in both languages (`/en/news/<slug>/`), so
+#: lower-case ASCII letters and digits in words joined by single hyphens, nothing to escape.
+SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
 
 def check_content(project: Project) -> list[Problem]:
     """Every editor's mistake in the content, one each (empty when all is well)."""
     settings = project.settings
-    items, unreadable = collect(project.content, settings["ARTICLE_PATHS"], settings["PAGE_PATHS"])
+    items, unreadable = collect(
+        project.content,
+        settings["ARTICLE_PATHS"],
+        settings["PAGE_PATHS"],
+        read_extensions(settings),
+        settings.get("IGNORE_FILES", ()),
+    )
     videos = {path.stem for path in project.clips.glob("*.toml") if path.name != "presets.toml"}
     # the other language of an unreadable file is no orphan: its original is there, unread
     unread = {SourceItem(Path(p.where), "", {}).slug for p in unreadable}
-    return unreadable + check(items, project.languages, RESERVED_SLUGS, videos, unread)
+    return unreadable + check(
+        items, project.languages, RESERVED_SLUGS, videos, unread, root=project.root
+    )
+
+
+def read_extensions(settings: dict[str, Any]) -> frozenset[str]:
+    """The file extensions Pelican reads content from with these settings (its readers' own,
+    `READERS` included), without the dot."""
+    quiet = {**settings, "CACHE_CONTENT": False, "LOAD_CONTENT_CACHE": False}
+    return frozenset(Readers(quiet).extensions)
+
+
+def suggested_slug(text: str) -> str:
+    """`text` made a slug by Pelican's own slugify (accents to ASCII, spaces to hyphens, the
+    rest dropped), then held to `SLUG` (`_` and dots become hyphens too)."""
+    slug = slugify(text.replace(".", " "), regex_subs=DEFAULT_CONFIG["SLUG_REGEX_SUBSTITUTIONS"])
+    return "-".join(re.findall(r"[a-z0-9]+", slug)) or "item"
+
+
+def slug_fix(item: SourceItem) -> str:
+    """How to give `item` a slug a URL takes: the slugified one, where it comes from."""
+    wanted = suggested_slug(item.slug)
+    if item.meta.get("slug"):
+        return f"did you mean 'Slug: {wanted}'?"
+    lang = f".{item.file_lang}" if item.file_lang else ""
+    return f"rename the file to '{wanted}{lang}{EXTENSION}'"
 
 
 def relative(line: str, root: Path) -> str:
@@ -72,20 +121,49 @@ def _parse_date(text: str) -> None:
 
 
 def collect(
-    content_dir: Path, article_paths: list[str], page_paths: list[str]
+    content_dir: Path,
+    article_paths: list[str],
+    page_paths: list[str],
+    extensions: Collection[str] = ("md",),
+    ignore: Sequence[str] = (),
 ) -> tuple[list[SourceItem], list[Problem]]:
     """Every Markdown news item and page under the content folder, and the files that could
-    not be read (not UTF-8), one problem each."""
+    not be read (not UTF-8) or would be read by Pelican unchecked, one problem each.
+
+    `extensions` are those Pelican reads (`read_extensions`): any file it would publish is
+    either read here or refused by name; `ignore` are Pelican's IGNORE_FILES patterns.
+    """
     items: list[SourceItem] = []
     unreadable: list[Problem] = []
     for kind, folders in (("article", article_paths), ("page", page_paths)):
         for folder in folders:
-            for path in sorted((content_dir / folder).rglob("*.md")):
+            for path in sorted((content_dir / folder).rglob("*")):
+                if not path.is_file() or path.suffix[1:] not in {*extensions, "md"}:
+                    continue
+                if any(fnmatch.fnmatch(path.name, pattern) for pattern in ignore):
+                    continue
+                if path.suffix != EXTENSION:
+                    unreadable.append(_other_extension(path))
+                    continue
                 try:
                     items.append(SourceItem(path, kind, read_front_matter(path)))
                 except NewsreelError as error:
                     unreadable += error.problems
     return items, unreadable
+
+
+def _other_extension(path: Path) -> Problem:
+    """A file Pelican would publish without any of these checks (a guessed date, a misspelt
+    field): refused by name, with the `.md` name it should have."""
+    markdown = path.suffix in (".markdown", ".mkd", ".mdown")
+    return Problem(
+        path,
+        "",
+        f"a '{path.suffix}' file would be published without the content checks",
+        f"rename it to '{path.stem}{EXTENSION}'"
+        if markdown
+        else f"write it in Markdown as '{path.stem}{EXTENSION}'",
+    )
 
 
 def check(
@@ -94,9 +172,11 @@ def check(
     reserved_slugs: frozenset[str] = frozenset(),
     videos: set[str] | None = None,
     unread: set[str] | None = None,
+    root: Path | None = None,
 ) -> list[Problem]:
     """All problems of all items; an empty list means the content is ready to build.
-    `unread` names the slugs of files that could not be read, whose translations wait."""
+    `unread` names the slugs of files that could not be read, whose translations wait;
+    `root` is the project's folder, which the paths in fixes are written relative to."""
     problems: list[Problem] = []
     known = ", ".join(languages)
     for item in items:
@@ -105,14 +185,24 @@ def check(
         if video and videos is not None and video not in videos:
             problems.append(
                 Problem(
-                    item.path,
-                    "video",
-                    f"no manifest clips/{video}.toml",
-                    "add the manifest, or use the id of one in clips/",
+                    item.path, "video", f"no manifest clips/{video}.toml", video_fix(video, videos)
                 )
             )
-    problems.extend(_check_translations(items, languages, unread or set(), videos))
+    problems.extend(_check_translations(items, languages, unread or set(), videos, root))
     return problems
+
+
+def video_fix(video: str, videos: Collection[str]) -> str:
+    """`did you mean 't-a'?` for `T-A`, `t-a.toml` or `t_a`: the closest manifest's id, compared
+    case-folded and without the extension; else what to do."""
+    wanted = video.strip().casefold().removesuffix(".toml")
+    by_folded = {name.casefold(): name for name in videos}
+    close = by_folded.get(wanted) or next(
+        (by_folded[n] for n in difflib.get_close_matches(wanted, list(by_folded), n=1)), None
+    )
+    if close:
+        return f"did you mean 'Video: {close}'?"
+    return "add the manifest, or use the id of one in clips/"
 
 
 def _check_item(
@@ -159,6 +249,29 @@ def _check_item(
                 f"set 'Lang: {item.file_lang}' or rename the file to '{item.slug}.{lang}.md'",
             )
         )
+    if file_name(path) is None:
+        base, _, lang_part = path.stem.rpartition(".")
+        lang_part = f".{lang_part}" if re.fullmatch("[a-z]{2}", lang_part) else ""
+        wanted = suggested_slug(base if lang_part else path.stem)
+        found.append(
+            Problem(
+                path,
+                "",
+                "a dot in the name: the site would read its slug as "
+                f"'{path.stem.split('.', 1)[0]}' (a file name is <slug>.<lang>{EXTENSION})",
+                f"rename it to '{wanted}{lang_part}{EXTENSION}'",
+            )
+        )
+    elif not SLUG.fullmatch(item.slug):
+        found.append(
+            Problem(
+                path,
+                "slug",
+                f"'{item.slug}' cannot be part of a URL (lower-case letters a-z, digits and "
+                "single hyphens only)",
+                slug_fix(item),
+            )
+        )
     if item.kind == "page" and item.slug in reserved_slugs:
         found.append(
             Problem(
@@ -176,6 +289,7 @@ def _check_translations(
     languages: Sequence[str],
     unread: set[str],
     videos: set[str] | None = None,
+    root: Path | None = None,
 ) -> list[Problem]:
     """Each translation needs an original; one slug has at most one item per language."""
     problems: list[Problem] = []
@@ -193,19 +307,21 @@ def _check_translations(
                     Problem(
                         extra.path,
                         "slug",
-                        f"'{slug}' in '{lang}' is already used by {same[0].path}",
+                        f"'{slug}' in '{lang}' is already used by {_local(same[0].path, root)}",
                         "give one of them another file name or 'Slug:'",
                     )
                 )
-        problems.extend(_check_same_video(group, videos))
+        problems.extend(_check_same_video(group, videos, root))
         originals = [item for item in group if not item.is_translation]
         if originals:
-            problems.extend(_check_same_status(group, originals))
+            problems.extend(_check_same_status(group, originals, root))
         if originals or slug in unread:
             continue
         for item in group:
             others = [lang for lang in languages if lang != item.meta["lang"]]
-            expected = " or ".join(f"{item.path.parent / f'{slug}.{lang}.md'}" for lang in others)
+            expected = " or ".join(
+                _local(item.path.parent / f"{slug}.{lang}{EXTENSION}", root) for lang in others
+            )
             problems.append(
                 Problem(
                     item.path,
@@ -217,16 +333,26 @@ def _check_translations(
     return problems
 
 
-def _beside(item: SourceItem, other: SourceItem) -> str:
+def _local(path: Path, root: Path | None) -> str:
+    """A path as the editor names it, relative to the project's folder (`content/news/x.md`),
+    wherever the project lives."""
+    if root is not None and path.is_absolute() and path.is_relative_to(root):
+        return path.relative_to(root).as_posix()
+    return shown(path)
+
+
+def _beside(item: SourceItem, other: SourceItem, root: Path | None) -> str:
     """The other file as the editor sees it from `item`: its name when they share a folder."""
-    return other.path.name if other.path.parent == item.path.parent else shown(other.path)
+    return other.path.name if other.path.parent == item.path.parent else _local(other.path, root)
 
 
 def _status(item: SourceItem) -> str:
     return (item.meta.get("status") or "published").lower()
 
 
-def _check_same_status(group: list[SourceItem], originals: list[SourceItem]) -> list[Problem]:
+def _check_same_status(
+    group: list[SourceItem], originals: list[SourceItem], root: Path | None
+) -> list[Problem]:
     """A translation needs an original with its own Status.
 
     Pelican pairs translations within one status at a time (the published items, the drafts,
@@ -245,17 +371,22 @@ def _check_same_status(group: list[SourceItem], originals: list[SourceItem]) -> 
             Problem(
                 item.path,
                 "status",
-                f"'{status}', but its original {_beside(item, original)} is '{_status(original)}'",
+                f"'{status}', but its original {_beside(item, original, root)} "
+                f"is '{_status(original)}'",
                 "give both files the same 'Status:' (a translation is published with its original)",
             )
         )
     return problems
 
 
-def _check_same_video(group: list[SourceItem], videos: set[str] | None) -> list[Problem]:
+def _check_same_video(
+    group: list[SourceItem], videos: set[str] | None, root: Path | None
+) -> list[Problem]:
     """The languages of one item show the same video: each page offers the other language's
-    as its translation, and a reader switching languages expects the same footage. An id with
-    no manifest is already a problem of its own, so it is not compared."""
+    as its translation, and a reader switching languages expects the same footage. A file
+    that names none while another language does is refused too (its page would go out
+    without the video). An id with no manifest is already a problem of its own, so it is not
+    compared."""
     named = sorted(
         (
             item
@@ -264,15 +395,28 @@ def _check_same_video(group: list[SourceItem], videos: set[str] | None) -> list[
         ),
         key=lambda item: item.is_translation,
     )  # the original first: a translation follows it
-    first = named[0] if named else None
-    return [
+    if not named:
+        return []
+    first = named[0]
+    video = first.meta["video"]
+    problems = [
         Problem(
             item.path,
             "video",
-            f"'{item.meta['video']}' differs from '{first.meta['video']}' "
-            f"in {_beside(item, first)}",
+            f"'{item.meta['video']}' differs from '{video}' in {_beside(item, first, root)}",
             "name the same video in every language of the item",
         )
         for item in named[1:]
-        if first is not None and item.meta["video"] != first.meta["video"]
+        if item.meta["video"] != video
     ]
+    problems += [
+        Problem(
+            item.path,
+            "video",
+            f"missing, but {_beside(item, first, root)} names '{video}'",
+            f"add a line 'Video: {video}' (every language of an item shows the same video)",
+        )
+        for item in group
+        if not item.meta.get("video")
+    ]
+    return problems

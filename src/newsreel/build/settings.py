@@ -13,6 +13,8 @@ from typing import Any
 
 from pelican.settings import read_settings
 
+from newsreel.site.frontmatter import FILE_NAME
+
 #: Slugs that a page may not take, because a language's own listings live there.
 RESERVED_SLUGS = frozenset(
     {
@@ -56,7 +58,7 @@ def language_overrides(lang: str, *, first: bool) -> dict[str, Any]:
     overrides: dict[str, Any] = {
         "DEFAULT_LANG": lang,
         # `x.en.md` and `x.fr.md` share the slug `x`: that is what makes them translations.
-        "FILENAME_METADATA": r"(?P<slug>[^.]+)(\.[a-z]{2})?",
+        "FILENAME_METADATA": FILE_NAME,
         "ARTICLE_URL": "{lang}/news/{slug}/",
         "ARTICLE_SAVE_AS": "{lang}/news/{slug}/index.html",
         "ARTICLE_LANG_URL": "{lang}/news/{slug}/",
@@ -127,7 +129,12 @@ def language_overrides(lang: str, *, first: bool) -> dict[str, Any]:
         "DAY_ARCHIVE_SAVE_AS": "",
         "DELETE_OUTPUT_DIRECTORY": False,
         "THEME_STATIC_DIR": "theme",
+        # Every `{{ value }}` is escaped: titles, categories, tags, manifest texts are plain text
+        # (`R&D < 2%` shows as typed, a `<script>` as text). What is markup already is marked so
+        # in the templates (`| safe` on the Markdown-made body and summary) or comes as Markup
+        # (macros, `_()` with markup in the catalogue, JSON-LD, `once()`).
         "JINJA_ENVIRONMENT": {
+            "autoescape": True,
             "extensions": ["jinja2.ext.i18n"],
             "trim_blocks": True,
             "lstrip_blocks": True,

@@ -37,14 +37,18 @@ def on_initialized(pelican: Any) -> None:
 
 
 def on_content_init(content: Any) -> None:
-    """Typeset titles, summaries and bodies in their language as they are read (and cached)."""
+    """Typeset titles, summaries and bodies in their language as they are read (and cached).
+
+    A title is plain text, as every metadata field but the Markdown-made summary is: the
+    templates escape it, so `R&D < 2%` or `<script>` in it shows as typed.
+    """
     lang = getattr(content, "lang", None)
     if not lang:
         return
     if getattr(content, "_content", None):
         content._content = typography.typeset_html(content._content, lang)
     if getattr(content, "title", None):
-        content.title = typography.typeset_html(content.title, lang)
+        content.title = typography.typeset(content.title, lang)
     if "summary" in content.metadata:
         content.metadata["summary"] = typography.typeset_html(content.metadata["summary"], lang)
         content._summary = content.metadata["summary"]
@@ -200,15 +204,18 @@ def on_feed_generated(context: dict[str, Any], feed: Any) -> None:
     feed.feed["link"] = home
     feed.feed["id"] = home
     posters = {}
+    titles = {}
     for article in context.get("articles", []):
+        titles[f"{base}/{article.url}"] = article.title
         found = getattr(article, "video_record", None)
         if found and found.poster:
             posters[f"{base}/{article.url}"] = found.poster
     for item in feed.items:
-        # Pelican strips the title's tags with Markup.striptags, which drops unbreakable spaces
-        item["title"] = typography.typeset(item["title"], lang)
         if item["link"].startswith("/"):
             item["link"] = base + item["link"]
+        # Pelican reads the title as markup (Markup.striptags): it drops what looks like a tag
+        # (`< 2% ... >`) and unbreakable spaces. The title is plain text, which the feed escapes.
+        item["title"] = titles.get(item["link"]) or typography.typeset(item["title"], lang)
         item["unique_id"] = get_tag_uri(item["link"], item["pubdate"])
         poster = posters.get(item["link"])
         if poster:

@@ -13,7 +13,20 @@ from pathlib import Path
 from newsreel.textfile import read_text
 
 _META_LINE = re.compile(r"^([A-Za-z][A-Za-z0-9_-]*)\s*:\s?(.*)$")
-_FILE_LANG = re.compile(r"^(?P<slug>.+?)\.(?P<lang>[a-z]{2})$")
+
+#: A source file's name without its extension, `<slug>.<lang>` (or `<slug>`): Pelican's
+#: `FILENAME_METADATA` (which `re.match`es it, as `file_name` below does) and the content
+#: checks both read file names with this one expression, so they cannot disagree on a slug.
+#: A name it does not match whole (`a.v1.en`) is refused by the checks: Pelican would take
+#: `a` for its slug and two such files would overwrite one page.
+FILE_NAME = r"(?P<slug>[^.]+)(?:\.(?P<lang>[a-z]{2}))?$"
+_FILE_NAME = re.compile(FILE_NAME)
+
+
+def file_name(path: Path) -> re.Match[str] | None:
+    """The slug and language of a source file's name, as Pelican reads them; None when Pelican
+    would read another slug than the whole name says (a dot in it)."""
+    return _FILE_NAME.match(path.stem)
 
 
 @dataclass
@@ -28,12 +41,12 @@ class SourceItem:
     def slug(self) -> str:
         if self.meta.get("slug"):
             return self.meta["slug"]
-        match = _FILE_LANG.match(self.path.stem)
+        match = file_name(self.path)
         return match.group("slug") if match else self.path.stem
 
     @property
     def file_lang(self) -> str | None:
-        match = _FILE_LANG.match(self.path.stem)
+        match = file_name(self.path)
         return match.group("lang") if match else None
 
     @property

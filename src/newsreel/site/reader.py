@@ -8,16 +8,13 @@ body of such a file (named `<slug>.<lang>.md`) is skipped.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from markdown import Markdown
 from markdown.preprocessors import Preprocessor
 from pelican.readers import MarkdownReader
 
-from newsreel.site.frontmatter import read_front_matter
-
-_FILE_LANG = re.compile(r"\.([a-z]{2})$")
+from newsreel.site.frontmatter import file_name, read_front_matter
 
 
 class _Unchanged(Preprocessor):
@@ -27,8 +24,8 @@ class _Unchanged(Preprocessor):
 
 class RunLanguageMarkdownReader(MarkdownReader):
     def read(self, source_path):
-        match = _FILE_LANG.search(Path(source_path).stem)
-        if match is None or match.group(1) == self.settings.get("DEFAULT_LANG"):
+        match = file_name(Path(source_path))
+        if match is None or match.group("lang") in (None, self.settings.get("DEFAULT_LANG")):
             return super().read(source_path)
         self._source_path = source_path
         if getattr(self, "_summary_md", None) is None:  # formats `Summary:`; made once, reused

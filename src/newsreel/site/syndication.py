@@ -49,7 +49,7 @@ def json_ld(article: Any, base: str, publisher: str, lang: str) -> Markup:
     data: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "NewsArticle",
-        "headline": plain_text(article.title),
+        "headline": article.title,
         "description": plain_text(article.summary),
         "datePublished": article.date.isoformat(),
         "dateModified": getattr(article, "modified", article.date).isoformat(),
@@ -68,8 +68,14 @@ def json_ld(article: Any, base: str, publisher: str, lang: str) -> Markup:
         if video.poster:
             data["image"] = absolute(base, video.poster.url)
         data["video"] = video_object(video, lang, base, url, publisher)
-    text = json.dumps(data, ensure_ascii=False, indent=1).replace("</", "<\\/")
-    return Markup(f'<script type="application/ld+json">{text}</script>')
+    return Markup(f'<script type="application/ld+json">{script_json(data)}</script>')
+
+
+def script_json(data: Any) -> str:
+    """JSON to put inside a `<script>` element: `<`, `>` and `&` written as `\\u003c`...,
+    so no text in it (a title holding `</script>` or `<!--`) can end or change the element."""
+    text = json.dumps(data, ensure_ascii=False, indent=1)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def video_object(
@@ -158,7 +164,7 @@ def media_rss(articles: list[Any], base: str, lang: str, title: str, credit: str
         link = absolute(base, article.url)
         summary = plain_text(article.summary)
         item = ET.SubElement(channel, "item")
-        _text(item, "title", plain_text(article.title))
+        _text(item, "title", article.title)
         _text(item, "link", link)
         _text(item, "guid", link, isPermaLink="true")
         _text(item, "pubDate", _rfc822(article.date))
