@@ -4,6 +4,11 @@ Every build writes into a fresh folder beside `output/`. Only when the whole bui
 succeeded does that folder replace `output/` (or, for a rebuild of some languages, their
 `output/<lang>/`), with renames; on any failure it is removed and the live site stays as it
 was, for visitors and for `newsreel serve` alike.
+
+The output folder itself is replaced only when a build may (`output.check_replaceable`: it
+carries the marker every build leaves, or is empty, or holds only what a build makes), and
+what a killed build left beside it (`.output.building-<pid>`, `.output.old-<pid>`) is swept by
+the next one, once no process has that id.
 """
 
 from __future__ import annotations
@@ -11,20 +16,31 @@ from __future__ import annotations
 import os
 import shutil
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+from newsreel.build.output import check_replaceable
+
 
 @contextmanager
-def staged(output: Path, languages: Sequence[str] | None = None) -> Iterator[Path]:
+def staged(
+    output: Path, languages: Sequence[str] | None = None, built_names: Collection[str] = ()
+) -> Iterator[Path]:
     """A folder to build into, swapped in for `output` (or just its `languages`) when the block
-    ends without error, and removed in every case."""
+    ends without error, and removed in every case.
+
+    Refuses (a NewsreelError, before anything is built) an `output` a build may not replace:
+    see `output.check_replaceable`, to which `built_names` (the languages, the static folders)
+    are what a build writes at the top of its output.
+    """
+    check_replaceable(output, built_names)
     staging = output.with_name(f".{output.name}.building-{os.getpid()}")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     try:
         yield staging
+        check_replaceable(output, built_names)  # minutes later: what if something moved in
         _swap(staging, output, languages)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
