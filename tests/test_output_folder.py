@@ -4,6 +4,8 @@ folder that is not a build's (`newsreel build -o .` once replaced a whole projec
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,7 @@ from typer.testing import CliRunner
 
 from newsreel.build import build_site
 from newsreel.build.output import MARKER
+from newsreel.build.staging import sweep_leftovers
 from newsreel.cli import app
 from newsreel.errors import NewsreelError
 from newsreel.project import Project
@@ -113,3 +116,26 @@ def test_an_output_built_before_the_marker_is_adopted_but_not_with_files_of_its_
     assert (output / "drafts.docx").read_text() == "mine"
     code, printed = run("clean", "--root", str(small_site.root))
     assert code == 2 and (output / "drafts.docx").exists(), printed
+
+
+def test_a_build_sweeps_what_killed_builds_left_but_not_a_running_ones(small_site):
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    alive = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        parent = small_site.output.parent
+        left = [parent / f".output.building-{dead.pid}", parent / f".output.old-{dead.pid}"]
+        running = parent / f".output.building-{alive.pid}"
+        other = parent / f".elsewhere.building-{dead.pid}"  # another output's: not ours to sweep
+        for folder in [*left, running, other]:
+            (folder / "en").mkdir(parents=True)
+        build_site(small_site)
+        assert not [p for p in left if p.exists()], "a killed build's leftovers are swept"
+        assert running.is_dir(), "a running build's staging is never touched"
+        assert other.is_dir()
+        inside = small_site.output / f".en.old-{dead.pid}"
+        inside.mkdir()
+        assert sweep_leftovers(small_site.output) == [inside]
+    finally:
+        alive.kill()
+        alive.wait()
