@@ -59,7 +59,14 @@ def publish(
             "--dry-run", help="Print the plan (uploads, skips, deletions); touch nothing."
         ),
     ] = False,
-    do_build: Annotated[bool, typer.Option("--build/--no-build", help="Build first.")] = True,
+    do_build: Annotated[
+        bool,
+        typer.Option(
+            "--build/--no-build",
+            help="Build first. --no-build sends output/ as it is: it must be a build made with "
+            "these settings (newsreel build --settings publishconf.py), or nothing is sent.",
+        ),
+    ] = True,
 ) -> None:
     """Build with publishconf.py and upload output/ to S3, then invalidate CloudFront.
 
@@ -70,11 +77,17 @@ def publish(
     invalidation of the replaced pages and files. Account-only files (output/_private/) go to
     the private bucket only. A publish that stopped (killed, network down) is finished by the
     next one.
+
+    Nothing is sent from an output/ that is missing, empty or not a build's, or that was built
+    for another address than the settings' SITEURL (a development build: `newsreel build` or
+    `serve`).
     """
     from newsreel.publish import run
 
     project = Project.at(root, settings)
     targets = run.targets_for(project, bucket, private_bucket, distribution)
+    if not do_build:
+        run.check_output(project)  # said at once, before the checks that take seconds
     with console.status("Checking the buckets, credentials, region and distribution…"):
         run.preflight(targets)
     if do_build:

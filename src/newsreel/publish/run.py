@@ -4,6 +4,11 @@ The command line (`newsreel publish`) calls these in order: `targets_for`, `pref
 the build, so a missing bucket is said in seconds), the build, `plan`, `carry_out`. A
 `NewsreelError` (a missing setting, bucket, right or credentials) ends it in one line.
 
+What is sent must be a build, made for the address it goes to: `plan` refuses an output that is
+missing, empty or not a build's (`check_output`: an empty output with `--delete` once emptied
+the live site), or one built for another address (a development build names
+http://127.0.0.1:8000 in its feeds, sitemaps and alternates).
+
 `carry_out` is what makes a publish safe to kill at any moment: it writes its journal into each
 bucket it will change (the CDN paths it is about to make stale, the objects it keeps back from
 deletion) before the first upload, uploads tier by tier, deletes, invalidates, then clears the
@@ -17,6 +22,7 @@ import time
 from dataclasses import dataclass
 
 from newsreel import cloud
+from newsreel.build.output import built_for, check_built
 from newsreel.errors import NewsreelError, Problem
 from newsreel.media.record import PRIVATE_DIR
 from newsreel.progress import SILENT, Reporter
@@ -25,6 +31,9 @@ from newsreel.publish import preflight as checks
 from newsreel.publish import state
 from newsreel.publish.plan import PublishPlan, RemoteObject, diff, local_files
 from newsreel.publish.sync import apply, invalidate
+
+#: The command that builds for production, named by the refusals.
+PRODUCTION_BUILD = "newsreel publish (it builds with {settings} first)"
 
 
 @dataclass(frozen=True)
@@ -81,6 +90,25 @@ def targets_for(
     )
 
 
+def check_output(project: Project) -> None:
+    """A NewsreelError unless output/ is a whole build made for the address these settings
+    publish at (SITEURL): missing, empty, not a build's, or built for another address (a
+    development build, `newsreel serve`'s) are refused before anything is compared or sent."""
+    production = PRODUCTION_BUILD.format(settings=project.settings_file.name)
+    check_built(project.output, f"run {production}, or newsreel build --settings "
+                f"{project.settings_file.name}; or drop --no-build")  # fmt: skip
+    wanted = project.public_base
+    found = built_for(project.output) or ""
+    if found != wanted:
+        raise NewsreelError(
+            Problem(project.output, "", f"was built for {found or 'no known address'} (its "
+                    "feeds, sitemaps and language links point there), but "
+                    f"{project.settings_file.name} publishes the site at {wanted or '(none)'}",
+                    f"build for production: run {production}, or newsreel build --settings "
+                    f"{project.settings_file.name} before --no-build")
+        )  # fmt: skip
+
+
 def preflight(targets: Targets) -> None:
     """The buckets, credentials, region and distribution, checked with reads only."""
     checks.check(targets.buckets, targets.distribution)
@@ -98,7 +126,9 @@ def _listing(client: object, bucket: str, prefix: str = "") -> dict[str, RemoteO
 def plan(
     project: Project, targets: Targets, delete: bool = False, now: float | None = None
 ) -> Publish:
-    """What would be uploaded, skipped, deleted and kept; touches nothing."""
+    """What would be uploaded, skipped, deleted and kept; touches nothing. Refuses an output
+    that is not a build for these settings (`check_output`)."""
+    check_output(project)
     files = local_files(project.output)
     if not targets.private_bucket and any(k.startswith(PRIVATE_DIR + "/") for k in files):
         raise NewsreelError(
