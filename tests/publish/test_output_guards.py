@@ -1,4 +1,5 @@
-"""What a publish refuses to send: no build, someone else's folder, a development build."""
+"""What a publish refuses to send: no build, someone else's folder, a development build, and a
+`--delete` that would empty the live site."""
 
 from __future__ import annotations
 
@@ -56,6 +57,43 @@ def test_no_build_without_a_build_sends_and_deletes_nothing(site, targets, s3, s
     assert keys(s3, targets.bucket) == live, "the live site is as it was"
     with pytest.raises(NewsreelError, match=said[state]):
         run.plan(site, targets, delete=True)
+
+
+def test_a_delete_of_most_of_the_bucket_needs_force_and_says_what_it_would_delete(
+    site, targets, s3
+):
+    publish(site, targets)
+    live = keys(s3, targets.bucket)
+    for folder in ("en", "fr", "theme", "pagefind"):
+        shutil.rmtree(site.output / folder)  # output/ is not the site it was
+    planned = run.plan(site, targets, delete=True)
+    now = len([d for d in planned.plan.deletions if d.bucket == targets.bucket])
+    later = len(planned.plan.kept[targets.bucket])
+    assert now and later, "pages go at once, what they name after the grace"
+    listed = len([key for key in live if not key.startswith(".newsreel/")])
+    with pytest.raises(
+        NewsreelError, match=rf"would delete {now + later} of its {listed} objects \({now} now"
+    ):
+        run.carry_out(planned)
+    assert keys(s3, targets.bucket) == live, "refused before anything was written"
+
+    code, printed = invoke(site, targets, "--no-build", "--delete", "--dry-run")
+    assert code == 0 and "A publish would stop here" in printed and "--force-delete" in printed
+    code, printed = invoke(site, targets, "--no-build", "--delete")
+    assert code == 2 and "en/index.html" in printed and "--force-delete" in printed, printed
+    assert keys(s3, targets.bucket) == live
+    code, printed = invoke(site, targets, "--no-build", "--delete", "--force-delete")
+    assert code == 0, printed
+    assert not [key for key in keys(s3, targets.bucket) if key.startswith(("en/", "fr/"))]
+    assert [key for key in keys(s3, targets.bucket) if key.startswith("theme/")], "the grace"
+
+
+def test_a_few_deletions_need_no_force(site, targets, s3):
+    publish(site, targets)
+    (site.output / "en" / "news" / "meeting" / "index.html").unlink()
+    code, printed = invoke(site, targets, "--no-build", "--delete")
+    assert code == 0, printed
+    assert "en/news/meeting/index.html" not in keys(s3, targets.bucket)
 
 
 def test_a_development_build_is_not_published_to_production(site, targets, s3):

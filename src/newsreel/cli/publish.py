@@ -53,6 +53,14 @@ def publish(
             "pages may still name them).",
         ),
     ] = False,
+    force_delete: Annotated[
+        bool,
+        typer.Option(
+            "--force-delete",
+            help="Let --delete remove more than half of a bucket's objects (refused otherwise: "
+            "that is what publishing the wrong folder does).",
+        ),
+    ] = False,
     dry_run: Annotated[
         bool,
         typer.Option(
@@ -80,7 +88,8 @@ def publish(
 
     Nothing is sent from an output/ that is missing, empty or not a build's, or that was built
     for another address than the settings' SITEURL (a development build: `newsreel build` or
-    `serve`).
+    `serve`); and `--delete` stops before deleting more than half of a bucket's objects unless
+    `--force-delete` is given.
     """
     from newsreel.publish import run
 
@@ -117,10 +126,15 @@ def publish(
         "left over from earlier publishes (--delete removes them once no cached page can "
         "name them)"
     )
+    too_many = publish.too_many_deletions()
+    if dry_run and too_many and not force_delete:
+        console.print(
+            f"A publish would stop here: {too_many}", style="yellow", markup=False, soft_wrap=True
+        )
     if dry_run:
         return
     with RichReporter() as reporter:
-        invalidation = run.carry_out(publish, reporter)
+        invalidation = run.carry_out(publish, reporter, force_delete)
     if targets.distribution:
         console.print(
             f"Invalidation {invalidation} sent" if invalidation else "Nothing to invalidate"
