@@ -1,5 +1,5 @@
 """What a publish refuses to send: no build, someone else's folder, a development build, and a
-`--delete` that would empty the live site."""
+`--delete` that would empty the live site; and a dry run that leaves output/ as it was."""
 
 from __future__ import annotations
 
@@ -113,3 +113,15 @@ def test_a_development_build_is_not_published_to_production(site, targets, s3):
     assert code == 0, printed
     robots = s3.get_object(Bucket=targets.bucket, Key="robots.txt")["Body"].read().decode()
     assert f"Sitemap: {PRODUCTION}/sitemap.xml" in robots
+
+
+def test_a_dry_run_leaves_output_as_it_was(site, targets, s3):
+    settings = production_settings(site)
+    before = {p: p.stat().st_mtime_ns for p in site.output.rglob("*")}
+    code, printed = invoke(site, targets, "--dry-run", settings=settings)
+    assert code == 0, printed
+    assert "dry run" in printed and "to upload" in printed and "robots.txt" in printed
+    assert {p: p.stat().st_mtime_ns for p in site.output.rglob("*")} == before
+    assert built_for(site.output) == "http://127.0.0.1:8000", "still the development build"
+    assert not list(site.root.glob(".output.*")), "the scratch build is gone"
+    assert keys(s3, targets.bucket) == set()
