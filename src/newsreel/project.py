@@ -14,7 +14,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from newsreel.errors import NewsreelError, Problem
+from newsreel.errors import NewsreelError, Problem, shown
 
 if TYPE_CHECKING:
     from newsreel.media.plan import MediaSettings
@@ -42,7 +42,8 @@ class Project:
         output: Path | str | None = None,
         cache: Path | str | None = None,
     ) -> Project:
-        """The project in `root`; a NewsreelError when its settings file is not there."""
+        """The project in `root`; a NewsreelError when its settings file is not there, or when
+        `output` is, holds or lies inside one of the project's sources (`check_output`)."""
         root = Path(root).resolve()
         project = cls(
             root=root,
@@ -56,7 +57,56 @@ class Project:
                 Problem(project.settings_file, "", "not found",
                         "run newsreel from the site's folder, or pass --root and --settings")
             )  # fmt: skip
+        project.check_output()
         return project
+
+    def sources(self) -> dict[Path, str]:
+        """The folders a build must never replace nor `clean` remove, each with what it is to
+        the editor: what they wrote and the project's own state. The root and the settings
+        file's folder hold the output folder (by default): that may lie inside them."""
+        found = {
+            self.root / "content": "the content folder",
+            self.clips: "the clips folder",
+            self.root / "theme": "the theme folder",
+            self.cache: "the cache folder",
+            self.root / ".git": "the project's git repository",
+            self.root / "var": "the local server's folder (accounts, e-mails)",
+        }
+        try:  # where the settings put content and theme (a broken file is said by the build)
+            found.setdefault(self.content, "the content folder")
+            found.setdefault(self.theme, "the theme folder")
+        except NewsreelError:
+            pass
+        return found
+
+    def check_output(self) -> None:
+        """A NewsreelError when the output folder is, holds or lies inside a source folder, or
+        is or holds the project's folder or its settings file's: a build replaces its output
+        whole and `clean` removes it (`newsreel build -o .` once replaced a whole project)."""
+        output = self.output
+        clash: str | None = None
+        holders = [(self.root, "the project's folder"),
+                   (self.settings_file.parent, "the settings file's folder")]  # fmt: skip
+        for folder, what in holders:
+            if not clash and folder.is_relative_to(output):
+                clash = f"is {what}" if output == folder else f"holds {what} ({folder.name}/)"
+        for folder, what in self.sources().items():
+            if clash:
+                break
+            if self.root.is_relative_to(folder):
+                continue  # content at the root (PATH = "."): the rule above
+            if output == folder:
+                clash = f"is {what}"
+            elif output.is_relative_to(folder):
+                clash = f"lies inside {what} ({folder.name}/)"
+            elif folder.is_relative_to(output):
+                clash = f"holds {what} ({folder.name}/)"
+        if clash:
+            raise NewsreelError(
+                Problem("--output", "", f"{shown(output)} {clash}, and a build replaces its "
+                        "output folder whole (clean removes it)",
+                        "give it a folder of its own, e.g. --output output (the default)")
+            )  # fmt: skip
 
     @cached_property
     def settings(self) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from newsreel.build import content, search, workers
+from newsreel.build.output import built_names, is_marked, mark
 from newsreel.build.root_pages import render_root_pages
 from newsreel.build.sitemaps import write_sitemaps
 from newsreel.build.staging import carry_over, link_live, staged
@@ -126,7 +127,8 @@ def _build(
     logger.debug(
         "building %s into %s (%s)", wanted, project.output, "partial" if partial else "all"
     )
-    with staged(project.output, wanted if partial else None) as staging:
+    names = built_names(settings, every)
+    with staged(project.output, wanted if partial else None, names) as staging:
         extra["NEWSREEL_MEDIA_DIR"] = str((project.output if partial else staging) / "media")
         if partial and only:
             link_live(project.output, staging, wanted, only)
@@ -137,9 +139,12 @@ def _build(
             render_root_pages(settings, staging)
             write_fingerprinted_copies(staging / settings.get("THEME_STATIC_DIR", "theme"))
             carry_over(project.output / "pagefind", staging / "pagefind")
+            mark(staging)  # a build's output: the next one may replace it, publish may send it
         if before_swap:
             before_swap(staging)
         logger.debug("swapping the new build in")
+    if not is_marked(project.output):
+        mark(project.output)  # an output built before the marker existed, adopted
     if search_index != "off" and extra.get("NEWSREEL_SEARCH", True):
         thread = threading.Thread(
             target=search.refresh, args=(project.output, wanted, reporter), daemon=False

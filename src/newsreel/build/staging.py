@@ -4,30 +4,89 @@ Every build writes into a fresh folder beside `output/`. Only when the whole bui
 succeeded does that folder replace `output/` (or, for a rebuild of some languages, their
 `output/<lang>/`), with renames; on any failure it is removed and the live site stays as it
 was, for visitors and for `newsreel serve` alike.
+
+The output folder itself is replaced only when a build may (`output.check_replaceable`: it
+carries the marker every build leaves, or is empty, or holds only what a build makes), and
+what a killed build left beside it (`.output.building-<pid>`, `.output.old-<pid>`) is swept by
+the next one, once no process has that id.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+from newsreel.build.output import check_replaceable
+
+#: What a build (or a dry-run publish) leaves beside `output/` when it is killed, and a rebuild
+#: of one language inside it: `.output.building-<pid>`, `.output.old-<pid>`, `.en.old-<pid>`.
+LEFTOVER = re.compile(r"^\.(?P<name>.+)\.(?:building|old|dry-run)-(?P<pid>\d+)$")
+
 
 @contextmanager
-def staged(output: Path, languages: Sequence[str] | None = None) -> Iterator[Path]:
+def staged(
+    output: Path, languages: Sequence[str] | None = None, built_names: Collection[str] = ()
+) -> Iterator[Path]:
     """A folder to build into, swapped in for `output` (or just its `languages`) when the block
-    ends without error, and removed in every case."""
+    ends without error, and removed in every case.
+
+    Refuses (a NewsreelError, before anything is built) an `output` a build may not replace:
+    see `output.check_replaceable`, to which `built_names` (the languages, the static folders)
+    are what a build writes at the top of its output. First sweeps what killed builds left.
+    """
+    check_replaceable(output, built_names)
+    sweep_leftovers(output)
     staging = output.with_name(f".{output.name}.building-{os.getpid()}")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     try:
         yield staging
+        check_replaceable(output, built_names)  # minutes later: what if something moved in
         _swap(staging, output, languages)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def sweep_leftovers(output: Path) -> list[Path]:
+    """Remove what killed builds left beside `output` (and inside it, from rebuilds of one
+    language), and return it; never what a running process (another build) is working in.
+
+    A process id is only known on this machine: builds on other machines into one shared
+    folder are not supported (nor were they ever safe: the swap is a rename)."""
+    found = [
+        path
+        for path in output.parent.glob(f".{output.name}.*-*")
+        if (match := LEFTOVER.match(path.name)) and match["name"] == output.name
+    ]
+    if output.is_dir():
+        found += [path for path in output.glob(".*.old-*") if LEFTOVER.match(path.name)]
+    removed = []
+    for path in found:
+        pid = int(LEFTOVER.match(path.name)["pid"])  # type: ignore[index]
+        if pid != os.getpid() and not _running(pid):
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    return removed
+
+
+def _running(pid: int) -> bool:
+    """Whether a process with this id runs on this machine (one of another user's counts)."""
+    if pid <= 0:
+        return True  # not a process id: leave the folder be
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    except OverflowError:
+        return False
+    return True
 
 
 def link_live(

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import shutil
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -12,6 +16,9 @@ from newsreel.cli.console import RichReporter, console, out
 from newsreel.cli.site import RootOption, run_build
 from newsreel.project import Project
 from newsreel.publish.plan import GRACE_S
+
+if TYPE_CHECKING:
+    from newsreel.publish.run import Publish
 
 #: Rows of the plan shown by a real publish (--dry-run shows them all).
 SHOWN_ROWS = 40
@@ -53,13 +60,31 @@ def publish(
             "pages may still name them).",
         ),
     ] = False,
+    force_delete: Annotated[
+        bool,
+        typer.Option(
+            "--force-delete",
+            help="Let --delete remove more than half of a bucket's objects (refused otherwise: "
+            "that is what publishing the wrong folder does).",
+        ),
+    ] = False,
     dry_run: Annotated[
         bool,
         typer.Option(
-            "--dry-run", help="Print the plan (uploads, skips, deletions); touch nothing."
+            "--dry-run",
+            help="Print the plan (uploads, skips, deletions); touch nothing: the build goes to "
+            "a scratch folder, removed after, so output/ stays as it is (with --no-build, the "
+            "plan is of output/ as it is, which must be a production build).",
         ),
     ] = False,
-    do_build: Annotated[bool, typer.Option("--build/--no-build", help="Build first.")] = True,
+    do_build: Annotated[
+        bool,
+        typer.Option(
+            "--build/--no-build",
+            help="Build first. --no-build sends output/ as it is: it must be a build made with "
+            "these settings (newsreel build --settings publishconf.py), or nothing is sent.",
+        ),
+    ] = True,
 ) -> None:
     """Build with publishconf.py and upload output/ to S3, then invalidate CloudFront.
 
@@ -70,17 +95,62 @@ def publish(
     invalidation of the replaced pages and files. Account-only files (output/_private/) go to
     the private bucket only. A publish that stopped (killed, network down) is finished by the
     next one.
+
+    Nothing is sent from an output/ that is missing, empty or not a build's, or that was built
+    for another address than the settings' SITEURL (a development build: `newsreel build` or
+    `serve`); and `--delete` stops before deleting more than half of a bucket's objects unless
+    `--force-delete` is given. `--dry-run` builds into a scratch folder, so output/ stays as it
+    was.
     """
     from newsreel.publish import run
 
     project = Project.at(root, settings)
     targets = run.targets_for(project, bucket, private_bucket, distribution)
+    if not do_build:
+        run.check_output(project)  # said at once, before the checks that take seconds
     with console.status("Checking the buckets, credentials, region and distribution…"):
         run.preflight(targets)
-    if do_build:
+    with _built(project, do_build, dry_run) as built:
+        with console.status(f"Comparing {built.output.name}/ with the buckets…"):
+            publish = run.plan(built, targets, delete)
+        _show(publish, dry_run, force_delete)
+        if dry_run:
+            return
+        with RichReporter() as reporter:
+            invalidation = run.carry_out(publish, reporter, force_delete)
+    if targets.distribution:
+        console.print(
+            f"Invalidation {invalidation} sent" if invalidation else "Nothing to invalidate"
+        )
+    console.print("[green]Published.[/green]")
+
+
+@contextlib.contextmanager
+def _built(project: Project, do_build: bool, dry_run: bool) -> Iterator[Project]:
+    """The project whose output is to be published: built first unless --no-build; for a dry
+    run, built into a scratch folder beside output/ (removed after; a killed one is swept by the
+    next build), so that a dry run leaves output/ as it was."""
+    if not do_build:
+        yield project
+        return
+    if not dry_run:
         run_build(project)
-    with console.status("Comparing output/ with the buckets…"):
-        publish = run.plan(project, targets, delete)
+        yield project
+        return
+    scratch = project.output.with_name(f".{project.output.name}.dry-run-{os.getpid()}")
+    shutil.rmtree(scratch, ignore_errors=True)
+    try:
+        built = Project.at(project.root, project.settings_file, scratch / "output")
+        console.print(f"Dry run: building into {scratch.name}/ (output/ is left as it is)")
+        run_build(built)
+        yield built
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _show(publish: Publish, dry_run: bool, force_delete: bool) -> None:
+    """The plan: a table of what goes (all of it for a dry run), then one line of totals."""
+    targets = publish.targets
     plan = publish.plan
     paths = publish.invalidation_paths if targets.distribution else []
     rows = plan.ordered_uploads()
@@ -104,12 +174,8 @@ def publish(
         "left over from earlier publishes (--delete removes them once no cached page can "
         "name them)"
     )
-    if dry_run:
-        return
-    with RichReporter() as reporter:
-        invalidation = run.carry_out(publish, reporter)
-    if targets.distribution:
+    too_many = publish.too_many_deletions()
+    if dry_run and too_many and not force_delete:
         console.print(
-            f"Invalidation {invalidation} sent" if invalidation else "Nothing to invalidate"
+            f"A publish would stop here: {too_many}", style="yellow", markup=False, soft_wrap=True
         )
-    console.print("[green]Published.[/green]")

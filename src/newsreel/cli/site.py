@@ -16,6 +16,7 @@ from typing import Annotated, Any
 import typer
 
 from newsreel.build import BuildResult, build_site
+from newsreel.build import output as output_folder
 from newsreel.build.settings import served_overrides
 from newsreel.build.site import Search
 from newsreel.cli.console import RichReporter, console
@@ -200,7 +201,7 @@ def serve(
         )
         if public and public not in urls:
             console.print(f"Links in e-mails point to [bold]{public}/[/bold]")
-        built_for = _built_for(project.output)
+        built_for = output_folder.built_for(project.output)
         if not do_build and built_for and built_for != served:
             console.print(
                 f"[yellow]The pages were built for {built_for}/: their absolute links "
@@ -220,18 +221,6 @@ def serve(
             api_config.jobs.close()  # send what is still queued
     finally:
         sock.close()
-
-
-def _built_for(output: Path) -> str | None:
-    """The site address the pages in `output` were built for, as their robots.txt names it."""
-    try:
-        text = (output / "robots.txt").read_text("utf-8")
-    except OSError:
-        return None
-    for line in text.splitlines():
-        if line.startswith("Sitemap: http") and line.endswith("/sitemap.xml"):
-            return line.removeprefix("Sitemap: ").removesuffix("/sitemap.xml")
-    return None
 
 
 def _watch_forever(
@@ -293,8 +282,17 @@ def clean(
         bool, typer.Option("--all", help="Also remove the media cache (clips re-encode).")
     ] = False,
 ) -> None:
-    """Remove the built site and Pelican's cache (and with --all the media cache too)."""
+    """Remove the built site and Pelican's cache (and with --all the media cache too).
+
+    The output folder is removed only when a build made it (it carries `.newsreel-output`, or
+    holds nothing but what a build writes); anything else is refused, with what it holds.
+    """
     project = Project.at(root, output=output)
+    try:
+        names = output_folder.built_names(project.settings, project.languages)
+    except NewsreelError:  # broken settings: still clean, but only what carries the marker
+        names = frozenset()
+    output_folder.check_replaceable(project.output, names)
     targets = [project.output, project.cache / "pelican"]
     if everything:
         targets.append(project.cache)

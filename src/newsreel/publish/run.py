@@ -4,6 +4,12 @@ The command line (`newsreel publish`) calls these in order: `targets_for`, `pref
 the build, so a missing bucket is said in seconds), the build, `plan`, `carry_out`. A
 `NewsreelError` (a missing setting, bucket, right or credentials) ends it in one line.
 
+What is sent must be a build, made for the address it goes to: `plan` refuses an output that is
+missing, empty or not a build's (`check_output`: an empty output with `--delete` once emptied
+the live site), or one built for another address (a development build names
+http://127.0.0.1:8000 in its feeds, sitemaps and alternates). And `carry_out` refuses to delete
+more than `MAX_DELETE_SHARE` of a bucket unless told to (`force_delete`).
+
 `carry_out` is what makes a publish safe to kill at any moment: it writes its journal into each
 bucket it will change (the CDN paths it is about to make stale, the objects it keeps back from
 deletion) before the first upload, uploads tier by tier, deletes, invalidates, then clears the
@@ -14,17 +20,24 @@ the next publish, seeing the same differences and the journal, finishes the job.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from newsreel import cloud
+from newsreel.build.output import built_for, check_built
 from newsreel.errors import NewsreelError, Problem
 from newsreel.media.record import PRIVATE_DIR
 from newsreel.progress import SILENT, Reporter
 from newsreel.project import Project
 from newsreel.publish import preflight as checks
 from newsreel.publish import state
-from newsreel.publish.plan import PublishPlan, RemoteObject, diff, local_files
+from newsreel.publish.plan import PublishPlan, RemoteObject, diff, is_hidden, local_files
 from newsreel.publish.sync import apply, invalidate
+
+#: The largest share of a bucket's objects one publish deletes without `--force-delete`: more
+#: is what an output of another site, or a half-empty one, would do.
+MAX_DELETE_SHARE = 0.5
+#: The command that builds for production, named by the refusals.
+PRODUCTION_BUILD = "newsreel publish (it builds with {settings} first)"
 
 
 @dataclass(frozen=True)
@@ -47,10 +60,33 @@ class Publish:
     plan: PublishPlan
     targets: Targets
     states: dict[str, state.BucketState]
+    #: How many objects each bucket held (the publish state left out) when the plan was made.
+    listed: dict[str, int] = field(default_factory=dict)
 
     @property
     def invalidation_paths(self) -> list[str]:
         return self.plan.invalidation_paths(self.targets.bucket)
+
+    def too_many_deletions(self) -> Problem | None:
+        """What `carry_out` refuses without `force_delete`: a `--delete` that removes objects
+        while more than `MAX_DELETE_SHARE` of a bucket's objects are gone from output/ (deleted
+        now, or kept for the grace period and deleted by a later publish), said with what
+        would go."""
+        for bucket, count in self.listed.items():
+            now = [d.key for d in self.plan.deletions if d.bucket == bucket]
+            later = sorted(self.plan.kept.get(bucket, {}))
+            gone = len(now) + len(later)
+            if now and gone > MAX_DELETE_SHARE * count:
+                examples = ", ".join((now + later)[:3]) + (", ..." if gone > 3 else "")
+                return Problem(
+                    f"s3://{bucket}", "",
+                    f"--delete would delete {gone} of its {count} objects ({len(now)} now, "
+                    f"{len(later)} after the grace period: {examples}), more than "
+                    f"{MAX_DELETE_SHARE:.0%} of the live site",
+                    "check that output/ is the site you mean to publish (--dry-run lists every "
+                    "deletion), then pass --force-delete if it is",
+                )  # fmt: skip
+        return None
 
 
 def targets_for(
@@ -81,6 +117,25 @@ def targets_for(
     )
 
 
+def check_output(project: Project) -> None:
+    """A NewsreelError unless output/ is a whole build made for the address these settings
+    publish at (SITEURL): missing, empty, not a build's, or built for another address (a
+    development build, `newsreel serve`'s) are refused before anything is compared or sent."""
+    production = PRODUCTION_BUILD.format(settings=project.settings_file.name)
+    check_built(project.output, f"run {production}, or newsreel build --settings "
+                f"{project.settings_file.name}; or drop --no-build")  # fmt: skip
+    wanted = project.public_base
+    found = built_for(project.output) or ""
+    if found != wanted:
+        raise NewsreelError(
+            Problem(project.output, "", f"was built for {found or 'no known address'} (its "
+                    "feeds, sitemaps and language links point there), but "
+                    f"{project.settings_file.name} publishes the site at {wanted or '(none)'}",
+                    f"build for production: run {production}, or newsreel build --settings "
+                    f"{project.settings_file.name} before --no-build")
+        )  # fmt: skip
+
+
 def preflight(targets: Targets) -> None:
     """The buckets, credentials, region and distribution, checked with reads only."""
     checks.check(targets.buckets, targets.distribution)
@@ -98,7 +153,9 @@ def _listing(client: object, bucket: str, prefix: str = "") -> dict[str, RemoteO
 def plan(
     project: Project, targets: Targets, delete: bool = False, now: float | None = None
 ) -> Publish:
-    """What would be uploaded, skipped, deleted and kept; touches nothing."""
+    """What would be uploaded, skipped, deleted and kept; touches nothing. Refuses an output
+    that is not a build for these settings (`check_output`)."""
+    check_output(project)
     files = local_files(project.output)
     if not targets.private_bucket and any(k.startswith(PRIVATE_DIR + "/") for k in files):
         raise NewsreelError(
@@ -126,7 +183,8 @@ def plan(
         now=time.time() if now is None else now,
         delete=delete,
     )
-    return Publish(publish_plan, targets, states)
+    listed = {name: sum(not is_hidden(key) for key in found) for name, found in listings.items()}
+    return Publish(publish_plan, targets, states, listed)
 
 
 def _states_after(publish: Publish, done: bool) -> dict[str, state.BucketState]:
@@ -139,9 +197,15 @@ def _states_after(publish: Publish, done: bool) -> dict[str, state.BucketState]:
     return result
 
 
-def carry_out(publish: Publish, reporter: Reporter = SILENT) -> str | None:
+def carry_out(
+    publish: Publish, reporter: Reporter = SILENT, force_delete: bool = False
+) -> str | None:
     """Journal, upload, delete, invalidate, clear the journal; returns the invalidation's id
-    (None: nothing to invalidate, or no distribution)."""
+    (None: nothing to invalidate, or no distribution). Refuses, before anything is written, to
+    delete more than `MAX_DELETE_SHARE` of a bucket unless `force_delete`."""
+    too_many = publish.too_many_deletions()
+    if too_many and not force_delete:
+        raise NewsreelError(too_many)
     s3 = cloud.client("s3")
     targets = publish.targets
     touched = {u.bucket for u in publish.plan.uploads} | {d.bucket for d in publish.plan.deletions}

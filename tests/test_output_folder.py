@@ -1,0 +1,141 @@
+"""The output folder: a build replaces it whole and `clean` removes it, so neither may touch a
+folder that is not a build's (`newsreel build -o .` once replaced a whole project, .git and all).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from newsreel.build import build_site
+from newsreel.build.output import MARKER
+from newsreel.build.staging import sweep_leftovers
+from newsreel.cli import app
+from newsreel.errors import NewsreelError
+from newsreel.project import Project
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(app, list(args), env={"COLUMNS": "300", "NO_COLOR": "1"})
+    return result.exit_code, result.output
+
+
+def snapshot(root: Path) -> set[str]:
+    """Every path under `root` except what builds make, to show nothing was lost."""
+    return {
+        p.relative_to(root).as_posix()
+        for p in root.rglob("*")
+        if not p.relative_to(root).as_posix().startswith(("output", ".cache"))
+    }
+
+
+@pytest.mark.parametrize(
+    ("output", "said"),
+    [
+        (".", "--output: . is the project's folder"),
+        ("content", "is the content folder"),
+        ("content/news", "lies inside the content folder (content/)"),
+        (".git", "is the project's git repository"),
+        (".cache", "is the cache folder"),
+        (".cache/site", "lies inside the cache folder"),
+        ("clips", "is the clips folder"),
+        ("var", "local server's folder"),
+        ("..", "holds the project's folder"),
+    ],
+)
+def test_an_output_over_the_projects_sources_is_refused_before_anything(
+    small_site, monkeypatch, output, said
+):
+    (small_site.root / ".git").mkdir()
+    (small_site.root / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+    before = snapshot(small_site.root)
+    monkeypatch.chdir(small_site.root)
+    for command in ("build", "clean"):
+        code, printed = run(command, "--output", output)
+        assert code == 2, printed
+        assert said in printed and "--output output (the default)" in printed, printed
+        assert "Traceback" not in printed and "Built" not in printed and "Removed" not in printed
+    assert snapshot(small_site.root) == before, "nothing of the project may go"
+    with pytest.raises(NewsreelError, match="--output"):
+        Project.at(small_site.root, output=output)
+
+
+def test_the_theme_and_content_the_settings_name_are_sources_too(tmp_path):
+    from conftest import SMALL_SITE, write_site
+
+    project = write_site(tmp_path / "site", SMALL_SITE, 'PATH = "articles"')
+    (project.root / "articles").mkdir()
+    with pytest.raises(NewsreelError, match="is the content folder"):
+        Project.at(project.root, output="articles")
+    with pytest.raises(NewsreelError, match="is the theme folder"):
+        Project.at(project.root, output=project.theme)  # the repository's, named in the settings
+
+
+def test_a_folder_of_someone_elses_files_is_neither_replaced_nor_removed(small_site, tmp_path):
+    elsewhere = tmp_path / "documents"
+    (elsewhere / "letters").mkdir(parents=True)
+    (elsewhere / "notes.txt").write_text("mine")
+    for command in ("build", "clean"):
+        code, printed = run(command, "--root", str(small_site.root), "--output", str(elsewhere))
+        assert code == 2, printed
+        assert "holds files no newsreel build made (letters, notes.txt)" in printed, printed
+        assert "give --output a new or empty folder" in printed and MARKER in printed
+    assert (elsewhere / "notes.txt").read_text() == "mine" and (elsewhere / "letters").is_dir()
+    assert not list(tmp_path.glob(".documents*")), "nothing built beside it either"
+    a_file = tmp_path / "notes.md"
+    a_file.write_text("mine")
+    code, printed = run("build", "--root", str(small_site.root), "--output", str(a_file))
+    assert code == 2 and "is a file, not a site's output folder" in printed, printed
+    assert a_file.read_text() == "mine"
+
+
+def test_every_build_marks_its_output_and_clean_removes_it(small_site, tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    code, printed = run("build", "--root", str(small_site.root), "--output", str(empty))
+    assert code == 0, printed
+    assert (empty / MARKER).is_file(), "an empty folder is a build's to fill"
+    code, printed = run("clean", "--root", str(small_site.root), "--output", str(empty))
+    assert code == 0 and not empty.exists(), printed
+
+
+def test_an_output_built_before_the_marker_is_adopted_but_not_with_files_of_its_own(small_site):
+    build_site(small_site)
+    output = small_site.output
+    (output / MARKER).unlink()  # as every build made it before the marker existed
+    build_site(small_site)
+    assert (output / MARKER).is_file(), "adopted: it holds only what a build makes"
+    (output / MARKER).unlink()
+    (output / "drafts.docx").write_text("mine")
+    with pytest.raises(NewsreelError, match=r"holds files no newsreel build made \(drafts.docx\)"):
+        build_site(small_site)
+    assert (output / "drafts.docx").read_text() == "mine"
+    code, printed = run("clean", "--root", str(small_site.root))
+    assert code == 2 and (output / "drafts.docx").exists(), printed
+
+
+def test_a_build_sweeps_what_killed_builds_left_but_not_a_running_ones(small_site):
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    alive = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        parent = small_site.output.parent
+        left = [parent / f".output.building-{dead.pid}", parent / f".output.old-{dead.pid}"]
+        running = parent / f".output.building-{alive.pid}"
+        other = parent / f".elsewhere.building-{dead.pid}"  # another output's: not ours to sweep
+        for folder in [*left, running, other]:
+            (folder / "en").mkdir(parents=True)
+        build_site(small_site)
+        assert not [p for p in left if p.exists()], "a killed build's leftovers are swept"
+        assert running.is_dir(), "a running build's staging is never touched"
+        assert other.is_dir()
+        inside = small_site.output / f".en.old-{dead.pid}"
+        inside.mkdir()
+        assert sweep_leftovers(small_site.output) == [inside]
+    finally:
+        alive.kill()
+        alive.wait()
