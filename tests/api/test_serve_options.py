@@ -105,6 +105,25 @@ def test_a_port_in_use_stops_serve_before_the_build_with_one_line(tmp_path):
     socket.create_server(("127.0.0.1", other)).close()  # the port suggested was free
 
 
+def test_a_data_folder_that_cannot_be_written_stops_serve_before_the_build_with_one_line(
+    tmp_path,
+):
+    """`var/` holds the accounts and the outbox: if it cannot be written, serve says so and
+    which path, before building (a traceback once, or mail that failed after a 202)."""
+    root = site_root(tmp_path)
+    (root / "var").write_text("a file where the data folder goes")
+    result = CliRunner().invoke(app, serve_args(root, "--no-build", "--port", "0"))
+    assert result.exit_code == 2, result.output
+    line = one_line(result.output)
+    assert line.startswith(f"{root / 'var'}: cannot be written")
+    assert "writable by this user" in line
+    (root / "var").unlink()
+    (root / "var" / "newsreel.db").mkdir(parents=True)  # no database can be opened there
+    result = CliRunner().invoke(app, serve_args(root, "--no-build", "--port", "0"))
+    assert result.exit_code == 2, result.output
+    assert "newsreel.db: cannot be written" in one_line(result.output)
+
+
 def test_each_option_is_named_in_its_own_mistake(tmp_path):
     root = site_root(tmp_path)
     for options, start in [

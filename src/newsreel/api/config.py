@@ -29,6 +29,7 @@ from newsreel.api.mail import (
 from newsreel.api.mail.queue import JobQueue, LocalQueue, SqsQueue
 from newsreel.api.manifests import BucketManifests, CachedManifests, FolderManifests
 from newsreel.api.store import Store
+from newsreel.errors import NewsreelError, Problem
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 
@@ -86,17 +87,37 @@ class ApiConfig:
         site_url: str = "http://127.0.0.1:8000",
         mailer: Mailer | None = None,
     ) -> ApiConfig:
-        """SQLite in `var/newsreel.db`, e-mails in `var/outbox/`, signed local downloads."""
+        """SQLite in `var/newsreel.db`, e-mails in `var/outbox/`, signed local downloads.
+
+        A `var/` this user cannot write stops the start with one line (NewsreelError), rather
+        than a traceback, or requests accepted whose mail then fails in the worker.
+        """
+        import sqlite3
+
         from newsreel.api.store.sqlite import SqliteStore
 
         var = Path(root) / "var"
-        secret = local_secret(var / "secret.key")
         clock = SystemClock()
         if mailer is None and os.environ.get("NEWSREEL_SMTP_HOST"):
             mailer = SmtpMailer(
                 os.environ["NEWSREEL_SMTP_HOST"], int(os.environ.get("NEWSREEL_SMTP_PORT", "25"))
             )
-        store = SqliteStore(var / "newsreel.db", clock)
+        database = var / "newsreel.db"
+        try:
+            for folder in (var, var / "outbox") if mailer is None else (var,):
+                _check_writable(folder)
+            secret = local_secret(var / "secret.key")
+            store = SqliteStore(database, clock)
+            store.put("startup", "check", {})  # a read-only database fails here
+            store.delete("startup", "check")
+        except (OSError, sqlite3.Error) as error:
+            reason = getattr(error, "strerror", None) or str(error)
+            where = getattr(error, "filename", None) or database
+            raise NewsreelError(
+                Problem(where, "", f"cannot be written ({reason})",
+                        "make var/ and what is in it writable by this user, or serve from "
+                        "a copy of the project with --root")
+            ) from None  # fmt: skip
         return cls(
             store=store,
             mailer=mailer or OutboxMailer(var / "outbox"),
@@ -168,6 +189,17 @@ class LazyClient:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._make(), name)
+
+
+def _check_writable(folder: Path) -> None:
+    """Make `folder` if needed, and write and remove a file in it (OSError if it cannot)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    probe = folder / f".write-check-{os.getpid()}"
+    try:
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as error:  # named after the folder, not the probe
+        raise OSError(error.errno, error.strerror, str(folder)) from None
 
 
 def local_secret(path: Path) -> bytes:

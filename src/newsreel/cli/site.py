@@ -183,6 +183,7 @@ def serve(
         served = public or urls[0]  # for e-mailed links, and every absolute URL of the pages
         # (the settings are read only when something is built: --no-build serves what is there)
         overrides = served_overrides(project.settings, served) if do_build or do_watch else None
+        api_config = ApiConfig.local(project.root, project.output, site_url=served)  # var/ too
         if do_build:
             draw_demo_sources(project)
             # the index follows while we serve
@@ -192,7 +193,6 @@ def serve(
             threading.Thread(
                 target=_watch_forever, args=(project, stop, overrides), daemon=True
             ).start()
-        api_config = ApiConfig.local(project.root, project.output, site_url=served)
         api = create_api(api_config)
         logging.getLogger("newsreel.api.mail").setLevel(logging.INFO)
         shown = " and ".join(f"[bold]{url}/[/bold]" for url in urls)
