@@ -139,3 +139,40 @@ def test_a_build_sweeps_what_killed_builds_left_but_not_a_running_ones(small_sit
     finally:
         alive.kill()
         alive.wait()
+
+
+def test_a_build_stopped_with_ctrl_c_says_so_and_leaves_nothing_behind(tmp_path):
+    """SIGINT to the build (as `kill -INT` sends it, to the parent alone): it says it stopped
+    and that the output is as it was, its Pelican workers stop writing, and no staging folder
+    stays beside the output."""
+    import select
+    import signal
+    import time
+
+    from conftest import NEWSREEL, item, write_site
+
+    files = {  # enough pages that the Pelican runs are still under way when the signal comes
+        f"news/item-{number}.en.md": item(f"Item {number}", "en", "Text. " * 200)
+        for number in range(150)
+    }
+    project = write_site(tmp_path / "site", files)
+    build = subprocess.Popen(
+        [NEWSREEL, "build", "--root", str(project.root)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        env={"PATH": "/usr/bin:/bin", "COLUMNS": "300", "NO_COLOR": "1"},
+    )  # fmt: skip
+    said = b""
+    deadline = time.monotonic() + 60
+    while b"Building" not in said and time.monotonic() < deadline:
+        if select.select([build.stdout], [], [], 1)[0]:
+            said += build.stdout.read1(4096)
+    time.sleep(0.3)
+    build.send_signal(signal.SIGINT)
+    said += build.communicate(timeout=60)[0]
+    text = said.decode()
+    assert build.returncode == 130, text
+    assert f"Stopped: {project.output} left as it was" in text, text
+    assert "Traceback" not in text
+    time.sleep(1)  # a worker left running would write on into its staging folder
+    assert not project.output.exists()
+    assert not list(project.output.parent.glob(".output.*")), text

@@ -180,7 +180,11 @@ def _run_languages(
     ]  # fmt: skip
     if parallel:
         futures = [workers.submit(run, len(project.languages)) for run in runs]
-        outcomes = (future.result() for future in futures)
+        try:
+            outcomes = iter([future.result() for future in futures])
+        except KeyboardInterrupt:  # the workers would write on into a staging being removed
+            workers.abort()
+            raise
     else:
         outcomes = (workers.run_language(run) for run in runs)
     errors: list[str] = []

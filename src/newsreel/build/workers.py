@@ -93,6 +93,17 @@ def submit(run: LanguageRun, workers: int) -> Future[RunResult]:
     return _POOL.submit(run_language, run)
 
 
+def abort() -> None:
+    """End the worker processes now, runs under way included (the build was interrupted: they
+    must not write on into its staging folder once it is removed)."""
+    global _POOL
+    if _POOL is not None:
+        for process in list(getattr(_POOL, "_processes", {}).values()):
+            process.terminate()
+        _POOL.shutdown(wait=True, cancel_futures=True)
+        _POOL = None
+
+
 def stop() -> None:
     """End the kept worker processes (the benchmarks start each round from fresh ones)."""
     global _POOL

@@ -76,10 +76,25 @@ def run_build(
                 soft_wrap=True,
             )
             raise
+        except KeyboardInterrupt:
+            console.print(
+                f"[yellow]Stopped[/yellow]: {project.output} left as it was; the clips encoded "
+                "so far are kept in the media cache, the next build goes on from there.",
+                soft_wrap=True,
+            )
+            raise typer.Exit(130) from None  # the shell's code for Ctrl+C
         for line in result.warnings:
             reporter.warn(line)
         if result.search_thread and search_index == "wait":
-            result.search_thread.join()
+            try:
+                result.search_thread.join()
+            except KeyboardInterrupt:
+                console.print(
+                    f"[yellow]Stopped[/yellow] while indexing for search: {project.output} is "
+                    "built, its search index may be incomplete; build again to finish it.",
+                    soft_wrap=True,
+                )
+                raise typer.Exit(130) from None
     items = ", ".join(f"{lang}: {count} items" for lang, count in result.items.items())
     console.print(
         f"[green]Built[/green] {', '.join(result.languages)} ({items}) into {result.output} "
