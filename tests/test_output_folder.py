@@ -18,6 +18,8 @@ from newsreel.cli import app
 from newsreel.errors import NewsreelError
 from newsreel.project import Project
 
+REPO = Path(__file__).resolve().parents[1]
+
 
 def run(*args: str) -> tuple[int, str]:
     result = CliRunner().invoke(app, list(args), env={"COLUMNS": "300", "NO_COLOR": "1"})
@@ -176,3 +178,31 @@ def test_a_build_stopped_with_ctrl_c_says_so_and_leaves_nothing_behind(tmp_path)
     time.sleep(1)  # a worker left running would write on into its staging folder
     assert not project.output.exists()
     assert not list(project.output.parent.glob(".output.*")), text
+
+
+def test_clips_build_then_build_and_clean_work(small_site):
+    """`clips build` writes output/media/ alone: the folder is a build's, which the next build
+    replaces and clean removes (it was refused: no index.html, no marker)."""
+    import shutil
+
+    (small_site.root / "clips").mkdir()
+    shutil.copy(REPO / "clips" / "presets.toml", small_site.root / "clips" / "presets.toml")
+    root = str(small_site.root)
+    code, said = run("clips", "build", "--root", root)
+    assert code == 0, said
+    assert (small_site.output / "media").is_dir() and (small_site.output / MARKER).is_file()
+    code, said = run("build", "--root", root)
+    assert code == 0, said
+    assert (small_site.output / "index.html").is_file()
+    code, said = run("clean", "--root", root)
+    assert code == 0, said
+    assert not small_site.output.exists()
+
+
+def test_clips_build_refuses_a_folder_of_someone_elses(small_site, tmp_path):
+    theirs = tmp_path / "theirs"
+    theirs.mkdir()
+    (theirs / "notes.txt").write_text("mine")
+    code, said = run("clips", "build", "--root", str(small_site.root), "--output", str(theirs))
+    assert code == 2 and "holds files no newsreel build made (notes.txt)" in said, said
+    assert sorted(p.name for p in theirs.iterdir()) == ["notes.txt"]

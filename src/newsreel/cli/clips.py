@@ -67,11 +67,17 @@ def build(
     jobs: JobsOption = None,
 ) -> None:
     """Encode what is missing and write output/media/ (the site build does this too)."""
+    from newsreel.build import output as output_folder
     from newsreel.media.pipeline import build_media
 
     project = Project.at(root, settings, output)
+    # the media go into the site's output folder: one a build may replace, and then marked as
+    # a build's, so that the next `newsreel build` (or `clean`) may replace it in turn
+    names = output_folder.built_names(project.settings, project.languages)
+    output_folder.check_replaceable(project.output, names)
     with RichReporter() as reporter:
         videos = build_media(project.media_settings(), project.output, jobs=jobs, reporter=reporter)
+    output_folder.mark(project.output)
     console.print(
         f"[green]Media ready[/green] for {len(videos)} videos in {project.output / 'media'}"
     )
