@@ -3,26 +3,27 @@
 Kept apart from `encode` (which only builds commands) so that the pipeline's one way of
 starting a process is small enough to read at a glance; `encode` re-exports these names.
 
-An ffmpeg process dies with the build that started it: on Linux it asks the kernel for SIGKILL
-when its parent goes (`prctl(PR_SET_PDEATHSIG)`), so a build killed outright (SIGKILL, the
-out-of-memory killer, a CI timeout) leaves no encode running on, filling the cache's scratch
-folder. Elsewhere there is no such call and nothing is asked.
+An ffmpeg process dies with the build that started it: on Linux it is started through
+util-linux's `setpriv --pdeathsig KILL`, which asks the kernel for SIGKILL when its parent goes
+(`prctl(PR_SET_PDEATHSIG)`, kept across the exec of ffmpeg), so a build killed outright (SIGKILL,
+the out-of-memory killer, a CI timeout) leaves no encode running on, filling the cache's scratch
+folder. A wrapper rather than a `preexec_fn`: that would run Python between fork and exec while
+the pipeline's other threads run (unsafe), and make every start a full fork of the process.
+The kernel's "parent" is the thread that started the child; the pipeline's threads each wait
+for their ffmpeg. Without `setpriv` (other systems) nothing is asked.
 """
 
 from __future__ import annotations
 
-import ctypes
 import json
 import os
 import re
-import signal
+import shutil
 import subprocess
 import sys
 import threading
 from collections.abc import Callable
 from functools import cache
-
-_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
 class EncodeError(Exception):
@@ -73,27 +74,13 @@ def measure_loudness(
     return parse_loudness((runner or run)(args, duration_ms, on_progress))
 
 
-def _die_with_parent() -> Callable[[], None] | None:
-    """A `preexec_fn` that makes the child get SIGKILL when its parent dies (Linux only).
-
-    libc is looked up here, in the parent: between fork and exec the child only calls it.
-    The kernel's "parent" is the thread that started the child; the pipeline's threads each
-    wait for their ffmpeg, so the process always ends before its thread does.
-    """
+@cache
+def _die_with_parent() -> tuple[str, ...]:
+    """What to start a child through so that it gets SIGKILL when its parent dies (Linux)."""
     if not sys.platform.startswith("linux"):
-        return None
-    try:
-        prctl = ctypes.CDLL(None, use_errno=True).prctl
-    except (OSError, AttributeError):  # a libc without prctl: nothing to ask
-        return None
-    parent = os.getpid()
-
-    def preexec() -> None:
-        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-        if os.getppid() != parent:  # the parent died before the call above: die now
-            os.kill(os.getpid(), signal.SIGKILL)
-
-    return preexec
+        return ()
+    setpriv = shutil.which("setpriv")
+    return (setpriv, "--pdeathsig", "KILL", "--") if setpriv else ()
 
 
 def run(
@@ -103,12 +90,11 @@ def run(
 ) -> str:
     """Run ffmpeg, reporting progress (0..1) from `-progress pipe:1`; returns its stderr."""
     process = subprocess.Popen(
-        args,
+        [*_die_with_parent(), *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         bufsize=1,
-        preexec_fn=_die_with_parent(),  # between fork and exec: one libc call
     )
     stderr_lines: list[str] = []
 
