@@ -1,5 +1,6 @@
 """Mail accepted is mail sent, even when `newsreel serve` is killed outright: every job is kept
-in the local store before its request is answered, and sent when the server starts again."""
+in the local store before its request is answered, and sent by the next server to start, once;
+never by two servers, never while its own server still runs, never when too old."""
 
 from __future__ import annotations
 
@@ -8,62 +9,118 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 from conftest import free_port, start_serve, stop_process
 
 from .test_serve_options import site_root
 
-KILLED_WRITER = """
+#: A server's queue that accepts two jobs, cannot send them (its mail server never answers),
+#: and is killed outright; with "wait", it stays alive instead, until its stdin closes.
+WRITER = """
 import os, signal, sys, threading
+from pathlib import Path
 from newsreel.api.clock import SystemClock
+from newsreel.api.mail.journal import Journal
 from newsreel.api.mail.queue import LocalQueue, MailJob
 from newsreel.api.store.sqlite import SqliteStore
 
-jobs = LocalQueue(journal=SqliteStore(sys.argv[1], SystemClock()))
+var = Path(sys.argv[1])
+jobs = LocalQueue(journal=Journal(SqliteStore(var / "newsreel.db", SystemClock()), var / "mail"))
 jobs.start(lambda job: threading.Event().wait())  # a mail server that never answers
 first = jobs.submit(MailJob("subscribe", "a@example.org", "fr"))
 first()  # handed over, and stuck in the worker
 jobs.submit(MailJob("code", "b@example.org", "en", purpose="login"))  # not handed over yet
+if sys.argv[2] == "wait":
+    print("ready", flush=True)
+    sys.stdin.read()
 os.kill(os.getpid(), signal.SIGKILL)
 """
 
 
-def test_jobs_of_a_killed_process_are_sent_by_the_next_one_once(tmp_path):
+def writer(var: Path, mode: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(var), mode],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+    )  # fmt: skip
+
+
+def queue_on(var: Path, sent: list, lock: threading.Lock | None = None):
     from newsreel.api.clock import SystemClock
-    from newsreel.api.mail.queue import JOURNAL, LocalQueue
+    from newsreel.api.mail.journal import Journal
+    from newsreel.api.mail.queue import LocalQueue
     from newsreel.api.store.sqlite import SqliteStore
 
-    database = tmp_path / "newsreel.db"
-    killed = subprocess.run([sys.executable, "-c", KILLED_WRITER, str(database)], timeout=60)
-    assert killed.returncode == -signal.SIGKILL
-    store = SqliteStore(database, SystemClock())
-    sent = []
-    jobs = LocalQueue(journal=store)
-    jobs.start(lambda job: sent.append((job.kind, job.email, job.purpose)))
+    store = SqliteStore(var / "newsreel.db", SystemClock())
+    jobs = LocalQueue(journal=Journal(store, var / "mail"))
+    guard = lock or threading.Lock()
+
+    def send(job):
+        with guard:
+            sent.append((job.kind, job.email))
+
+    jobs.start(send)
+    return jobs, store
+
+
+def test_jobs_of_a_killed_server_are_sent_by_the_next_one_once(tmp_path):
+    from newsreel.api.mail.journal import PARTITION
+
+    killed = writer(tmp_path, "kill")
+    assert killed.wait(timeout=60) == -signal.SIGKILL
+    sent: list = []
+    jobs, store = queue_on(tmp_path, sent)
     jobs.drain()
-    assert sorted(sent) == [
-        ("code", "b@example.org", "login"),
-        ("subscribe", "a@example.org", None),
-    ]
-    assert store.query(JOURNAL) == []
-    again = LocalQueue(journal=store)  # a third start sends nothing twice
-    again.start(lambda job: sent.append(job.email))
+    assert sorted(sent) == [("code", "b@example.org"), ("subscribe", "a@example.org")]
+    assert store.query(PARTITION) == []
+    again, _ = queue_on(tmp_path, sent)  # a third start sends nothing twice
     again.drain()
     assert len(sent) == 2
     jobs.close()
     again.close()
+    assert list((tmp_path / "mail").iterdir()) == []  # no owner files left behind
 
 
-def test_a_failed_mail_is_kept_for_the_next_start(tmp_path):
-    from newsreel.api.clock import SystemClock
-    from newsreel.api.mail.queue import JOURNAL, LocalQueue, MailJob
-    from newsreel.api.store.sqlite import SqliteStore
+def test_two_servers_starting_at_once_send_each_job_once(tmp_path):
+    killed = writer(tmp_path, "kill")
+    assert killed.wait(timeout=60) == -signal.SIGKILL
+    sent: list = []
+    lock = threading.Lock()
+    with ThreadPoolExecutor(4) as pool:
+        queues = list(pool.map(lambda _: queue_on(tmp_path, sent, lock)[0], range(4)))
+    for jobs in queues:
+        jobs.drain()
+        jobs.close()
+    assert sorted(sent) == [("code", "b@example.org"), ("subscribe", "a@example.org")]
 
-    store = SqliteStore(tmp_path / "newsreel.db", SystemClock())
-    jobs = LocalQueue(journal=store)
+
+def test_the_jobs_of_a_server_still_running_are_left_to_it(tmp_path):
+    from newsreel.api.mail.journal import PARTITION
+
+    running = writer(tmp_path, "wait")
+    try:
+        assert running.stdout.readline() == b"ready\n"
+        sent: list = []
+        jobs, store = queue_on(tmp_path, sent)
+        jobs.drain()
+        assert sent == []  # its own server sends them (it is stuck, but alive)
+        assert len(store.query(PARTITION)) == 2
+        jobs.close()
+    finally:
+        running.stdin.close()
+        running.wait(timeout=60)
+
+
+def test_a_job_too_old_to_send_is_dropped_and_a_failed_one_kept(tmp_path, monkeypatch):
+    from newsreel.api.mail import journal
+    from newsreel.api.mail.queue import MailJob
+
+    sent: list = []
+    jobs, store = queue_on(tmp_path, [])
 
     def mail_server_down(job):
         raise ConnectionRefusedError("SMTP is down")
@@ -71,10 +128,15 @@ def test_a_failed_mail_is_kept_for_the_next_start(tmp_path):
     jobs.start(mail_server_down)
     jobs.put(MailJob("subscribe", "a@example.org", "fr"))
     jobs.drain()
-    assert [json.loads(data["job"])["email"] for _, data in store.query(JOURNAL)] == [
-        "a@example.org"
-    ]
+    kept = store.query(journal.PARTITION)
+    assert [json.loads(data["job"])["email"] for _, data in kept] == ["a@example.org"]
     jobs.close()
+    later = time.time() + journal.MAX_AGE_S + 1
+    monkeypatch.setattr(journal.time, "time", lambda: later)
+    again, _ = queue_on(tmp_path, sent)
+    again.drain()
+    assert sent == [] and store.query(journal.PARTITION) == []
+    again.close()
 
 
 def test_serve_killed_outright_sends_what_it_had_accepted_when_started_again(tmp_path):

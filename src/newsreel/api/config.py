@@ -26,6 +26,7 @@ from newsreel.api.mail import (
     reply_to_header,
     sender_in,
 )
+from newsreel.api.mail.journal import Journal
 from newsreel.api.mail.queue import JobQueue, LocalQueue, SqsQueue
 from newsreel.api.manifests import BucketManifests, CachedManifests, FolderManifests
 from newsreel.api.store import Store
@@ -121,7 +122,7 @@ class ApiConfig:
         return cls(
             store=store,
             mailer=mailer or OutboxMailer(var / "outbox"),
-            jobs=LocalQueue(journal=store),
+            jobs=LocalQueue(journal=Journal(store, var / "mail")),
             secret=secret,
             downloads=LocalDownloader(Path(output), secret, clock),
             manifests=CachedManifests(FolderManifests(Path(output) / "media"), clock),

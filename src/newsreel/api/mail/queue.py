@@ -8,25 +8,23 @@ for it with `drain()`, no sleeping); on AWS, SQS (`SqsQueue`) and a sender Lambd
 (`newsreel.api.lambda_mail.handler`).
 
 Both are durable: a request is answered only once its job is kept somewhere that outlives the
-process. SQS keeps its messages; `newsreel serve`'s queue writes each job to the local store
-(`journal`) before the answer and removes it once handled, and on start it sends what a server
-killed outright (kill -9, a power cut) had accepted and not sent.
+process. SQS keeps its messages; `newsreel serve`'s queue writes each job to its journal in the
+local store before the answer and removes it once sent, and on start it sends what a server
+killed outright (kill -9, a power cut) had accepted and not sent (`journal`).
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import os
 import queue
 import threading
-import time
-import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-from newsreel.api.store import Store
+if TYPE_CHECKING:
+    from newsreel.api.mail.journal import Journal
 
 logger = logging.getLogger("newsreel.api.mail")
 
@@ -63,25 +61,6 @@ class MailJob:
 
 JobHandler = Callable[[MailJob], None]
 
-#: The journal's partition: one item a job not handled yet, `<time>-<pid>-<random>`.
-JOURNAL = "mailjob"
-
-
-def _journal_owner(entry: str) -> int | None:
-    """The process that wrote a journal entry."""
-    parts = entry.split("-")
-    return int(parts[1]) if len(parts) == 3 and parts[1].isdigit() else None
-
-
-def _running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
 
 class JobQueue(Protocol):
     def start(self, handler: JobHandler) -> None:
@@ -103,10 +82,10 @@ class JobQueue(Protocol):
 
 
 class LocalQueue:
-    """One worker thread draining a queue (`newsreel serve`, tests); with a `journal` (the
-    local store), every job is kept there until it is handled."""
+    """One worker thread draining a queue (`newsreel serve`, tests); with a `journal`, every
+    job is kept there until it is sent."""
 
-    def __init__(self, journal: Store | None = None) -> None:
+    def __init__(self, journal: Journal | None = None) -> None:
         self._jobs: queue.Queue[tuple[MailJob, str | None] | None] = queue.Queue()
         self._journal = journal
         self._handler: JobHandler | None = None
@@ -116,23 +95,14 @@ class LocalQueue:
         self._pending = 0  # submitted, not handed over yet (their answers are being sent)
 
     def start(self, handler: JobHandler) -> None:
-        """Handle jobs with `handler`, starting with those a killed server left behind (its
-        journal entries: those of processes still running are theirs to send)."""
+        """Handle jobs with `handler`, starting with those a server that is gone left in the
+        journal."""
         self._handler = handler
         if self._journal is None:
             return
-        for entry, data in self._journal.query(JOURNAL):
-            owner = _journal_owner(entry)
-            if owner is not None and (owner == os.getpid() or _running(owner)):
-                continue
-            try:
-                job = MailJob.from_json(data["job"])
-            except (KeyError, TypeError, ValueError):
-                logger.error("mail journal entry %s is not a job; removed", entry)
-                self._journal.delete(JOURNAL, entry)
-                continue
-            logger.info("sending a %s mail to %s accepted before a stop", job.kind, job.email)
-            self._enqueue(job, entry)
+        self._journal.open()
+        for orphan in self._journal.orphans():
+            self._enqueue(orphan.job, orphan.key)
 
     def _ensure_thread(self) -> None:
         with self._lock:
@@ -155,7 +125,7 @@ class LocalQueue:
                     logger.exception("mail job %s for %s failed%s", job.kind, job.email, kept)
                 else:
                     if entry is not None and self._journal is not None:
-                        self._journal.delete(JOURNAL, entry)
+                        self._journal.done(entry)
             finally:
                 self._jobs.task_done()
 
@@ -164,12 +134,8 @@ class LocalQueue:
         self._jobs.put((job, entry))
 
     def _keep(self, job: MailJob) -> str | None:
-        """Write `job` to the journal (before its request is answered); its entry's name."""
-        if self._journal is None:
-            return None
-        entry = f"{time.time_ns()}-{os.getpid()}-{uuid.uuid4().hex[:12]}"
-        self._journal.put(JOURNAL, entry, {"job": job.to_json()})
-        return entry
+        """Write `job` to the journal (before its request is answered); its entry's key."""
+        return self._journal.keep(job) if self._journal is not None else None
 
     def put(self, job: MailJob) -> None:
         self._enqueue(job, self._keep(job))
@@ -199,6 +165,8 @@ class LocalQueue:
             self._jobs.put(None)
             self._thread.join()
             self._thread = None
+        if self._journal is not None:
+            self._journal.close()
 
 
 class SqsQueue:
