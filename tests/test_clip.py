@@ -256,8 +256,12 @@ def test_time_codes_parse_and_print(browser, site):
           return {
             format: [m.formatTime(312, 25), m.formatTime(90000, 25), m.fileTime(637, 25)],
             parse: ['00:00:12.48', '12.48', '12,48', '0:12.5', '00:00:12:12', '1:02:03:04',
-                    '00:00:12:25', '00:61:00', 'abc', '', '12.'].map((t) => m.parseTime(t, 25)),
+                    '00:00:12:25', '00:61:00', 'abc', '', '12.', '59.99', '12.519']
+                    .map((t) => m.parseTime(t, 25)),
             fragment: [m.fragment(312, 624, 25), m.fragment(0, 300, 25)],
+            // every frame of a 29.97 fps video comes back from its fragment as itself
+            ntsc: Array.from({ length: 1800 }, (_, f) => f).filter((f) => m.parseFragment(
+              '#' + m.fragment(f, f + 1, 30000 / 1001), 30000 / 1001).inFrame !== f),
             fragments: ['#t=12.48,24.96', '#t=npt:0:12.48,0:00:24.96', '#t=8', '#t=a,b', '#x']
               .map((h) => m.parseFragment(h, 25)),
           };
@@ -265,8 +269,13 @@ def test_time_codes_parse_and_print(browser, site):
     )
     page.close()
     assert found["format"] == ["00:00:12.48", "01:00:00.00", "000025.48"]
-    assert found["parse"] == [312, 312, 312, 313, 312, 93079, None, None, None, None, None]
+    # the frame on screen at the time typed: 12.5 s and 12.519 s are within frame 312
+    # (12.48 to 12.52), 59.99 s within the last frame of a minute
+    assert found["parse"] == [
+        312, 312, 312, 312, 312, 93079, None, None, None, None, None, 1499, 312,
+    ]  # fmt: skip
     assert found["fragment"] == ["t=12.48,24.96", "t=0,12"]
+    assert found["ntsc"] == []
     assert found["fragments"] == [
         {"inFrame": 312, "outFrame": 624},
         {"inFrame": 312, "outFrame": 624},
@@ -473,6 +482,46 @@ def test_a_missing_stream_file_falls_back_to_the_progressive_one(
     assert ffmpeg_errors(clip) == ""
     check_frames(clip, file_path(demo_site, web), 313, 637)
     assert traffic.bytes_fetched(web["url"]) > 0 and traffic.bytes_fetched(rung) == 0
+    context.close()
+
+
+def test_a_dropped_connection_is_said_as_one_and_not_remembered(
+    browser, site, demo_site: Project, tmp_path: Path
+):
+    """The clip tools fail to load once, as the panel opens (a dropped connection): the clip is
+    still frame-exact once the network is back, not cut at keyframes for the rest of the page's
+    life. Offline, the visitor is told the connection failed (not that the file is unreadable),
+    and the next try works."""
+    url, _, _ = site
+    web = full_file(demo_site, "web")
+    context = browser.new_context(accept_downloads=True)
+    page = context.new_page()
+    dropped: list[str] = []
+
+    def drop_once(route):
+        if dropped:
+            route.continue_()
+        else:
+            dropped.append(route.request.url)
+            route.abort("internetdisconnected")
+
+    page.route(re.compile(r"mediabunny[^/]*\.m?js$"), drop_once)
+    without_http_cache(context, page)
+    page.goto(f"{url}/en/news/{MEETING}/#t=12.52,15.08")
+    page.locator("#clip-panel").wait_for(state="visible")
+    page.wait_for_timeout(500)  # the panel's first load of the tools, dropped, has settled
+    assert dropped, "the panel did not load the clip tools as it opened"
+    context.set_offline(True)
+    page.locator(".clip-make").click()
+    page.locator(".clip-status").filter(has_text="The connection failed").wait_for()
+    context.set_offline(False)
+    make(page)
+    assert page.locator(".clip-notice").is_hidden()  # no "cannot encode": it can
+    clip, _ = download(page, ".clip-download", tmp_path)
+    check_frames(clip, file_path(demo_site, web), 313, 377)
+    # the selection goes along to the other language, the same frames
+    french = page.locator(".lang-switch a[data-lang=fr]")
+    assert french.get_attribute("href").endswith("#t=12.52,15.08")
     context.close()
 
 

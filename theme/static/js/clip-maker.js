@@ -126,11 +126,16 @@ export class RangeReader {
           credentials: "omit",
         });
       } catch (error) {
-        if (this.signal.aborted || attempt > 0) throw error;
+        if (this.signal.aborted) throw error;
+        if (attempt > 0) throw new ClipError("network", error.message); // offline: say so
         continue; // one retry after a network error, with a fresh link
       }
       if (response.status === 206) {
-        const data = new Uint8Array(await response.arrayBuffer());
+        const body = await response.arrayBuffer().catch((error) => {
+          if (this.signal.aborted) throw error;
+          throw new ClipError("network", error.message); // the connection dropped mid-read
+        });
+        const data = new Uint8Array(body);
         this.fetchedBytes += data.byteLength;
         if (data.byteLength !== end - start) throw new ClipError("network", "short read");
         return data;

@@ -31,12 +31,14 @@ export function parseTime(text, fps) {
   const [head, ...rest] = parts.map(Number);
   if (rest.some((n) => n >= 60)) return null;
   const seconds = rest.reduce((total, n) => total * 60 + n, head);
-  return Math.round(seconds * fps) + frames;
+  // the frame on screen at that time: 12.5 s at 25 fps is frame 312 (12.48 to 12.52)
+  return Math.floor(seconds * fps + 1e-6) + frames;
 }
 
-/** "12.48", "12", "12.5": seconds as media fragments write them. */
+/** "12.48", "12", "12.5": seconds as media fragments write them, rounded up to the hundredth
+    so that they fall inside the frame (which `parseTime` reads back), at any rate below 100. */
 function fragmentSeconds(frame, fps) {
-  return String(Math.round((frame / fps) * 100) / 100);
+  return String(Math.ceil((frame / fps) * 100 - 1e-6) / 100);
 }
 
 /** The media fragment of a selection: "t=12.48,24.96". */
@@ -351,7 +353,7 @@ export function setUp(root, player) {
       ([mb, maker]) => ({ mb, maker }),
       (error) => {
         tools = null; // a network hiccup: the next attempt loads them again
-        throw error;
+        throw Object.assign(new Error(`network: ${error.message}`), { code: "network" });
       },
     );
     return tools;
@@ -360,13 +362,19 @@ export function setUp(root, player) {
   const modes = new Map();
   /** "encode" where this browser can encode H.264 at the version's size, else "copy". */
   async function modeFor(rendition) {
-    if (!modes.has(rendition.preset)) {
+    const preset = rendition.preset;
+    if (!modes.has(preset)) {
+      // an encoder that cannot take this rendition means copying; tools that failed to load
+      // are no answer (a network hiccup): the next call asks again
       const check = "VideoEncoder" in window
-        ? loadTools().then(({ mb, maker }) => maker.canEncode(mb, asRendition(rendition)))
+        ? loadTools().then(({ mb, maker }) =>
+            maker.canEncode(mb, asRendition(rendition)).catch(() => false))
         : Promise.resolve(false);
-      modes.set(rendition.preset, check.then((yes) => (yes ? "encode" : "copy"), () => "copy"));
+      const mode = check.then((yes) => (yes ? "encode" : "copy"));
+      mode.catch(() => modes.delete(preset));
+      modes.set(preset, mode);
     }
-    return modes.get(rendition.preset);
+    return modes.get(preset);
   }
 
   /** The keyframe-aligned range a copy-only clip will really cover (the encodes' GOP grid). */
@@ -377,7 +385,8 @@ export function setUp(root, player) {
   }
 
   async function describeMode() {
-    const mode = await modeFor(selected());
+    const mode = await modeFor(selected()).catch(() => null);
+    if (mode === null) return; // not known yet (offline): said when the clip is made
     const range = gopRange();
     notice.hidden = mode !== "copy";
     notice.textContent = say("copy_notice", {
@@ -405,11 +414,22 @@ export function setUp(root, player) {
     $(".clip-account").hidden = signedIn;
   }
 
-  /** Signing in brings the visitor back to this page with this selection. */
+  /** Signing in brings the visitor back to this page with this selection, and so does the
+      language switcher, to the same video in the other language (the time fragment is
+      the same in every language). */
   function updateLoginLink() {
     const back = `${window.location.pathname}${window.location.hash}`;
     $(".clip-login").search = `?return_to=${encodeURIComponent(back)}`;
+    document.querySelectorAll(".lang-switch a[data-lang]").forEach((link) => {
+      link.hash = window.location.hash;
+    });
   }
+
+  /* Leaving the page (another language, a link) while a clip is being made would drop it
+     without a word: the browser asks first. */
+  window.addEventListener("beforeunload", (event) => {
+    if (state.job) event.preventDefault();
+  });
 
   root.addEventListener("change", (event) => {
     if (event.target.name === "clip-version") describeMode();
@@ -436,6 +456,8 @@ export function setUp(root, player) {
       const answer = await fetch(rendition.url, {
         credentials: "same-origin",
         headers: { Accept: "application/json" },
+      }).catch((error) => {
+        throw Object.assign(new Error(`network: ${error.message}`), { code: "network" });
       });
       if (answer.status === 401) {
         signedIn = false;
