@@ -72,6 +72,8 @@ def test_register_verify_then_download_broadcast(
     said = step.get_by_role("status")
     said.get_by_text("Vous pourrez en demander un autre dans 60\u00a0s.").wait_for(state="attached")
     alert.wait_for(state="hidden")
+    code_box = page.get_by_label("Code", exact=True)
+    assert code_box.input_value() == "" and code_box.get_attribute("aria-invalid") is None
     ticking = page.get_by_text(re.compile(r"nouveau code dans \d+\u00a0s"))
     ticking.wait_for()
     assert ticking.get_attribute("aria-hidden") == "true"

@@ -283,6 +283,10 @@
           if (!wait) { button.disabled = false; return; }
         } else {
           if (box) { box.hidden = true; }  /* an error about the last code no longer applies */
+          scope.querySelectorAll("input[name=code][aria-invalid]").forEach(function (input) {
+            input.removeAttribute("aria-invalid");
+            input.value = "";  /* the new code goes here */
+          });
           if (counter) { counter.textContent = t.sent; }
           if (said) { said.textContent = t.sent_wait.replace("{seconds}", wait); }
         }
