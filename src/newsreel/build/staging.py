@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from newsreel.build.output import check_replaceable
+from newsreel.processes import running
 
 #: What a build (or a dry-run publish) leaves beside `output/` when it is killed, and a rebuild
 #: of one language inside it: `.output.building-<pid>`, `.output.old-<pid>`, `.en.old-<pid>`.
@@ -68,25 +69,10 @@ def sweep_leftovers(output: Path) -> list[Path]:
     removed = []
     for path in found:
         pid = int(LEFTOVER.match(path.name)["pid"])  # type: ignore[index]
-        if pid != os.getpid() and not _running(pid):
+        if pid != os.getpid() and not running(pid):
             shutil.rmtree(path, ignore_errors=True)
             removed.append(path)
     return removed
-
-
-def _running(pid: int) -> bool:
-    """Whether a process with this id runs on this machine (one of another user's counts)."""
-    if pid <= 0:
-        return True  # not a process id: leave the folder be
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    except OverflowError:
-        return False
-    return True
 
 
 def link_live(

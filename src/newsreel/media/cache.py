@@ -22,6 +22,7 @@ from typing import Any
 import msgspec
 
 from newsreel.media.record import Measured
+from newsreel.processes import running
 
 _CHUNK = 1 << 20
 _META = msgspec.json.Decoder(Measured)
@@ -131,7 +132,7 @@ class MediaCache:
         removed = []
         for path in folder.iterdir():
             owner = _owner(path.name)
-            if owner is None or owner == os.getpid() or _alive(owner):
+            if owner is None or owner == os.getpid() or running(owner):
                 continue
             if path.is_dir() and not path.is_symlink():
                 shutil.rmtree(path, ignore_errors=True)
@@ -162,17 +163,6 @@ def _owner(name: str) -> int | None:
     """The process id a scratch name starts with (`<pid>-...`), or None."""
     head, dash, _ = name.partition("-")
     return int(head) if dash and head.isdigit() else None
-
-
-def _alive(pid: int) -> bool:
-    """Whether a process with this id runs on this machine (signal 0 checks, sends nothing)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process: alive
-        return True
-    return True
 
 
 class SourceHashes:
