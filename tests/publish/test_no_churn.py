@@ -97,3 +97,64 @@ def test_a_second_publish_sends_nothing_and_invalidates_nothing(site, targets, a
     state_after = s3.head_object(Bucket=targets.bucket, Key=".newsreel/publish-state.json")
     assert state_after["ETag"] == state_before["ETag"]
     assert state_after["LastModified"] == state_before["LastModified"], "not even the state"
+
+
+def test_a_large_file_that_did_not_change_is_not_sent_again(site, targets, aws):
+    """A file uploaded in parts has S3's multipart ETag (`<md5 of the parts' md5s>-<parts>`):
+    it is computed here the same way, so a 17 MB file is sent once, not at every publish."""
+    import os
+
+    from newsreel.publish.plan import MULTIPART_BYTES
+
+    large = site.output / "images" / "archive vidéo.mp4"
+    large.parent.mkdir(parents=True, exist_ok=True)
+    large.write_bytes(os.urandom(MULTIPART_BYTES + 1024 * 1024))
+    publish(site, targets)
+    again = run.plan(site, targets)
+    assert [u.key for u in again.plan.uploads] == []
+    assert again.invalidation_paths == []
+    with large.open("r+b") as handle:  # one byte changed in the second part: sent again
+        handle.seek(MULTIPART_BYTES + 10)
+        handle.write(b"\x00" if handle.read(1) != b"\x00" else b"\x01")
+    changed = run.plan(site, targets)
+    assert [u.key for u in changed.plan.uploads] == ["images/archive vidéo.mp4"]
+
+
+def test_invalidation_paths_are_url_encoded_and_a_refused_list_is_not_stuck(
+    site, targets, aws, monkeypatch
+):
+    """CloudFront takes paths URL-encoded, as browsers request them (it refuses a space or an
+    accent as they are); and a list it refuses for any other reason must not stay pending and
+    block every later publish: everything is invalidated instead, once."""
+    from botocore.exceptions import ClientError
+
+    from newsreel import cloud
+
+    sent: list[list[str]] = []
+
+    def as_cloudfront(params, **_):
+        items = params["InvalidationBatch"]["Paths"]["Items"]
+        sent.append(items)
+        if any(not item.isascii() or " " in item or "refused" in item for item in items):
+            error = {"Error": {"Code": "InvalidArgument", "Message": "not URL-encoded"}}
+            raise ClientError(error, "CreateInvalidation")
+
+    event = "before-parameter-build.cloudfront.CreateInvalidation"
+    cloud.session().events.register(event, as_cloudfront)
+    try:
+        page = site.output / "images" / "vidéo archive.txt"
+        page.parent.mkdir(parents=True, exist_ok=True)
+        page.write_text("one")
+        refused = site.output / "images" / "refused.txt"
+        refused.write_text("one")
+        publish(site, targets)
+        page.write_text("two")
+        publish(site, targets)
+        assert sent[-1] == ["/images/vid%C3%A9o%20archive.txt"]
+        assert run.plan(site, targets).invalidation_paths == []  # sent: not pending any more
+        refused.write_text("two")
+        publish(site, targets)  # refused as a list: everything instead, and nothing left over
+        assert sent[-2:] == [["/images/refused.txt"], ["/*"]]
+        assert run.plan(site, targets).invalidation_paths == []
+    finally:
+        cloud.session().events.unregister(event, as_cloudfront)

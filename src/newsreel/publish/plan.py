@@ -112,12 +112,30 @@ def cache_control(key: str) -> str:
     return MEDIUM
 
 
+#: Files from this size up are uploaded in parts of this size (`sync.TRANSFER`), and S3's ETag
+#: of such an object is then the MD5 of its parts' MD5s, with their count: `<md5>-<parts>`.
+MULTIPART_BYTES = 16 * 1024 * 1024
+
+
 def md5_file(path: Path) -> str:
     digest = hashlib.md5(usedforsecurity=False)
     with path.open("rb") as handle:
         while chunk := handle.read(1 << 20):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def s3_etag(path: Path) -> str:
+    """The ETag S3 gives `path` uploaded as `sync` uploads it: in parts from `MULTIPART_BYTES`
+    up, so that a large file that did not change is seen not to have (it was sent again, and
+    its page invalidated, at every publish)."""
+    if path.stat().st_size < MULTIPART_BYTES:
+        return md5_file(path)
+    parts = []
+    with path.open("rb") as handle:
+        while part := handle.read(MULTIPART_BYTES):
+            parts.append(hashlib.md5(part, usedforsecurity=False).digest())
+    return f"{hashlib.md5(b''.join(parts), usedforsecurity=False).hexdigest()}-{len(parts)}"
 
 
 def is_hidden(key: str) -> bool:
@@ -214,7 +232,7 @@ def _reason(key: str, path: Path, size: int, existing: RemoteObject | None) -> s
         return "new"
     if is_addressed(key):
         return "" if existing.size == size else "size changed"
-    if "-" not in existing.etag and existing.etag == md5_file(path):
+    if existing.size == size and existing.etag == s3_etag(path):
         return ""
     return "changed"
 

@@ -22,6 +22,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+from botocore.exceptions import ClientError
+
 from newsreel import cloud
 from newsreel.build.output import built_for, check_built
 from newsreel.errors import NewsreelError, Problem
@@ -210,9 +212,11 @@ def carry_out(
     targets = publish.targets
     touched = {u.bucket for u in publish.plan.uploads} | {d.bucket for d in publish.plan.deletions}
     journal = _states_after(publish, done=False)
+    stored = dict(publish.states)  # each bucket's state as it now is in the bucket
     for name in journal:
         if name in touched or (name == targets.bucket and journal[name].invalidate):
             _write_state(s3, name, journal[name])
+            stored[name] = journal[name]
     reporter.start("upload", "Uploading", publish.plan.upload_bytes or 1)
     sent = 0
 
@@ -227,15 +231,26 @@ def carry_out(
         reporter.finish("upload")
     invalidation = None
     if targets.distribution:
+        where = f"CloudFront distribution {targets.distribution}"
+        cloudfront = cloud.client("cloudfront")
         try:
-            invalidation = invalidate(
-                publish.invalidation_paths, cloud.client("cloudfront"), targets.distribution
-            )
+            try:
+                invalidation = invalidate(
+                    publish.invalidation_paths, cloudfront, targets.distribution
+                )
+            except ClientError as error:
+                if error.response["Error"]["Code"] not in ("InvalidArgument", "InvalidRequest"):
+                    raise
+                # a path CloudFront will not take must not block every later publish (it would
+                # stay pending in the state): everything is invalidated instead, once
+                reporter.warn(f"{where} refused the list of paths to invalidate "
+                              f"({error.response['Error'].get('Message', '')}); invalidating "
+                              "everything (/*) instead")  # fmt: skip
+                invalidation = invalidate(["/*"], cloudfront, targets.distribution)
         except Exception as error:
-            where = f"CloudFront distribution {targets.distribution}"
             raise cloud.explain(error, where) or error from None
     for name, after in _states_after(publish, done=True).items():
-        if after != publish.states[name]:
+        if after != stored[name]:  # the journal's pending invalidation is cleared too
             _write_state(s3, name, after)
     return invalidation
 

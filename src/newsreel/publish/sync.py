@@ -12,14 +12,15 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
+from urllib.parse import quote
 
 from boto3.s3.transfer import TransferConfig, create_transfer_manager
 from s3transfer.subscribers import BaseSubscriber
 
 from newsreel.cloud import explain
-from newsreel.publish.plan import Deletion, PublishPlan, Upload
+from newsreel.publish.plan import MULTIPART_BYTES, Deletion, PublishPlan, Upload
 
-MULTIPART_THRESHOLD = 16 * 1024 * 1024
+MULTIPART_THRESHOLD = MULTIPART_BYTES  # `plan.s3_etag` computes the ETag this gives
 MAX_INVALIDATION_PATHS = 1000
 #: Files in flight at once (S3 takes thousands of requests a second per prefix).
 CONCURRENCY = 16
@@ -91,11 +92,21 @@ def delete(deletions: Sequence[Deletion], client: Any) -> None:
                 raise explain(error, f"s3://{bucket}/{first.get('Key')}") or error
 
 
+def invalidation_path(path: str) -> str:
+    """A path as CloudFront takes it: non-ASCII and unsafe characters URL-encoded, as browsers
+    request them (`/images/archive%20vid%C3%A9o.mp4`); CloudFront refuses the raw form."""
+    return quote(path, safe="/*-._~!$&'()+,;=:@")
+
+
 def invalidate(paths: Sequence[str], cloudfront: Any, distribution_id: str) -> str | None:
     """One invalidation of `paths` (everything, past MAX_INVALIDATION_PATHS); None: no paths."""
     if not paths:
         return None
-    items = list(paths) if len(paths) <= MAX_INVALIDATION_PATHS else ["/*"]
+    items = (
+        [invalidation_path(path) for path in paths]
+        if len(paths) <= MAX_INVALIDATION_PATHS
+        else ["/*"]
+    )
     answer = cloudfront.create_invalidation(
         DistributionId=distribution_id,
         InvalidationBatch={
