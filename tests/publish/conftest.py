@@ -14,6 +14,10 @@ from newsreel.publish import run
 
 from .stack import create_distribution
 
+PUBLIC = "https://multimedia.example.org"
+#: What publishconf.py adds to the development settings.
+PRODUCTION_SETTINGS = f"SITEURL = {PUBLIC!r}\nFEED_DOMAIN = SITEURL\nRELATIVE_URLS = False\n"
+
 MEDIA_KEY = "media/v/0123456789abcdef/clip-720p.mp4"
 PRIVATE_KEY = "_private/media/v/fedcba9876543210/clip-1080p.mp4"
 
@@ -58,7 +62,8 @@ def put_media(project: Project) -> None:
 
 @pytest.fixture
 def site(tmp_path: Path) -> Project:
-    project = write_site(tmp_path / "site", SMALL_SITE)
+    """A small site whose settings publish it at its public address (as publishconf.py does)."""
+    project = write_site(tmp_path / "site", SMALL_SITE, PRODUCTION_SETTINGS)
     build_site(project)
     put_media(project)
     return project

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
+from newsreel.build import build_site
 from newsreel.media import record
+from newsreel.project import Project
 from newsreel.publish import run
 from newsreel.publish.plan import GRACE_S
 
@@ -17,9 +21,21 @@ from .consistency import Bucket, problems
 from .faults import FaultProxy
 
 
+@pytest.fixture(scope="module")
+def production_demo(demo_site, tmp_path_factory) -> Project:
+    """The demo built for production (`publishconf.py`: its public address), as published;
+    its media come from the cache the development build filled."""
+    project = Project.at(
+        demo_site.root, "publishconf.py", output=tmp_path_factory.mktemp("prod") / "output"
+    )
+    build_site(project)
+    return project
+
+
 def test_the_demo_publishes_what_the_function_reads_in_the_right_order(
-    demo_site, targets, s3, aws, monkeypatch
+    production_demo, targets, s3, aws, monkeypatch
 ):
+    demo_site = production_demo
     with FaultProxy(aws.endpoint) as proxy:
         monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.url)
         publish(demo_site, targets)

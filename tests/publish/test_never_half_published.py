@@ -15,6 +15,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 
 import pytest
@@ -24,7 +25,7 @@ from newsreel.build import build_site
 from newsreel.project import Project
 from newsreel.publish import run
 
-from .conftest import MEDIA_KEY, keys, publish, put_media
+from .conftest import MEDIA_KEY, PRODUCTION_SETTINGS, PUBLIC, keys, publish, put_media
 from .consistency import Bucket, Folder, problems
 from .faults import FaultProxy, every
 from .stack import create_distribution
@@ -51,7 +52,7 @@ class Versions:
 @pytest.fixture(scope="module")
 def versions(tmp_path_factory) -> Versions:
     root = tmp_path_factory.mktemp("versions") / "site"
-    new = write_site(root, {**SMALL_SITE, **PAGES})
+    new = write_site(root, {**SMALL_SITE, **PAGES}, PRODUCTION_SETTINGS)
     build_site(new)
     put_media(new)
     shutil.copytree(new.output, root / "old-output")
@@ -71,12 +72,14 @@ def versions(tmp_path_factory) -> Versions:
     (new.output / NEW_MEDIA).parent.mkdir(parents=True)
     (new.output / NEW_MEDIA).write_bytes(b"\x03" * 4096)
     for project in (old, new):
-        assert problems(Folder(project.output), Folder(project.output, private=True).keys) == []
+        folder, private = Folder(project.output), Folder(project.output, private=True).keys
+        assert problems(folder, private, (PUBLIC,)) == []
     return Versions(old, new)
 
 
 def live_problems(s3, targets: run.Targets) -> list[str]:
-    return problems(Bucket(s3, targets.bucket), Bucket(s3, targets.private_bucket).keys)
+    bucket, private = Bucket(s3, targets.bucket), Bucket(s3, targets.private_bucket).keys
+    return problems(bucket, private, (PUBLIC,))  # pages name their files by absolute URLs
 
 
 def sent_paths(aws, distribution: str) -> set[str]:
@@ -250,5 +253,32 @@ def test_an_endpoint_down_for_longer_than_the_retries_stops_in_one_line(versions
         result = subprocess.run(command(versions.new, targets), env=env, capture_output=True,
                                 text=True, timeout=120)  # fmt: skip
         assert result.returncode == 0, result.stdout + result.stderr
+    assert live_problems(s3, targets) == []
+    assert run.plan(versions.new, targets, delete=True).plan.uploads == []
+
+
+def test_ctrl_c_mid_upload_says_how_to_finish_and_the_next_publish_does(versions, targets, s3, aws):
+    """SIGINT while the files go up (a slow link): the operator is told the publish stopped
+    and how to finish it, the live site is whole, and the same command finishes it."""
+    publish(versions.old, targets)
+    with FaultProxy(aws.endpoint, lambda number, method, path: "slow", pause=0.2) as proxy:
+        env = {**os.environ, "AWS_ENDPOINT_URL": proxy.url, "COLUMNS": "300", "NO_COLOR": "1"}
+        stopped = subprocess.Popen(command(versions.new, targets), env=env, text=True,
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # fmt: skip
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:  # the first upload is under way
+            if any(m == "PUT" and not p.startswith(f"/{targets.bucket}/.newsreel")
+                   for m, p, _ in proxy.log):  # fmt: skip
+                break
+            time.sleep(0.05)
+        stopped.send_signal(signal.SIGINT)
+        said = stopped.communicate(timeout=60)[0]
+    assert stopped.returncode == 130, said
+    assert "Stopped part-way" in said and "run the same newsreel publish again" in said, said
+    assert "Traceback" not in said
+    assert live_problems(s3, targets) == []
+    result = subprocess.run(command(versions.new, targets), capture_output=True, text=True,
+                            timeout=120)  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
     assert live_problems(s3, targets) == []
     assert run.plan(versions.new, targets, delete=True).plan.uploads == []

@@ -8,6 +8,7 @@ import shutil
 import pytest
 from typer.testing import CliRunner
 
+from conftest import SMALL_SITE, write_site
 from newsreel.build import build_site
 from newsreel.build.output import MARKER, built_for
 from newsreel.cli import app
@@ -15,9 +16,18 @@ from newsreel.errors import NewsreelError
 from newsreel.project import Project
 from newsreel.publish import run
 
-from .conftest import keys, publish, put_media
+from .conftest import PUBLIC, keys, publish, put_media
 
-PRODUCTION = "https://multimedia.example.org"
+PRODUCTION = PUBLIC
+
+
+@pytest.fixture
+def dev_site(tmp_path) -> Project:
+    """A small site built with the development settings (`newsreel build`, `newsreel serve`)."""
+    project = write_site(tmp_path / "dev", SMALL_SITE)
+    build_site(project)
+    put_media(project)
+    return project
 
 
 def invoke(site: Project, targets: run.Targets, *options: str, settings: str = "pelicanconf.py"):
@@ -96,7 +106,16 @@ def test_a_few_deletions_need_no_force(site, targets, s3):
     assert "en/news/meeting/index.html" not in keys(s3, targets.bucket)
 
 
-def test_a_development_build_is_not_published_to_production(site, targets, s3):
+def test_development_settings_are_not_published_with(dev_site, targets, s3):
+    code, printed = invoke(dev_site, targets, "--no-build")
+    assert code == 2, printed
+    assert "pelicanconf.py: SITEURL: http://127.0.0.1:8000 is not a public address" in printed
+    assert "--settings publishconf.py" in printed
+    assert keys(s3, targets.bucket) == set()
+
+
+def test_a_development_build_is_not_published_to_production(dev_site, targets, s3):
+    site = dev_site
     settings = production_settings(site)
     assert built_for(site.output) == "http://127.0.0.1:8000"
     code, printed = invoke(site, targets, "--no-build", settings=settings)
@@ -115,7 +134,8 @@ def test_a_development_build_is_not_published_to_production(site, targets, s3):
     assert f"Sitemap: {PRODUCTION}/sitemap.xml" in robots
 
 
-def test_a_dry_run_leaves_output_as_it_was(site, targets, s3):
+def test_a_dry_run_leaves_output_as_it_was(dev_site, targets, s3):
+    site = dev_site
     settings = production_settings(site)
     before = {p: p.stat().st_mtime_ns for p in site.output.rglob("*")}
     code, printed = invoke(site, targets, "--dry-run", settings=settings)

@@ -116,8 +116,17 @@ def publish(
         _show(publish, dry_run, force_delete)
         if dry_run:
             return
-        with RichReporter() as reporter:
-            invalidation = run.carry_out(publish, reporter, force_delete)
+        try:
+            with RichReporter() as reporter:
+                invalidation = run.carry_out(publish, reporter, force_delete)
+        except KeyboardInterrupt:
+            console.print(
+                "[yellow]Stopped[/yellow] part-way: the live site is whole (every page's files "
+                "went up before it), and the publish state says what is left; run the same "
+                "newsreel publish again to finish it.",
+                soft_wrap=True,
+            )
+            raise typer.Exit(130) from None
     if targets.distribution:
         console.print(
             f"Invalidation {invalidation} sent" if invalidation else "Nothing to invalidate"

@@ -19,8 +19,10 @@ the next publish, seeing the same differences and the journal, finishes the job.
 
 from __future__ import annotations
 
+import ipaddress
 import time
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from botocore.exceptions import ClientError
 
@@ -124,9 +126,17 @@ def check_output(project: Project) -> None:
     publish at (SITEURL): missing, empty, not a build's, or built for another address (a
     development build, `newsreel serve`'s) are refused before anything is compared or sent."""
     production = PRODUCTION_BUILD.format(settings=project.settings_file.name)
+    wanted = project.public_base
+    if development_address(wanted):
+        raise NewsreelError(
+            Problem(project.settings_file, "SITEURL", f"{wanted or '(none)'} is not a public "
+                    "address: a site published with these settings would send its readers, "
+                    "feeds and sitemaps there", "publish with the production settings: "
+                    "--settings publishconf.py (or set SITEURL to the site's public https:// "
+                    "address)")
+        )  # fmt: skip
     check_built(project.output, f"run {production}, or newsreel build --settings "
                 f"{project.settings_file.name}; or drop --no-build")  # fmt: skip
-    wanted = project.public_base
     found = built_for(project.output) or ""
     if found != wanted:
         raise NewsreelError(
@@ -136,6 +146,19 @@ def check_output(project: Project) -> None:
                     f"build for production: run {production}, or newsreel build --settings "
                     f"{project.settings_file.name} before --no-build")
         )  # fmt: skip
+
+
+def development_address(url: str) -> bool:
+    """Whether `url` is no public site's address: none at all, or this machine's (localhost,
+    127.0.0.1, ::1, 0.0.0.0), as the development settings and `newsreel serve` use."""
+    host = (urlsplit(url).hostname or "") if url else ""
+    if not host or host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_unspecified
 
 
 def preflight(targets: Targets) -> None:
