@@ -85,7 +85,7 @@ _CREDENTIALS_FIX = (
 )
 _RIGHTS_FIX = (
     "attach the PublisherPolicy of infra/site.yaml to these credentials (or give them the "
-    "rights it lists)"
+    "rights it lists), and check that no bucket policy or organisation policy denies them"
 )
 _AGAIN = (
     "AWS or the network failed for longer than the retries last; run the command again "

@@ -103,7 +103,7 @@ def test_a_bucket_in_another_region(site, targets_no_cdn, aws, s3):
     paris.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": "eu-west-3"})
     line = one_line(site, run.Targets(name, targets_no_cdn.private_bucket))
     assert line == (
-        f"s3://{name}: is in region eu-west-3, but AWS_REGION is eu-west-1; set "
+        f"s3://{name}: is in region eu-west-3, but AWS_DEFAULT_REGION is eu-west-1; set "
         "AWS_REGION=eu-west-3 (or AWS_DEFAULT_REGION, or the profile's region)"
     )
     assert_nothing_published(s3, name, targets_no_cdn.private_bucket)
@@ -218,7 +218,8 @@ def test_no_right_to_read_the_private_bucket(site, targets_no_cdn, aws, s3, monk
         line = one_line(site, targets_no_cdn)
     assert line == (
         f"s3://{private}: access denied; attach the PublisherPolicy of infra/site.yaml to these "
-        "credentials (or give them the rights it lists)"
+        "credentials (or give them the rights it lists), and check that no bucket policy or "
+        "organisation policy denies them"
     )
     assert_nothing_published(s3, site_bucket, private)
 

@@ -183,6 +183,11 @@ def _show(publish: Publish, dry_run: bool, force_delete: bool) -> None:
         "left over from earlier publishes (--delete removes them once no cached page can "
         "name them)"
     )
+    if dry_run:
+        console.print(
+            "A dry run only reads: whether these credentials may write is known when publishing.",
+            style="dim",
+        )
     too_many = publish.too_many_deletions()
     if dry_run and too_many and not force_delete:
         console.print(

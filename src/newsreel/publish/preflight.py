@@ -13,6 +13,7 @@ mistyped an endpoint should hear about it in seconds.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from typing import Any
 
@@ -40,8 +41,10 @@ def check_bucket(s3: Any, bucket: str) -> None:
     ).get("x-amz-bucket-region")
     ours = s3.meta.region_name
     if region and ours and region != ours:
+        named = [name for name in ("AWS_REGION", "AWS_DEFAULT_REGION") if os.environ.get(name)]
+        said = f"{named[0]} is {ours}" if named else f"the region in use is {ours} (none is set)"
         raise NewsreelError(
-            Problem(resource, "", f"is in region {region}, but AWS_REGION is {ours}",
+            Problem(resource, "", f"is in region {region}, but {said}",
                     f"set AWS_REGION={region} (or AWS_DEFAULT_REGION, or the profile's region)")
         )  # fmt: skip
 
