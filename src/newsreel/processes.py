@@ -12,7 +12,8 @@ import os
 
 def running(pid: int) -> bool:
     """Whether a process with this id runs on this machine (signal 0 checks, sends nothing);
-    another user's counts, and so does anything that is not a process id (left be)."""
+    this process counts, another user's counts, and so does anything that is not a process id
+    (left be)."""
     if pid <= 0:
         return True
     try:

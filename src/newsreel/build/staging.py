@@ -69,7 +69,7 @@ def sweep_leftovers(output: Path) -> list[Path]:
     removed = []
     for path in found:
         pid = int(LEFTOVER.match(path.name)["pid"])  # type: ignore[index]
-        if pid != os.getpid() and not running(pid):
+        if not running(pid):  # this process's own counts as running
             shutil.rmtree(path, ignore_errors=True)
             removed.append(path)
     return removed

@@ -132,7 +132,7 @@ class MediaCache:
         removed = []
         for path in folder.iterdir():
             owner = _owner(path.name)
-            if owner is None or owner == os.getpid() or running(owner):
+            if owner is None or running(owner):  # this process's own counts as running
                 continue
             if path.is_dir() and not path.is_symlink():
                 shutil.rmtree(path, ignore_errors=True)

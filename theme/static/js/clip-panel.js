@@ -347,13 +347,17 @@ export function setUp(root, player) {
     return data.renditions.find((r) => r.preset === preset);
   };
 
+  /** A failed fetch or import, as the error the status line names "network". */
+  const networkError = (error) =>
+    Object.assign(new Error(`network: ${error.message}`), { code: "network" });
+
   /** Load the maker and Mediabunny once, when first needed. */
   async function loadTools() {
     tools ??= Promise.all([import(root.dataset.mediabunny), import(root.dataset.maker)]).then(
       ([mb, maker]) => ({ mb, maker }),
       (error) => {
         tools = null; // a network hiccup: the next attempt loads them again
-        throw Object.assign(new Error(`network: ${error.message}`), { code: "network" });
+        throw networkError(error);
       },
     );
     return tools;
@@ -457,7 +461,7 @@ export function setUp(root, player) {
         credentials: "same-origin",
         headers: { Accept: "application/json" },
       }).catch((error) => {
-        throw Object.assign(new Error(`network: ${error.message}`), { code: "network" });
+        throw networkError(error);
       });
       if (answer.status === 401) {
         signedIn = false;
