@@ -190,8 +190,8 @@ UNREADABLE_RANGES = [
 def test_a_range_the_server_cannot_read_is_ignored_the_whole_file_comes(client, config, output):
     """RFC 9110 §14.2: a server MAY ignore a Range it cannot parse; a player asking for
     `bytes=5-2` gets the file (200), not a `400 text/plain`. A readable range past the end
-    still gets 416 with the size, and a good one 206; the same for the signed download link
-    and for the site's own files."""
+    still gets 416 with the size, and a good one 206; a set of ranges some of which exist gets
+    those; the same for the signed download link and for the site's own files."""
     from .servers import serving
 
     content = publish_manifest(output)
@@ -210,6 +210,17 @@ def test_a_range_the_server_cannot_read_is_ignored_the_whole_file_comes(client, 
             assert headers["content-range"] == f"bytes 10-19/{len(content)}"
             status, headers, _ = raw_get(base, target, f"bytes={len(content)}-")
             assert status == 416 and headers["content-range"] == f"bytes */{len(content)}"
+            # a set some of whose ranges exist gets those (RFC 9110 §14.1.1), not a 416
+            size = len(content)
+            status, headers, body = raw_get(base, target, f"bytes=10-19, {size + 5}-")
+            assert (status, body) == (206, content[10:20]), (target, status, body[:80])
+            assert headers["content-range"] == f"bytes 10-19/{size}"
+            status, headers, body = raw_get(base, target, f"bytes=0-1,{size}-,-0, 100-103")
+            assert status == 206 and headers["content-type"].startswith("multipart/byteranges")
+            assert f"bytes 0-1/{size}".encode() in body and content[100:104] in body
+            assert f"bytes {size}".encode() not in body
+            status, headers, _ = raw_get(base, target, f"bytes={size}-, -0, {size + 9}-{size + 9}")
+            assert status == 416 and headers["content-range"] == f"bytes */{size}"
 
 
 def test_readable_ranges():
