@@ -63,13 +63,16 @@ def test_json_ld_news_article_with_video_and_clips(demo_site: Project, lang: str
     assert data["@type"] == "NewsArticle" and data["inLanguage"] == lang
     video = data["video"]
     assert video["@type"] == "VideoObject" and video["duration"] == "PT1M"
-    assert video["uploadDate"] == "2025-10-15"
+    # a date and time with its zone (Google's VideoObject), the page's, as the video sitemap's
+    assert re.fullmatch(r"2025-10-15T\d\d:\d\d:\d\d[+-]\d\d:\d\d", video["uploadDate"])
+    assert video["uploadDate"] == data["datePublished"]
+    assert video["description"] == data["description"] != video["name"]
     assert video["contentUrl"].endswith("-720p.mp4") and video["thumbnailUrl"].endswith(".jpg")
-    clips = video["hasPart"]
+    clips = video["hasPart"]  # in the order they come in the video
     assert [(c["startOffset"], c["endOffset"]) for c in clips] == [
-        (32, 46),
         (8, 16),
         (16, 24),
+        (32, 46),
         (46, 54),
     ]
     assert all(c["@type"] == "Clip" for c in clips)
@@ -93,3 +96,34 @@ def test_sitemaps(demo_site: Project):
     assert all(int(v.find("video:duration", NS).text) > 0 for v in entries)
     robots = (demo_site.output / "robots.txt").read_text("utf-8")
     assert "Sitemap: " in robots and "Disallow: /_private/" in robots
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_each_feed_has_its_own_id_and_a_category_feed_links_its_category(
+    demo_site: Project, lang: str
+):
+    """RFC 4287 §4.2.6: a feed's id is its own (readers tell subscriptions apart by it); a
+    category's feed links to the category's page, which names the feed in its head."""
+    folder = demo_site.output / lang / "feeds"
+    feeds = [folder / "atom.xml", *sorted((folder / "category").glob("*.atom.xml"))]
+    assert len(feeds) >= 3
+    ids = {}
+    for path in feeds:
+        feed = feedparser.parse(path.read_bytes())
+        assert not feed.bozo, (path, feed.bozo_exception)
+        ids[feed.feed.id] = path
+        assert " - " not in feed.feed.title and feed.feed.title.startswith(
+            {"en": "NATO Multimedia", "fr": "OTAN Multimédia"}[lang]
+        )
+        if path.parent.name != "category":
+            assert feed.feed.link.endswith(f"/{lang}/")
+            continue
+        page = feed.feed.link.split("/", 3)[3]  # the category's page, on this site
+        assert f"/{lang}/" in feed.feed.link and feed.feed.link.endswith("/"), feed.feed.link
+        html = (demo_site.output / page / "index.html").read_text("utf-8")
+        assert re.search(
+            rf'<link rel="alternate" type="application/atom\+xml" title="[^"]+" '
+            rf'href="[^"]*/{lang}/feeds/category/{path.name}">',
+            html,
+        ), page
+    assert len(ids) == len(feeds), ids

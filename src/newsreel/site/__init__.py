@@ -7,6 +7,7 @@ Pelican's signals, in the manner of the pelican-plugins organisation's `sitemap`
 from __future__ import annotations
 
 import logging
+import re
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -191,18 +192,34 @@ def on_pages_finalized(generator: Any) -> None:
     generator.context["hidden_pages"] = generator.hidden_pages
 
 
+def _category_page(context: dict[str, Any], feed_url: str, base: str) -> str | None:
+    """The page of the category whose feed is at `feed_url` (None: not a category feed)."""
+    pattern = context.get("CATEGORY_FEED_ATOM_URL")
+    if not pattern or "{slug}" not in pattern:
+        return None
+    before, _, after = pattern.partition("{slug}")
+    found = re.fullmatch(re.escape(f"{base}/{before}") + "([^/]+)" + re.escape(after), feed_url)
+    return f"{base}/{context['CATEGORY_URL'].format(slug=found[1])}" if found else None
+
+
 def on_feed_generated(context: dict[str, Any], feed: Any) -> None:
-    """Give each feed its language, absolute links, and its language's home as its link.
+    """Give each feed its language, absolute links, and its own page as its link and id.
 
     Pelican links entries with SITEURL, which is empty in development; feed readers need
     absolute URLs, so entries are rebased on FEED_DOMAIN, as the feed's own URL already is.
+    Pelican gives every feed the site's home as its link (and so as its Atom id): a category's
+    feed gets its category's page instead, so that each feed's id is its own (RFC 4287
+    §4.2.6: readers tell subscriptions apart by it). Its title takes the site's dash.
     """
     lang = context["DEFAULT_LANG"]
     base = (context.get("FEED_DOMAIN") or context.get("SITEURL") or "").rstrip("/")
-    home = f"{base}/{lang}/"
+    page = _category_page(context, feed.feed.get("feed_url") or "", base) or f"{base}/{lang}/"
     feed.feed["language"] = lang
-    feed.feed["link"] = home
-    feed.feed["id"] = home
+    feed.feed["link"] = page
+    feed.feed["id"] = page
+    sitename = str(context.get("SITENAME", ""))
+    if sitename and str(feed.feed.get("title", "")).startswith(f"{sitename} - "):
+        feed.feed["title"] = f"{sitename} – " + feed.feed["title"][len(sitename) + 3 :]
     posters = {}
     titles = {}
     for article in context.get("articles", []):

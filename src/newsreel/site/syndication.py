@@ -67,7 +67,9 @@ def json_ld(article: Any, base: str, publisher: str, lang: str) -> Markup:
     if video:
         if video.poster:
             data["image"] = absolute(base, video.poster.url)
-        data["video"] = video_object(video, lang, base, url, publisher)
+        data["video"] = video_object(
+            video, lang, base, url, publisher, article.date, plain_text(article.summary)
+        )
     return Markup(f'<script type="application/ld+json">{script_json(data)}</script>')
 
 
@@ -79,15 +81,24 @@ def script_json(data: Any) -> str:
 
 
 def video_object(
-    video: record.Video, lang: str, base: str, page_url: str, publisher: str
+    video: record.Video,
+    lang: str,
+    base: str,
+    page_url: str,
+    publisher: str,
+    published: datetime,
+    summary: str,
 ) -> dict[str, Any]:
+    """The `VideoObject` of the page that publishes `video` (at `published`, a date and time
+    with its zone, as Google asks and as the video sitemap says), its clips in time order."""
     web = video.full.file("web")
     title = localized(video.title, lang)
+    place = f" — {localized(video.location, lang)}" if video.location else ""
     data: dict[str, Any] = {
         "@type": "VideoObject",
         "name": title,
-        "description": title + (f" — {localized(video.location, lang)}" if video.location else ""),
-        "uploadDate": video.date.isoformat(),
+        "description": summary or title + place,
+        "uploadDate": published.isoformat(),
         "duration": timecode.iso_duration(video.duration_ms),
         "thumbnailUrl": absolute(base, video.poster.url) if video.poster else None,
         "contentUrl": absolute(base, web.url) if web and not web.account_only else None,
@@ -101,7 +112,7 @@ def video_object(
                 "endOffset": round(cut.out_ms / 1000),
                 "url": f"{page_url}#t={round(cut.in_ms / 1000)}",
             }
-            for cut in video.cuts
+            for cut in sorted(video.cuts, key=lambda cut: (cut.in_ms, cut.out_ms))
             if not cut.is_full
         ],
     }
