@@ -20,7 +20,19 @@ TYPES = {
     ".js": "text/javascript",
     ".svg": "image/svg+xml",
     ".m3u8": "application/vnd.apple.mpegurl",
+    ".rss": "application/rss+xml",  # Debian's mime.types says application/x-rss+xml
 }
+
+
+def content_type(name: str) -> str:
+    """The content type of the site's file `name` (a path or key), without a charset. Feeds
+    are told by name as well: `atom.xml` and `*.rss.xml`, whose extension alone says XML."""
+    if name.endswith("atom.xml"):
+        return "application/atom+xml"
+    if name.endswith(".rss.xml"):
+        return "application/rss+xml"
+    register()
+    return mimetypes.guess_type(name)[0] or "application/octet-stream"
 
 
 def register() -> None:

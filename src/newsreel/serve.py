@@ -72,6 +72,16 @@ class SiteFiles(StaticFiles):
 
         await super().__call__(scope, receive, send_with_headers)
 
+    def file_response(self, full_path, stat_result, scope, status_code=200) -> Response:
+        """The file with the content type the CDN gives it (`content_types`: a feed is told
+        by its name, `atom.xml`, not only by its extension)."""
+        response = super().file_response(full_path, stat_result, scope, status_code)
+        if "content-type" in response.headers:
+            wanted = content_types.content_type(str(full_path))
+            if not response.headers["content-type"].startswith(wanted):
+                response.headers["content-type"] = wanted
+        return response
+
     async def get_response(self, path: str, scope: Scope) -> Response:
         """A missing page under `/<lang>/` gets that language's own 404 page."""
         try:

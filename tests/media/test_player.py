@@ -280,6 +280,12 @@ def test_media_files_are_served_with_the_type_the_cdn_sends(player_site):
             assert served.headers["content-type"].split(";")[0] == TYPES[path.suffix], key
             assert content_type(key).split(";")[0] == TYPES[path.suffix], key
     assert {".m3u8", ".vtt", ".js", ".svg"} <= seen
+    # feeds are told by name: `atom.xml` is Atom, not plain XML, on both
+    for key in ("en/feeds/atom.xml", "en/feeds/videos.rss", "sitemap.xml"):
+        served = httpx.get(f"{url}/{key}").headers["content-type"].split(";")[0]
+        assert served == content_type(key).split(";")[0], key
+    assert content_type("en/feeds/atom.xml").startswith("application/atom+xml")
+    assert content_type("en/feeds/videos.rss").startswith("application/rss+xml")
 
 
 def test_the_vendored_hlsjs_is_the_locked_npm_release():

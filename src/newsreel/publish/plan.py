@@ -25,7 +25,6 @@ to keep a while longer, and which CDN paths to invalidate.
 from __future__ import annotations
 
 import hashlib
-import mimetypes
 import os
 import re
 from collections.abc import Iterable, Mapping
@@ -69,12 +68,7 @@ class Tier(IntEnum):
 
 
 def content_type(key: str) -> str:
-    if key.endswith(("atom.xml", ".atom.xml")):
-        guessed = "application/atom+xml"
-    elif key.endswith(".rss.xml") or key.endswith(".rss"):
-        guessed = "application/rss+xml"
-    else:
-        guessed = mimetypes.guess_type(key)[0] or "application/octet-stream"
+    guessed = content_types.content_type(key)
     if guessed.startswith(_TEXT_TYPES):
         return f"{guessed}; charset=utf-8"
     return guessed
