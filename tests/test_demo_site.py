@@ -178,3 +178,28 @@ def test_server_answers_ranges_and_404(demo_server: str):
         assert elsewhere.status_code == 404
         assert "Page not found" in elsewhere.text and "Page introuvable" in elsewhere.text
         assert client.get("/fr", follow_redirects=True).url.path == "/fr/"
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_utility_pages_are_not_indexed_and_the_404_declares_no_translations(
+    demo_site: Project, lang: str
+):
+    """Search engines index the news, not the sign-in forms, the search page or a 404; a 404
+    is no translation of the home pages."""
+    forms = ["search", "account/login", "account/register", "account/verify", "account/forgot",
+             "account/reset", "newsletter/confirm", "newsletter/unsubscribe"]  # fmt: skip
+    for page in forms:
+        html = read(demo_site, f"{lang}/{page}/index.html")
+        assert '<meta name="robots" content="noindex">' in html, page
+    missing = read(demo_site, f"{lang}/404.html")
+    assert '<meta name="robots" content="noindex">' in missing
+    assert "hreflang=" not in missing.split("</head>")[0]
+    news = read(demo_site, f"{lang}/news/defence-ministers-meet-in-brussels/index.html")
+    assert '<meta name="robots"' not in news
+
+
+def test_a_still_says_its_size_once(demo_site: Project):
+    html = read(demo_site, "en/news/defence-ministers-meet-in-brussels/index.html")
+    details = re.findall(r'<p class="get-details">([^<]*)</p>', html)
+    assert details and all(d.count("1280×720") <= 1 for d in details), details
+    assert any("JPEG" in d for d in details)

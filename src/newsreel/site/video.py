@@ -42,12 +42,14 @@ def _file_view(entry: record.MediaFile, lang: str) -> dict[str, Any]:
     resolution = f"{width}\u00d7{height}" if width and height and entry.kind != "audio" else ""
     size = format_size(entry.size, lang)
     name = typeset(name.strip(), lang)
+    details = typeset(details.strip(), lang)
+    said = resolution if resolution not in details else ""  # a still's label names its size
     return {
         **msgspec.structs.asdict(entry),
         "bytes": entry.size,
         "label": typeset(label, lang),
         "name": name,
-        "details": " · ".join(filter(None, (resolution, typeset(details.strip(), lang)))),
+        "details": " · ".join(filter(None, (said, details))),
         "size": size,
         "resolution": resolution,
         "option": f"{name} · {size}",
