@@ -157,3 +157,28 @@ def test_on_a_phone_the_count_and_the_first_result_come_before_the_filters(
     box, panel, message = layouts[1280]
     assert panel["x"] + panel["width"] < box["x"], "a wide screen keeps the filters beside"
     assert panel["y"] < message["y"] + message["height"]
+
+
+def test_the_query_stays_in_the_address_back_and_across_languages(browser, demo_server):
+    """Back from a result brings the results back; the other language's link carries the
+    query; Escape empties the box and leaves the keyboard in it."""
+    context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(f"{demo_server}/fr/search/")
+    box = page.get_by_role("textbox", name="Rechercher sur le portail")
+    box.press_sequentially("ministres", delay=40)
+    page.wait_for_function("() => location.search === '?q=ministres'", timeout=15000)
+    english = page.locator(".lang-switch a[data-lang='en']")
+    assert english.get_attribute("href").endswith("/en/search/?q=ministres")
+    page.locator(".pagefind-ui__result-link").first.click()
+    page.wait_for_url("**/fr/news/**")
+    page.go_back()
+    page.locator(".pagefind-ui__result").first.wait_for(timeout=15000)
+    assert page.locator("#search-input").input_value() == "ministres"
+    page.locator("#search-input").focus()
+    page.keyboard.press("Escape")
+    page.wait_for_function("() => location.search === ''", timeout=5000)
+    assert page.evaluate("document.activeElement.id") == "search-input"
+    page.keyboard.type("OTAN")
+    assert page.locator("#search-input").input_value() == "OTAN"
+    context.close()

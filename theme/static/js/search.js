@@ -78,6 +78,40 @@ window.addEventListener("DOMContentLoaded", function () {
     }).observe(element, { childList: true, subtree: true });
   }
 
+  /* The query stays in the address as it is typed (and in the language switcher's links), so
+     Back from a result, a bookmark, a shared link or the other language bring the same search
+     back. Escape, which Pagefind answers by emptying the box, leaves the keyboard in the box:
+     what the reader types next must not go nowhere. */
+  var withQuery = function (href, value) {
+    var url = new URL(href, window.location.href);
+    if (value) { url.searchParams.set("q", value); } else { url.searchParams.delete("q"); }
+    return url.toString();
+  };
+  var keepQuery = function (value) {
+    window.history.replaceState(window.history.state, "", withQuery(window.location.href, value));
+    document.querySelectorAll(".lang-switch a[data-lang]").forEach(function (link) {
+      link.href = withQuery(link.href, value);
+    });
+  };
+  var isBox = function (node) {
+    return node && node.classList && node.classList.contains("pagefind-ui__search-input");
+  };
+  var typing = null;
+  element.addEventListener("input", function (event) {
+    if (!isBox(event.target)) { return; }
+    window.clearTimeout(typing);
+    typing = window.setTimeout(function () { keepQuery(event.target.value.trim()); }, 300);
+  });
+  element.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape" || !isBox(event.target)) { return; }
+    var box = event.target;
+    window.setTimeout(function () {
+      if (document.activeElement !== box) { box.focus(); }
+      keepQuery(box.value.trim());
+    }, 0);
+  });
+  if (query) { keepQuery(query); }  /* the switcher's links carry a query brought here too */
+
   /* The count ("6 résultats pour « défense »") in a polite live region, in the page's language
      (it is Pagefind's own message, in the portal's words). Pagefind rewrites its message at
      every keystroke ("Recherche de « d » en cours…"), so the region is written only once the
