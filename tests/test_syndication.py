@@ -30,8 +30,14 @@ def test_media_rss_lists_every_public_rendition(demo_site: Project, lang: str):
     feed = feedparser.parse(raw)
     assert not feed.bozo, feed.bozo_exception
     assert feed.feed.language == lang
-    assert len(feed.entries) == 2
-    entry = next(e for e in feed.entries if MEETING in e.link)
+    cuts = [
+        cut
+        for path in sorted((demo_site.output / "media").glob("*/manifest.json"))
+        for cut in json.loads(path.read_text("utf-8"))["cuts"][1:]
+        if any(f["access"] == "public" for f in cut["files"])
+    ]
+    assert len(feed.entries) == 2 + len(cuts) and len(cuts) >= 3  # each video, then its cuts
+    entry = next(e for e in feed.entries if e.link.endswith(f"/{MEETING}/"))
     public = [f for f in manifest(demo_site)["cuts"][0]["files"] if f["access"] == "public"]
     contents = {c["url"].rsplit("/", 1)[1]: c for c in entry.media_content}
     assert set(contents) == {f["filename"] for f in public}
@@ -44,8 +50,18 @@ def test_media_rss_lists_every_public_rendition(demo_site: Project, lang: str):
     assert {"en": "Credit: NATO", "fr": "Mention obligatoire\u00a0: OTAN"}[lang] in (
         entry.media_copyright
     )
-    assert raw.count("<media:title ") == 2 and raw.count("<media:description ") == 2
+    assert raw.count("<media:title ") == len(feed.entries) == raw.count("<media:description ")
     assert not [c for c in entry.media_content if "_private" in c["url"] or "1080p" in c["url"]]
+    # a soundbite is an item of its own: its public files, its own poster, a link that seeks
+    rutte = next(c for c in manifest(demo_site)["cuts"] if c["id"] == "rutte-soundbite")
+    bite = next(e for e in feed.entries if e.id.endswith("#rutte-soundbite"))
+    assert bite.link.endswith(f"/{MEETING}/#t=32")
+    assert {c["url"].rsplit("/", 1)[1] for c in bite.media_content} == {
+        f["filename"] for f in rutte["files"] if f["access"] == "public"
+    }
+    assert bite.media_thumbnail[0]["url"].endswith(rutte["poster"]["filename"])
+    said = re.sub("[\u00a0\u202f]", " ", bite.title)  # typeset: « une alliance »
+    assert said == rutte["title"][lang]
 
 
 def test_atom_entries_carry_the_poster(demo_site: Project):

@@ -149,7 +149,9 @@ def _media_content(group: ET.Element, entry: record.MediaFile, base: str) -> Non
 
 
 def media_rss(articles: list[Any], base: str, lang: str, title: str, credit: str) -> bytes:
-    """A Media RSS feed of the language's videos: one item per article with a video.
+    """A Media RSS feed of the language's videos: an item per article with a video, then an
+    item per cut of it (soundbites, arrivals: what a newsroom ingests on its own), each with
+    its public files, its poster, its credit and its rights.
 
     Each video is credited as its manifest says, in the feed's language ("OTAN" in French);
     `credit` is for a video whose manifest names none.
@@ -174,23 +176,36 @@ def media_rss(articles: list[Any], base: str, lang: str, title: str, credit: str
             continue
         link = absolute(base, article.url)
         summary = plain_text(article.summary)
-        item = ET.SubElement(channel, "item")
-        _text(item, "title", article.title)
-        _text(item, "link", link)
-        _text(item, "guid", link, isPermaLink="true")
-        _text(item, "pubDate", _rfc822(article.date))
-        _text(item, "description", summary)
-        group = ET.SubElement(item, f"{{{MEDIA}}}group")
-        for entry in video.full.files:
-            if not entry.account_only:
-                _media_content(group, entry, base)
-        if video.poster:
-            ET.SubElement(group, f"{{{MEDIA}}}thumbnail", url=absolute(base, video.poster.url))
-        _text(group, f"{{{MEDIA}}}title", localized(video.title, lang), type="plain")
-        _text(group, f"{{{MEDIA}}}description", summary, type="plain")
         credited = localized(video.credit, lang) if video.credit else credit
-        _text(group, f"{{{MEDIA}}}credit", credited, role="producer")
-        _text(group, f"{{{MEDIA}}}copyright", localized(video.rights, lang))
+        rights = localized(video.rights, lang)
+        partials = sorted((c for c in video.cuts if not c.is_full), key=lambda c: c.in_ms)
+        for cut in [video.full, *partials]:
+            files = [entry for entry in cut.files if not entry.account_only]
+            if not files and not cut.is_full:  # an account-only cut: nothing to syndicate
+                continue
+            item = ET.SubElement(channel, "item")
+            if cut.is_full:
+                name, page, text = article.title, link, summary
+                _text(item, "guid", link, isPermaLink="true")
+            else:
+                name = typeset(localized(cut.title, lang), lang)
+                page, text = f"{link}#t={round(cut.in_ms / 1000)}", f"{name} — {article.title}"
+                _text(item, "guid", f"{link}#{cut.id}", isPermaLink="false")
+            _text(item, "title", name)
+            _text(item, "link", page)
+            _text(item, "pubDate", _rfc822(article.date))
+            _text(item, "description", text)
+            group = ET.SubElement(item, f"{{{MEDIA}}}group")
+            for entry in files:
+                _media_content(group, entry, base)
+            poster = cut.poster or video.poster
+            if poster:
+                ET.SubElement(group, f"{{{MEDIA}}}thumbnail", url=absolute(base, poster.url))
+            title_text = localized(video.title, lang) if cut.is_full else name
+            _text(group, f"{{{MEDIA}}}title", title_text, type="plain")
+            _text(group, f"{{{MEDIA}}}description", text, type="plain")
+            _text(group, f"{{{MEDIA}}}credit", credited, role="producer")
+            _text(group, f"{{{MEDIA}}}copyright", rights)
     return ET.tostring(rss, encoding="utf-8", xml_declaration=True) + b"\n"
 
 
