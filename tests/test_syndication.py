@@ -56,6 +56,10 @@ def test_media_rss_lists_every_public_rendition(demo_site: Project, lang: str):
     rutte = next(c for c in manifest(demo_site)["cuts"] if c["id"] == "rutte-soundbite")
     bite = next(e for e in feed.entries if e.id.endswith("#rutte-soundbite"))
     assert bite.link.endswith(f"/{MEETING}/#t=32")
+    # plain RSS 2.0 readers get one file: the web version
+    [enclosure] = [link for link in entry.links if link.rel == "enclosure"]
+    assert enclosure.href.endswith(web["filename"]) and enclosure.length == str(web["bytes"])
+    assert enclosure.type == "video/mp4"
     assert {c["url"].rsplit("/", 1)[1] for c in bite.media_content} == {
         f["filename"] for f in rutte["files"] if f["access"] == "public"
     }

@@ -195,6 +195,11 @@ def media_rss(articles: list[Any], base: str, lang: str, title: str, credit: str
             _text(item, "link", page)
             _text(item, "pubDate", _rfc822(article.date))
             _text(item, "description", text)
+            playable = [entry for entry in files if entry.kind in ("video", "audio")]
+            if playable:  # for RSS 2.0 readers that know no Media RSS: one file, the web one
+                chosen = next((e for e in playable if e.preset == "web"), playable[0])
+                ET.SubElement(item, "enclosure", url=absolute(base, chosen.url),
+                              length=str(chosen.size), type=chosen.mime)  # fmt: skip
             group = ET.SubElement(item, f"{{{MEDIA}}}group")
             for entry in files:
                 _media_content(group, entry, base)
