@@ -87,3 +87,146 @@ def test_body_only_edit_rewrites_only_the_page_and_feeds(tmp_path: Path):
 
     source.write_text(source.read_text(encoding="utf-8").replace("Le résumé.", "Autre."), "utf-8")
     assert classifier.body_only_outputs([source], out) is None, "the summary shows in listings"
+
+
+class _Rebuilds:
+    """`watch`'s rebuild, recorded: fails the first time it is called if told to."""
+
+    def __init__(self, fail_first: bool) -> None:
+        import threading
+
+        self.calls: list[tuple[list[str], list[str] | None]] = []
+        self.fail_first = fail_first
+        self.called = threading.Event()
+
+    def __call__(self, languages: list[str], only: list[str] | None) -> bool:
+        self.calls.append((languages, only))
+        self.called.set()
+        return not (self.fail_first and len(self.calls) == 1)
+
+    def wait(self, count: int) -> None:
+        import time
+
+        deadline = time.monotonic() + 20
+        while len(self.calls) < count and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(self.calls) >= count, self.calls
+
+
+def _watching(project, rebuilds):
+    import threading
+    import time
+
+    from newsreel.build.watch import watch
+
+    stop = threading.Event()
+    paths = [project.root / "content", project.settings_file]
+    thread = threading.Thread(
+        target=watch,
+        args=(paths, project.root / "content", LANGS, rebuilds, project.output),
+        kwargs={"stop_event": stop},
+        daemon=True,
+    )
+    thread.start()
+    time.sleep(0.5)  # the watcher is set up
+    return stop, thread
+
+
+def _append(path: Path, text: str) -> None:
+    with path.open("a", encoding="utf-8") as file:  # saved in place, as many editors do
+        file.write(text)
+
+
+def test_after_a_failed_rebuild_the_next_one_builds_everything(tmp_path: Path):
+    """An English fix after a failure must also build the French edit saved while the build
+    was failing: the rebuild after a failure is a whole one."""
+    project = write_site(tmp_path / "site", SMALL_SITE)
+    rebuilds = _Rebuilds(fail_first=True)
+    stop, thread = _watching(project, rebuilds)
+    try:
+        _append(project.root / "content/news/meeting.fr.md", "\nUn paragraphe.\n")
+        rebuilds.wait(1)
+        assert rebuilds.calls[0][0] == ["fr"]
+        _append(project.root / "content/news/meeting.en.md", "\nA paragraph.\n")
+        rebuilds.wait(2)
+        assert rebuilds.calls[1] == (LANGS, None), "everything, after the failure"
+        _append(project.root / "content/news/meeting.en.md", "\nOne more.\n")
+        rebuilds.wait(3)
+        assert rebuilds.calls[2][0] == ["en"], "back to one language once a build succeeded"
+    finally:
+        stop.set()
+        thread.join(10)
+
+
+def test_settings_saved_by_rename_are_still_watched(tmp_path: Path):
+    """vim, Emacs and `sed -i` write a new file and rename it over the settings: the watch
+    follows the new file, and sees the edits after it."""
+    import os
+
+    project = write_site(tmp_path / "site", SMALL_SITE)
+    rebuilds = _Rebuilds(fail_first=False)
+    stop, thread = _watching(project, rebuilds)
+    settings = project.settings_file
+    try:
+        replacement = settings.with_name(".settings.swp")
+        replacement.write_text(settings.read_text("utf-8") + "\n# 1\n", "utf-8")
+        os.replace(replacement, settings)
+        rebuilds.wait(1)
+        for number in (2, 3):
+            _append(settings, f"\n# {number}\n")
+            rebuilds.wait(number)
+        assert all(call == (LANGS, None) for call in rebuilds.calls)
+    finally:
+        stop.set()
+        thread.join(10)
+
+
+def test_watch_says_a_broken_settings_file_in_one_line_and_stops_cleanly(tmp_path: Path):
+    """A typo saved in the settings while `newsreel watch` runs: one line naming the file and
+    the fix, watch goes on and builds once it is fixed; Ctrl+C from the terminal (SIGINT to
+    the whole process group, workers included) ends it without a traceback."""
+    import os
+    import select
+    import signal
+    import subprocess
+    import time
+
+    from conftest import NEWSREEL
+
+    project = write_site(tmp_path / "site", SMALL_SITE)
+    watching = subprocess.Popen(
+        [NEWSREEL, "watch", "--root", str(project.root)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+        env={**os.environ, "COLUMNS": "300", "NO_COLOR": "1"},
+    )  # fmt: skip
+    said = b""
+
+    def read_until(text: bytes, after: int) -> None:
+        nonlocal said
+        deadline = time.monotonic() + 90
+        while text not in said[after:] and time.monotonic() < deadline:
+            if watching.poll() is not None:
+                break
+            if select.select([watching.stdout], [], [], 1)[0]:
+                said += watching.stdout.read1(4096)
+        assert text in said[after:], said.decode()
+
+    try:
+        read_until(b"Watching for changes", 0)
+        time.sleep(1.5)  # said just before the watcher is set up
+        settings = project.settings_file
+        good = settings.read_text("utf-8")
+        mark = len(said)
+        _append(settings, '\nSITENAME = "broken\n')
+        read_until(b"Waiting for the next change", mark)
+        assert b"cannot be read (SyntaxError" in said[mark:] and b"fix the Python" in said[mark:]
+        assert watching.poll() is None, "watch goes on"
+        mark = len(said)
+        settings.write_text(good + "\n", "utf-8")
+        read_until(b"Built", mark)
+        time.sleep(0.5)
+    finally:
+        os.killpg(watching.pid, signal.SIGINT)
+        said += watching.communicate(timeout=30)[0]
+    text = said.decode()
+    assert "Traceback" not in text and "KeyboardInterrupt" not in text, text

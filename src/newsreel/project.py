@@ -121,6 +121,11 @@ class Project:
                         f"{error})", "fix the Python in the settings file")
             ) from error  # fmt: skip
 
+    def reread_settings(self) -> None:
+        """Read the settings file again (it was edited): NewsreelError if it is now broken."""
+        self.__dict__.pop("settings", None)
+        self.settings  # noqa: B018 - read, to raise now
+
     @cached_property
     def languages(self) -> tuple[str, ...]:
         """The site's language codes, in the order the editor listed them."""

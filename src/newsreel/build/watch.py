@@ -102,23 +102,47 @@ def watch(
     paths: list[Path],
     content_dir: Path,
     languages: Sequence[str],
-    rebuild: Callable[[list[str], list[str] | None], None],
+    rebuild: Callable[[list[str], list[str] | None], bool],
     output: Path,
     stop_event=None,
+    failed: bool = False,
 ) -> None:
     """Call `rebuild(languages, only)` after each batch of changes under `paths`, until stopped.
 
     `only` lists the output files to rewrite when the batch is body-only edits (else None).
+    `rebuild` says whether it succeeded: after a failure (or with `failed`, when the build
+    before the watch failed), the next rebuild is a whole one, since what changed while the
+    build was failing (the other language's fix, say) was not built.
+    A file watched by its path (the settings) that an editor saves by writing a new file and
+    renaming it over the old one is watched again, as the new file.
     """
     from watchfiles import watch as watch_changes
 
     classifier = ChangeClassifier(content_dir.resolve())
-    existing = [str(path) for path in paths if path.exists()]
-    for changes in watch_changes(*existing, stop_event=stop_event):
-        changed = [Path(name) for _, name in changes if not Path(name).name.startswith(".")]
-        if not changed:
-            continue
-        wanted = classifier.languages_to_rebuild(changed, languages)
-        only = classifier.body_only_outputs(changed, output) if wanted != list(languages) else None
-        rebuild(wanted, only)
-        classifier.refresh()
+    while not (stop_event and stop_event.is_set()):
+        files = {path: _identity(path) for path in paths if path.is_file()}
+        existing = [str(path) for path in paths if path.exists()]
+        for changes in watch_changes(*existing, stop_event=stop_event):
+            changed = [Path(name) for _, name in changes if not Path(name).name.startswith(".")]
+            if not changed:
+                continue
+            if failed:
+                wanted, only = list(languages), None
+            else:
+                wanted = classifier.languages_to_rebuild(changed, languages)
+                whole = wanted == list(languages)
+                only = None if whole else classifier.body_only_outputs(changed, output)
+            failed = not rebuild(wanted, only)
+            classifier.refresh()
+            if any(_identity(path) != seen for path, seen in files.items()):
+                break  # replaced by a rename: watch the file now at that path
+        else:
+            return
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    try:
+        found = path.stat()
+    except OSError:
+        return None
+    return found.st_dev, found.st_ino

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import signal
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -84,12 +85,20 @@ def run_language(run: LanguageRun) -> RunResult:
     return RunResult(run.lang, collected.errors, collected.warnings, count)
 
 
+def _ignore_ctrl_c() -> None:
+    """A worker leaves Ctrl+C to its parent, which ends it (`abort`): a terminal sends SIGINT
+    to the whole process group, and a worker interrupted on its own printed a traceback."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def submit(run: LanguageRun, workers: int) -> Future[RunResult]:
     """Start `run` in the kept pool of `workers` processes."""
     global _POOL
     if _POOL is None or getattr(_POOL, "_broken", False):
         context = multiprocessing.get_context(START_METHOD)
-        _POOL = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+        _POOL = ProcessPoolExecutor(
+            max_workers=workers, mp_context=context, initializer=_ignore_ctrl_c
+        )
     return _POOL.submit(run_language, run)
 
 

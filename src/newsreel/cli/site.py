@@ -8,6 +8,7 @@ options, the progress bars and the messages.
 from __future__ import annotations
 
 import contextlib
+import logging
 import shutil
 import threading
 from pathlib import Path
@@ -242,14 +243,16 @@ def _watch_forever(
     project: Project,
     stop: threading.Event | None = None,
     extra_settings: dict[str, Any] | None = None,
+    built: bool = True,
 ) -> None:
     from newsreel.build import watch as site_watch
 
     every = list(project.languages)
 
-    def rebuild(languages: list[str], only: list[str] | None) -> None:
+    def rebuild(languages: list[str], only: list[str] | None) -> bool:
         partial = languages if languages != every else None
         try:
+            project.reread_settings()  # an edit that broke them: said here, as a build says it
             run_build(
                 project,
                 partial,
@@ -260,10 +263,19 @@ def _watch_forever(
         except NewsreelError as error:
             for line in error.lines():
                 console.print(line, style="red", markup=False, highlight=False, soft_wrap=True)
-            console.print("[yellow]Waiting for the next change…[/yellow]")
+        except Exception as error:  # noqa: BLE001 - watch goes on; the details with --verbose
+            logging.getLogger(__name__).debug("rebuild failed", exc_info=True)
+            console.print(f"Build failed: {type(error).__name__}: {error}", style="red",
+                          markup=False, highlight=False, soft_wrap=True)  # fmt: skip
+        else:
+            return True
+        console.print("[yellow]Waiting for the next change…[/yellow]")
+        return False
 
     paths = [project.content, project.theme, project.settings_file, project.clips]
-    site_watch.watch(paths, project.content, every, rebuild, project.output, stop_event=stop)
+    site_watch.watch(
+        paths, project.content, every, rebuild, project.output, stop_event=stop, failed=not built
+    )
 
 
 def watch(
@@ -279,15 +291,17 @@ def watch(
     """
     project = Project.at(root, settings, output)
     draw_demo_sources(project)
+    built = True
     try:
         run_build(project)
     except NewsreelError as error:
+        built = False
         for line in error.lines():
             console.print(line, style="red", markup=False, highlight=False, soft_wrap=True)
         console.print("[yellow]Fix the problems above; watching for changes…[/yellow]")
     console.print("Watching for changes (Ctrl+C stops)")
     with contextlib.suppress(KeyboardInterrupt):
-        _watch_forever(project)
+        _watch_forever(project, built=built)
 
 
 def clean(
