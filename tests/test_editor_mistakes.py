@@ -350,3 +350,20 @@ def test_paths_in_fixes_are_relative_to_the_project(tmp_path: Path):
     )
     assert any("add the original (content/news/lone.fr.md)" in line for line in lines)
     assert any("its original content/news/sub/y.fr.md is 'draft'" in line for line in lines)
+
+
+def test_an_editors_hidden_files_are_not_content(tmp_path: Path):
+    """Emacs keeps a dangling `.#file` link beside a file with unsaved changes, vim a `.swp`:
+    neither is content nor a video manifest, and neither fails the build."""
+    import os
+
+    project = write_site(tmp_path / "site", SMALL_SITE)
+    lock = "editor@host.1234:1700000000"
+    os.symlink(lock, project.root / "content/news/.#meeting.en.md")
+    (project.root / "content/news/.meeting.fr.md.swp").write_bytes(b"\x00b0VIM 9.0")
+    (project.root / "clips").mkdir(exist_ok=True)
+    os.symlink(lock, project.root / "clips/.#2025-10-15-video.toml")
+    result = build_site(project)
+    assert sorted(result.languages) == ["en", "fr"]
+    assert (project.output / "en/news/meeting/index.html").is_file()
+    assert not list(project.output.rglob(".#*")) and not list(project.output.rglob("*.swp"))

@@ -21,8 +21,9 @@ from pelican.readers import Readers
 from pelican.settings import DEFAULT_CONFIG
 from pelican.utils import slugify
 
-from newsreel.build.settings import RESERVED_SLUGS
+from newsreel.build.settings import RESERVED_SLUGS, ignored_files
 from newsreel.errors import NewsreelError, Problem, did_you_mean, shown
+from newsreel.media.manifests import manifest_paths
 from newsreel.project import Project
 from newsreel.site.frontmatter import SourceItem, file_name, read_front_matter
 
@@ -66,9 +67,9 @@ def check_content(project: Project) -> list[Problem]:
         settings["ARTICLE_PATHS"],
         settings["PAGE_PATHS"],
         read_extensions(settings),
-        settings.get("IGNORE_FILES", ()),
+        ignored_files(settings),
     )
-    videos = {path.stem for path in project.clips.glob("*.toml") if path.name != "presets.toml"}
+    videos = {path.stem for path in manifest_paths(project.clips)}
     # the other language of an unreadable file is no orphan: its original is there, unread
     unread = {SourceItem(Path(p.where), "", {}).slug for p in unreadable}
     return unreadable + check(

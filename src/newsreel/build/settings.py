@@ -48,6 +48,17 @@ FORM_PAGES = {
 }
 
 
+#: Files no build reads, whatever IGNORE_FILES says: hidden ones (Emacs's `.#item.en.md` lock
+#: links, swap files, `.DS_Store`). Pelican's default, `**/.*`, is matched against bare file
+#: names, which hold no `/`: it never matched, and a lock link failed the build.
+HIDDEN_FILES = ".*"
+
+
+def ignored_files(settings: dict[str, Any]) -> list[str]:
+    """The IGNORE_FILES patterns a build uses: the editor's, and hidden files."""
+    return list(dict.fromkeys([*settings.get("IGNORE_FILES", ()), HIDDEN_FILES]))
+
+
 def language_overrides(lang: str, *, first: bool) -> dict[str, Any]:
     """Settings that place one language's run under `/<lang>/`.
 
@@ -169,7 +180,9 @@ def load_language_settings(
     override["CACHE_PATH"] = str(cache_dir / lang)
     if extra:
         override.update(extra)
-    return read_settings(str(settings_file), override=override)
+    settings = read_settings(str(settings_file), override=override)
+    settings["IGNORE_FILES"] = ignored_files(settings)
+    return settings
 
 
 def served_overrides(settings: dict[str, Any], url: str) -> dict[str, Any]:

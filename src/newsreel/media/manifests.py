@@ -95,7 +95,9 @@ class VideoManifest:
 
 def manifest_paths(clips_dir: Path) -> list[Path]:
     """Every manifest of the clips folder (all TOML files but presets.toml)."""
-    return sorted(p for p in clips_dir.glob("*.toml") if p.name != "presets.toml")
+    # not hidden files: an editor's lock link (`.#x.toml`) or swap file is no manifest
+    found = clips_dir.glob("*.toml")
+    return sorted(p for p in found if p.name != "presets.toml" and not p.name.startswith("."))
 
 
 def load_manifest(
