@@ -191,3 +191,17 @@ def test_nothing_half_written_when_a_source_is_bad(clips: Path, tmp_path: Path):
     with pytest.raises(MediaError):
         build_media(clips, tmp_path / "out", tmp_path / "cache")
     assert sorted(p for p in (tmp_path / "out").rglob("*")) == before
+
+
+def test_a_rate_ffmpeg_cannot_read_and_a_misspelt_kind(clips: Path, tmp_path: Path):
+    """Said before any encode, naming the field, not as an ffmpeg failure blamed on every
+    manifest."""
+    text = (clips / "presets.toml").read_text(encoding="utf-8")
+    text = text.replace('bitrate = "128k"', 'bitrate = "128 kbit"', 1)
+    head, _, tail = text.rpartition('kind = "video"')  # another preset's kind
+    text = head + 'kind = "vidoe"' + tail
+    (clips / "presets.toml").write_text(text, "utf-8")
+    lines = problems_of(clips, tmp_path)
+    assert any("bitrate: '128 kbit' is not a rate ffmpeg reads" in line and '"20M"' in line
+               for line in lines), lines  # fmt: skip
+    assert any("kind: 'vidoe' is not a kind; did you mean 'video'?" in line for line in lines)

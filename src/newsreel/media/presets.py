@@ -13,12 +13,14 @@ is made of (`load_ladder`).
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from newsreel.errors import did_you_mean
 from newsreel.media.errors import MediaError, Problem, problem, unknown_keys
 from newsreel.textfile import read_text
 
@@ -80,6 +82,9 @@ class Preset:
 
 _VIDEO_INTS = ("width", "height", "fps", "crf", "quality")
 _AUDIO_INTS = ("sample_rate", "channels")
+#: Rates, as ffmpeg reads them (`-b:v 20M`): a number with an optional SI prefix.
+_RATES = ("bitrate", "minrate", "maxrate", "bufsize")
+RATE = re.compile(r"[0-9]+(?:\.[0-9]+)?[kKM]?")
 
 
 def load_presets(path: Path, languages: Sequence[str]) -> dict[str, Preset]:
@@ -118,7 +123,9 @@ def _preset(
     kind = table.get("kind")
     if kind not in KINDS:
         problems.append(
-            problem(path, f"{where}.kind", f"{kind!r} is not a kind", f"use one of {KINDS}")
+            problem(
+                path, f"{where}.kind", f"{kind!r} is not a kind", did_you_mean(str(kind), KINDS)
+            )  # fmt: skip
         )
         return None
     access = table.get("access", "public")
@@ -210,6 +217,15 @@ def _preset(
     for key in _VIDEO_INTS:
         if key in video and not isinstance(video[key], int):
             problems.append(problem(path, f"{where}.video.{key}", "not a whole number", "fix it"))
+    for part, values in (("video", video), ("audio", audio)):
+        for key in _RATES:
+            value = values.get(key)
+            readable = isinstance(value, str) and RATE.fullmatch(value)
+            if value is not None and not (readable or type(value) is int and value > 0):
+                problems.append(
+                    problem(path, f"{where}.{part}.{key}", f"{value!r} is not a rate ffmpeg reads",
+                            'bits per second with an optional k or M, e.g. "20M" or "128k"')
+                )  # fmt: skip
     suffix = table.get("suffix", name)
     if len(problems) > before:
         return None
