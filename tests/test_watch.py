@@ -230,3 +230,32 @@ def test_watch_says_a_broken_settings_file_in_one_line_and_stops_cleanly(tmp_pat
         said += watching.communicate(timeout=30)[0]
     text = said.decode()
     assert "Traceback" not in text and "KeyboardInterrupt" not in text, text
+
+
+def test_quick_saves_index_one_after_another_without_a_false_failure(tmp_path: Path):
+    """Each rebuild under `watch` re-indexes in the background; several at once shared one
+    folder and said "Pagefind failed" while nothing had. They now take turns."""
+    import threading
+
+    from newsreel.build import search
+    from newsreel.progress import Silent
+
+    project = write_site(tmp_path / "site", SMALL_SITE)
+    build_site(project)
+    warnings: list[str] = []
+
+    class Recording(Silent):  # the silent reporter, its warnings kept
+        def warn(self, message: str) -> None:
+            warnings.append(message)
+
+    runs = [
+        threading.Thread(target=search.refresh, args=(project.output, ["en"], Recording()))
+        for _ in range(4)
+    ]
+    for run in runs:
+        run.start()
+    for run in runs:
+        run.join(120)
+    assert warnings == []
+    assert (project.output / "pagefind/en/pagefind-entry.json").is_file()
+    assert not list((project.output / "pagefind").glob(".*.new"))

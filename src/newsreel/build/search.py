@@ -31,6 +31,7 @@ import json
 import logging
 import shutil
 import tempfile
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -90,8 +91,19 @@ def write_indexes(site: Path, targets: dict[str, Path], reporter: Reporter = SIL
             )
 
 
+#: One re-index at a time: quick saves under `newsreel watch` start one per rebuild, and they
+#: share each language's `.new` folder (one removed another's files mid-index, and said that
+#: Pagefind had failed). Each waits its turn and indexes the pages live by then.
+_REFRESHING = threading.Lock()
+
+
 def refresh(site: Path, languages: Sequence[str], reporter: Reporter = SILENT) -> None:
     """Re-index `languages` beside the live ones, then rename each new index in."""
+    with _REFRESHING:
+        _refresh(site, languages, reporter)
+
+
+def _refresh(site: Path, languages: Sequence[str], reporter: Reporter) -> None:
     fresh = {lang: site / "pagefind" / f".{lang}.new" for lang in languages}
     for folder in fresh.values():
         shutil.rmtree(folder, ignore_errors=True)
