@@ -31,6 +31,11 @@ def problems_of(clips: Path, tmp_path: Path) -> list[str]:
             "cuts[0].presets[1]",
             "unknown preset '4k'",
         ),
+        (
+            {'presets = ["hd", "web"]': 'presets = ["hd", "wbe"]'},
+            "cuts[0].presets[1]",
+            "unknown preset 'wbe'; did you mean 'web'?",
+        ),
         ({'in = "00:00:01.040"': 'in = "00:00:03.600"'}, "cuts[0].out", "is not after in"),
         ({'in = "00:00:01.040"': 'in = "1.04s"'}, "cuts[0].in", "is not a time code"),
         (

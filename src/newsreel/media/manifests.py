@@ -209,7 +209,7 @@ def _preset_list(
                     path,
                     f"{where}[{index}]",
                     f"unknown preset {name!r}",
-                    f"use one of {', '.join(presets)} (clips/presets.toml)",
+                    f"{did_you_mean(str(name), presets)} (clips/presets.toml)",
                 )
             )
     return tuple(name for name in value if name in presets)
