@@ -227,14 +227,12 @@ def measure_source(name: str, clips: Path, cut_in_ms: int, workers: int, rows: d
         rows[f"{name}: naive, one process per output"] = timed(lambda: run_naive(settings, workers))
         floor = _settings(clips, root / "floor-cache")
         full_jobs, whole_cut_jobs = floor_jobs(floor)
-        rows[f"{name}: floor: full-length versions alone"] = timed(
-            lambda: run_jobs(full_jobs, MediaCache(floor.cache), Executor(encode.ffmpeg_exe()),
-                             workers)
-        )  # fmt: skip
-        rows[f"{name}: floor: cuts encoded whole (CBR)"] = timed(
-            lambda: run_jobs(whole_cut_jobs, MediaCache(floor.cache), Executor(encode.ffmpeg_exe()),
-                             workers)
-        )  # fmt: skip
+        floor_cache, executor = MediaCache(floor.cache), Executor(encode.ffmpeg_exe())
+        for part, jobs in (("full-length versions alone", full_jobs),
+                           ("cuts encoded whole (CBR)", whole_cut_jobs)):  # fmt: skip
+            rows[f"{name}: floor: {part}"] = timed(
+                lambda jobs=jobs: run_jobs(jobs, floor_cache, executor, workers)
+            )
         shutil.rmtree(floor.cache, ignore_errors=True)
         counting = Counting()
         rows[f"{name}: rebuild, nothing changed"] = timed(

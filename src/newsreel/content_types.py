@@ -9,6 +9,7 @@ for both, so what is tried locally is what is published.
 
 from __future__ import annotations
 
+import functools
 import mimetypes
 
 #: Extension -> the content type the site's files of that kind go out with.
@@ -35,7 +36,9 @@ def content_type(name: str) -> str:
     return mimetypes.guess_type(name)[0] or "application/octet-stream"
 
 
+@functools.cache
 def register() -> None:
-    """Teach `mimetypes` (and so Starlette's static files) the site's types; idempotent."""
+    """Teach `mimetypes` (and so Starlette's static files) the site's types; once, however
+    often it is called (`content_type` calls it for every file it is asked about)."""
     for extension, content_type in TYPES.items():
         mimetypes.add_type(content_type, extension)

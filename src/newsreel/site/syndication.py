@@ -80,6 +80,17 @@ def script_json(data: Any) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
+def _clips(video: record.Video) -> list[record.Cut]:
+    """A video's cuts other than its full length, in the order they come in it."""
+    partials = (cut for cut in video.cuts if not cut.is_full)
+    return sorted(partials, key=lambda cut: (cut.in_ms, cut.out_ms))
+
+
+def _seek_url(page_url: str, cut: record.Cut) -> str:
+    """The page, its player starting at the cut's in point (the player reads `#t=`)."""
+    return f"{page_url}#t={round(cut.in_ms / 1000)}"
+
+
 def video_object(
     video: record.Video,
     lang: str,
@@ -110,10 +121,9 @@ def video_object(
                 "name": localized(cut.title, lang),
                 "startOffset": round(cut.in_ms / 1000),
                 "endOffset": round(cut.out_ms / 1000),
-                "url": f"{page_url}#t={round(cut.in_ms / 1000)}",
+                "url": _seek_url(page_url, cut),
             }
-            for cut in sorted(video.cuts, key=lambda cut: (cut.in_ms, cut.out_ms))
-            if not cut.is_full
+            for cut in _clips(video)
         ],
     }
     return {key: value for key, value in data.items() if value is not None}
@@ -178,8 +188,7 @@ def media_rss(articles: list[Any], base: str, lang: str, title: str, credit: str
         summary = plain_text(article.summary)
         credited = localized(video.credit, lang) if video.credit else credit
         rights = localized(video.rights, lang)
-        partials = sorted((c for c in video.cuts if not c.is_full), key=lambda c: c.in_ms)
-        for cut in [video.full, *partials]:
+        for cut in [video.full, *_clips(video)]:
             files = [entry for entry in cut.files if not entry.account_only]
             if not files and not cut.is_full:  # an account-only cut: nothing to syndicate
                 continue
@@ -189,7 +198,7 @@ def media_rss(articles: list[Any], base: str, lang: str, title: str, credit: str
                 _text(item, "guid", link, isPermaLink="true")
             else:
                 name = typeset(localized(cut.title, lang), lang)
-                page, text = f"{link}#t={round(cut.in_ms / 1000)}", f"{name} — {article.title}"
+                page, text = _seek_url(link, cut), f"{name} — {article.title}"
                 _text(item, "guid", f"{link}#{cut.id}", isPermaLink="false")
             _text(item, "title", name)
             _text(item, "link", page)
