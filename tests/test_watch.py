@@ -181,6 +181,33 @@ def test_settings_saved_by_rename_are_still_watched(tmp_path: Path):
         thread.join(10)
 
 
+def test_an_edit_saved_while_the_watch_follows_a_renamed_settings_file_is_built(tmp_path: Path):
+    """The settings replaced by a rename, then edited again while that rebuild runs (before
+    the watch follows the new file): the edit is built too, not lost with the old watcher."""
+    import os
+
+    project = write_site(tmp_path / "site", SMALL_SITE)
+    settings = project.settings_file
+
+    class _EditDuringFirst(_Rebuilds):
+        def __call__(self, languages, only):
+            if not self.calls:
+                _append(settings, "\n# saved during the rebuild\n")
+            return super().__call__(languages, only)
+
+    rebuilds = _EditDuringFirst(fail_first=False)
+    stop, thread = _watching(project, rebuilds)
+    try:
+        replacement = settings.with_name(".settings.swp")
+        replacement.write_text(settings.read_text("utf-8") + "\n# 1\n", "utf-8")
+        os.replace(replacement, settings)
+        rebuilds.wait(2)
+        assert rebuilds.calls[1] == (LANGS, None)
+    finally:
+        stop.set()
+        thread.join(10)
+
+
 def test_watch_says_a_broken_settings_file_in_one_line_and_stops_cleanly(tmp_path: Path):
     """A typo saved in the settings while `newsreel watch` runs: one line naming the file and
     the fix, watch goes on and builds once it is fixed; Ctrl+C from the terminal (SIGINT to

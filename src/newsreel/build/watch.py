@@ -119,11 +119,22 @@ def watch(
     from watchfiles import watch as watch_changes
 
     classifier = ChangeClassifier(content_dir.resolve())
+    built: dict[Path, _Stamp] | None = None  # the files as the last rebuild read them
     while not (stop_event and stop_event.is_set()):
         files = {path: _identity(path) for path in paths if path.is_file()}
         existing = [str(path) for path in paths if path.exists()]
-        for changes in watch_changes(*existing, stop_event=stop_event):
+        restarted = built is not None
+        for changes in watch_changes(
+            *existing, stop_event=stop_event, rust_timeout=_FIRST_LOOK_MS, yield_on_timeout=True
+        ):
             changed = [Path(name) for _, name in changes if not Path(name).name.startswith(".")]
+            if restarted:
+                # Saved between the last rebuild and this watcher: no event will say so.
+                restarted = False
+                now = _stamps(paths)
+                changed += [
+                    path for path in now.keys() | built.keys() if now.get(path) != built.get(path)
+                ]
             if not changed:
                 continue
             if failed:
@@ -132,12 +143,38 @@ def watch(
                 wanted = classifier.languages_to_rebuild(changed, languages)
                 whole = wanted == list(languages)
                 only = None if whole else classifier.body_only_outputs(changed, output)
+            built = _stamps(paths)
             failed = not rebuild(wanted, only)
             classifier.refresh()
             if any(_identity(path) != seen for path, seen in files.items()):
                 break  # replaced by a rename: watch the file now at that path
         else:
             return
+
+
+#: How long the first look for changes waits, so that a restarted watch soon checks what was
+#: saved while it was not watching.
+_FIRST_LOOK_MS = 200
+
+#: What tells one save of a file from another: its inode, modification time and size.
+_Stamp = tuple[int, int, int]
+
+
+def _stamps(paths: Iterable[Path]) -> dict[Path, _Stamp]:
+    """Every visible file at or under `paths`, with its stamp."""
+    found: dict[Path, _Stamp] = {}
+    for path in paths:
+        files = path.rglob("*") if path.is_dir() else [path]
+        for file in files:
+            if any(part.startswith(".") for part in file.relative_to(path).parts):
+                continue
+            try:
+                stat = file.stat()
+            except OSError:
+                continue
+            if file.is_file():
+                found[file] = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+    return found
 
 
 def _identity(path: Path) -> tuple[int, int] | None:
