@@ -40,8 +40,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import binascii
 import contextlib
-import email
 import json
 import os
 import re
@@ -94,15 +94,24 @@ def client_address(phase: int, number: int) -> str:
 
 
 def code_or_link(raw: bytes) -> tuple[str, str]:
-    """A mail's recipient and the code or confirmation token it carries. compat32 parsing and
-    the plain part's payload: a tenth of the CPU of the modern API's `get_body().get_content()`
-    (whoever reads the mail here shares the server's cores)."""
-    message = email.message_from_bytes(raw)
-    plain = next(part for part in message.walk() if part.get_content_type() == "text/plain")
-    text = plain.get_payload(decode=True).decode(plain.get_content_charset() or "utf-8")
+    """A mail's recipient and the code or confirmation token it carries.
+
+    Read from the bytes, not through the `email` package: the recipient from the `To:` header,
+    the code or link from the first part (the plain text, quoted-printable, as the server's
+    mailer writes it). Whoever reads the mail here shares the server's cores, and the `email`
+    package's parser (even compat32) cost 0.4 ms a mail, this 0.02 ms. A mail this cannot read
+    is said, not skipped: its person would wait forever."""
+    raw = raw.replace(b"\r\n", b"\n")
+    head, _, body = raw.partition(b"\n\n")
+    to = re.search(rb"^To: (.+)$", head, re.MULTILINE)
+    boundary = re.search(rb'boundary="([^"]+)"', head)
+    if to is None or boundary is None:
+        raise ValueError(f"a mail without a To header or a multipart boundary: {raw[:200]!r}")
+    first = body.split(b"--" + boundary.group(1))[1]
+    text = binascii.a2b_qp(first.partition(b"\n\n")[2]).decode("utf-8")
     link = re.search(r"token=(\S+)", text)
     code = re.search(r"\b(\d{6})\b", text)
-    return message["To"], link.group(1) if link else code.group(1) if code else ""
+    return to.group(1).decode(), link.group(1) if link else code.group(1) if code else ""
 
 
 class Sink:

@@ -1,9 +1,13 @@
 """The local store: one SQLite file (`var/newsreel.db` by default).
 
 One connection, reused by every request (the handlers call it from worker threads, so a lock
-serialises them in this process); each write is a `BEGIN IMMEDIATE` transaction, so several
-processes on the same file stay atomic too. WAL with `synchronous=NORMAL`: a commit does not wait
-for the disk, and a crash loses at most the last transactions, never the file.
+serialises them in this process). A write that reads before it writes is one statement (an
+upsert with a condition, SQLite's own transaction: a counter's increment, a put only where no
+live item is) or a `BEGIN IMMEDIATE` transaction (`update`, whose change is Python's), so several
+processes on the same file stay atomic too; one statement costs about half the CPU of a
+transaction's four (16 against 28 µs an increment), and a mail route spends five budgets.
+WAL with `synchronous=NORMAL`: a commit does not wait for the disk, and a crash loses at most
+the last transactions, never the file.
 """
 
 from __future__ import annotations
@@ -30,6 +34,26 @@ CREATE TABLE IF NOT EXISTS items (
     cnt INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (pk, sk)
 )
+"""
+#: Where an item is live (its expiry is checked on every read, as on DynamoDB).
+_LIVE = "(items.expires_at IS NULL OR items.expires_at > :now)"
+_INSERT = (
+    "INSERT INTO items (pk, sk, data, expires_at, cnt) VALUES (:pk, :sk, :data, :expires_at, 0)"
+)
+_PUT = _INSERT + " ON CONFLICT (pk, sk) DO UPDATE SET data = excluded.data, "
+_PUT += "expires_at = excluded.expires_at, cnt = 0 RETURNING 1"
+#: Written only where no live item is: an expired one is replaced.
+_PUT_IF_ABSENT = _PUT.replace(" RETURNING", f" WHERE NOT {_LIVE} RETURNING")
+#: One more on a counter below its limit; an expired or emptied counter starts again at 1,
+#: with the new expiry; a full, live one is left alone and returns no row.
+_RESTART = f"(items.cnt = 0 OR NOT {_LIVE})"
+_INCREMENT = f"""
+INSERT INTO items (pk, sk, data, expires_at, cnt) VALUES (:pk, :sk, '{{}}', :expires_at, 1)
+ON CONFLICT (pk, sk) DO UPDATE SET
+    cnt = CASE WHEN {_RESTART} THEN 1 ELSE items.cnt + 1 END,
+    expires_at = CASE WHEN {_RESTART} THEN :expires_at ELSE items.expires_at END
+WHERE {_RESTART} OR items.cnt < :limit
+RETURNING cnt
 """
 
 
@@ -73,26 +97,11 @@ class SqliteStore:
         return json.loads(row[0])
 
     def put(self, pk, sk, data, expires_at=None, if_absent=False) -> bool:
+        statement = _PUT_IF_ABSENT if if_absent else _PUT
+        values = {"pk": pk, "sk": sk, "data": json.dumps(data), "expires_at": expires_at}
         with self.lock:
-            self.connection.execute("BEGIN IMMEDIATE")
-            try:
-                if if_absent:
-                    row = self.connection.execute(
-                        "SELECT expires_at FROM items WHERE pk = ? AND sk = ?", (pk, sk)
-                    ).fetchone()
-                    if row is not None and self._live(row[0]):
-                        self.connection.execute("ROLLBACK")
-                        return False
-                self.connection.execute(
-                    "INSERT OR REPLACE INTO items (pk, sk, data, expires_at, cnt) "
-                    "VALUES (?, ?, ?, ?, 0)",
-                    (pk, sk, json.dumps(data), expires_at),
-                )
-                self.connection.execute("COMMIT")
-            except BaseException:
-                self.connection.execute("ROLLBACK")
-                raise
-        return True
+            written = self.connection.execute(statement, {**values, "now": self.clock.now()})
+            return bool(written.fetchall())  # all rows read: the statement ends and commits
 
     def delete(self, pk: str, sk: str) -> None:
         with self.lock:
@@ -120,26 +129,11 @@ class SqliteStore:
         self._writes += 1
         if self._writes % SWEEP_EVERY == 0:  # budgets and attempt counters expire by the hour
             self.sweep()
+        values = {"pk": pk, "sk": sk, "limit": limit, "expires_at": expires_at}
         with self.lock:
-            self.connection.execute("BEGIN IMMEDIATE")
-            try:
-                row = self.connection.execute(
-                    "SELECT cnt, expires_at FROM items WHERE pk = ? AND sk = ?", (pk, sk)
-                ).fetchone()
-                count = row[0] if row and self._live(row[1]) else 0
-                if count >= limit:
-                    self.connection.execute("ROLLBACK")
-                    return None
-                self.connection.execute(
-                    "INSERT OR REPLACE INTO items (pk, sk, data, expires_at, cnt) "
-                    "VALUES (?, ?, '{}', ?, ?)",
-                    (pk, sk, expires_at if not row or count == 0 else row[1], count + 1),
-                )
-                self.connection.execute("COMMIT")
-            except BaseException:
-                self.connection.execute("ROLLBACK")
-                raise
-        return count + 1
+            counted = self.connection.execute(_INCREMENT, {**values, "now": self.clock.now()})
+            rows = counted.fetchall()  # all rows read: the statement ends and commits
+        return rows[0][0] if rows else None
 
     def decrement(self, pk: str, sk: str) -> None:
         with self.lock:
