@@ -100,6 +100,28 @@ MISTAKES = {
         "(lower-case letters a-z, digits and single hyphens only); "
         "rename the file to 'counter-drone-trials.en.md'",
     ),
+    "a title continued on an indented line": (
+        {
+            "news/oops.en.md": item("Defence ministers", "en", body="Text.").replace(
+                "Title: Defence ministers\n", "Title: Defence ministers\n    meet in Brussels\n"
+            )
+        },
+        "news/oops.en.md: title: written on 2 lines (a second 'Title:' line, or a line indented "
+        "under it), where the site takes one value; keep one line 'Title: ...'",
+    ),
+    "a category given twice": (
+        {
+            "news/oops.en.md": item("Oops", "en", category="Meetings").replace(
+                "Category: Meetings\n", "Category: Meetings\nCategory: Defence\n"
+            )
+        },
+        "news/oops.en.md: category: written on 2 lines",
+    ),
+    "a space before a field's colon": (
+        {"news/oops.en.md": "Title: Oops\nLang: en\nDate: 2025-10-14\nCategory : Meetings\n\nX.\n"},
+        "news/oops.en.md: line 4: 'Category : Meetings' ends the front matter: it would be read "
+        "as the text; write 'Category:' with no space before the colon",
+    ),
     "spaces and capitals in a Slug": (
         {"news/trials.en.md": item("Trials", "en", slug="Counter Drone Trials")},
         "news/trials.en.md: slug: 'Counter Drone Trials' cannot be part of a URL "
@@ -223,6 +245,43 @@ def test_file_name_and_lang_must_agree(tmp_path: Path):
     project = write_site(tmp_path / "site", {"news/x.fr.md": item("X", "en")})
     with pytest.raises(BuildError, match=r"x\.fr\.md: lang: 'en' does not match"):
         build_site(project)
+
+
+def test_a_file_renamed_for_its_language_keeps_its_file_name_slug(tmp_path: Path):
+    """The fix for a Lang that the file name contradicts renames the file by its own slug,
+    not by a `Slug:` (which may hold spaces a file name should not)."""
+    text = item("X", "en", slug="Denmark Support")
+    project = write_site(tmp_path / "site", {"news/x.fr.md": text})
+    with pytest.raises(BuildError, match=r"or rename the file to 'x\.en\.md'"):
+        build_site(project)
+
+
+def test_a_stray_line_in_the_front_matter_names_the_fields_it_hides(tmp_path: Path):
+    """A line that is not a field ends the front matter (as Markdown reads it): the fields
+    written below it become the article's text, which the editor is told, with the line."""
+    text = "Title: Oops\nLang: en\nnotes from the meeting\nDate: 2025-10-14\n\nX.\n"
+    project = write_site(tmp_path / "site", {"news/oops.en.md": text})
+    with pytest.raises(BuildError) as raised:
+        build_site(project)
+    assert raised.value.lines() == [  # the cause first
+        "content/news/oops.en.md: line 3: 'notes from the meeting' ends the front matter: it, "
+        "and 'Date:' below it, would be read as the text; make it a 'Field: value' line, or "
+        "move it after the blank line",
+        "content/news/oops.en.md: date: missing; add a line 'Date: YYYY-MM-DD HH:MM' at the top",
+    ]
+
+
+def test_an_indented_line_under_a_summary_continues_it(small_site):
+    """Summary is formatted text: its lines join (a tab counts as four spaces, as in
+    Markdown), and the site shows them as one summary."""
+    source = small_site.root / "content/news/meeting.en.md"
+    text = source.read_text(encoding="utf-8")
+    source.write_text(
+        text.replace("Title:", "Summary: Allies met\n\tin Brussels.\nTitle:", 1), "utf-8"
+    )
+    build_site(small_site)
+    page = (small_site.output / "en/news/meeting/index.html").read_text(encoding="utf-8")
+    assert "Allies met\nin Brussels." in page or "Allies met in Brussels." in page
 
 
 def test_two_items_cannot_share_a_slug_and_language(tmp_path: Path):

@@ -25,7 +25,7 @@ from newsreel.build.settings import RESERVED_SLUGS, ignored_files
 from newsreel.errors import NewsreelError, Problem, did_you_mean, shown
 from newsreel.media.manifests import manifest_paths
 from newsreel.project import Project
-from newsreel.site.frontmatter import SourceItem, file_name, read_front_matter
+from newsreel.site.frontmatter import SourceItem, file_name, read_front_matter_lines
 
 #: The dates the README documents (and the error message shows); nothing else is guessed.
 DATE_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d")
@@ -147,7 +147,8 @@ def collect(
                     unreadable.append(_other_extension(path))
                     continue
                 try:
-                    items.append(SourceItem(path, kind, read_front_matter(path)))
+                    front_matter = read_front_matter_lines(path)
+                    items.append(SourceItem(path, kind, front_matter.meta, front_matter))
                 except NewsreelError as error:
                     unreadable += error.problems
     return items, unreadable
@@ -217,6 +218,7 @@ def _check_item(
         for key in meta
         if key not in FIELDS
     ]
+    found += _front_matter_problems(item)
     if not meta.get("title"):
         found.append(Problem(path, "title", "missing", "add a line 'Title: ...' at the top"))
     if item.kind == "article" and not meta.get("date"):
@@ -247,7 +249,8 @@ def _check_item(
                 path,
                 "lang",
                 f"'{lang}' does not match the file name's '.{item.file_lang}.md'",
-                f"set 'Lang: {item.file_lang}' or rename the file to '{item.slug}.{lang}.md'",
+                f"set 'Lang: {item.file_lang}' or rename the file to "
+                f"'{item.file_slug}.{lang}{EXTENSION}'",
             )
         )
     if file_name(path) is None:
@@ -280,6 +283,50 @@ def _check_item(
                 "slug",
                 f"'{item.slug}' is taken by the site's own listings",
                 "rename the file (or set 'Slug: ...') to another slug",
+            )
+        )
+    return found
+
+
+#: A field written with a space before its colon (`Title : ...`): not a field for Markdown.
+_SPACED_FIELD = re.compile(r"^\s*([A-Za-z][A-Za-z0-9_-]*)\s+:")
+
+
+def _front_matter_problems(item: SourceItem) -> list[Problem]:
+    """Lines of the front matter the site would not read as the editor meant: a field on two
+    lines (Pelican keeps the first date or category, and makes a title a list), and a line
+    that ends the front matter early, so that it and the fields below it become the text."""
+    front_matter, path = item.front_matter, item.path
+    if front_matter is None:
+        return []
+    found = [
+        Problem(
+            path,
+            key,
+            f"written on {len(front_matter.values[key])} lines (a second '{key.title()}:' "
+            "line, or a line indented under it), where the site takes one value",
+            f"keep one line '{key.title()}: ...'",
+        )
+        for key in front_matter.repeated
+    ]
+    end = front_matter.ended_by
+    spaced = _SPACED_FIELD.match(end.text) if end else None
+    if end and (spaced or end.fields_below):
+        lost = ", ".join(f"'{key.title()}:'" for key in end.fields_below)
+        below = f", and {lost} below it," if lost else ""
+        if spaced:
+            fix = f"write '{spaced.group(1)}:' with no space before the colon"
+        elif end.text.startswith(" "):
+            fix = "indent a continued line by 4 spaces, or start a field at the margin"
+        else:
+            fix = "make it a 'Field: value' line, or move it after the blank line"
+        found.append(
+            Problem(
+                path,
+                f"line {end.number}",
+                f"'{end.text.strip()[:60]}' ends the front matter: it{below} would be "
+                "read as the text",
+                fix,
             )
         )
     return found

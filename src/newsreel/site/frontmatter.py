@@ -12,7 +12,19 @@ from pathlib import Path
 
 from newsreel.textfile import read_text
 
-_META_LINE = re.compile(r"^([A-Za-z][A-Za-z0-9_-]*)\s*:\s?(.*)$")
+#: Python-Markdown's `meta` extension, which Pelican reads the front matter with: a field is a
+#: key (up to three spaces in) and a colon; a line four or more spaces in (a tab counts four)
+#: continues the field above; a blank line, `---` or `...` ends the front matter, and so does
+#: any other line, which is then read as the text. `---` may open it.
+_META_LINE = re.compile(r"^[ ]{0,3}(?P<key>[A-Za-z0-9_-]+):\s*(?P<value>.*)")
+_MORE_LINE = re.compile(r"^[ ]{4,}(?P<value>.*)")
+_BEGIN = re.compile(r"^-{3}(\s.*)?")
+_END = re.compile(r"^(-{3}|\.{3})(\s.*)?")
+#: Python-Markdown's `tab_length`: a tab is expanded to this many columns before the front
+#: matter is read.
+_TAB_LENGTH = 4
+#: Fields Pelican formats as Markdown (its `FORMATTED_FIELDS`): their lines are one text.
+FORMATTED_FIELDS = ("summary",)
 
 #: A source file's name without its extension, `<slug>.<lang>` (or `<slug>`): Pelican's
 #: `FILENAME_METADATA` (which `re.match`es it, as `file_name` below does) and the content
@@ -29,6 +41,46 @@ def file_name(path: Path) -> re.Match[str] | None:
     return _FILE_NAME.match(path.stem)
 
 
+@dataclass(frozen=True)
+class EndLine:
+    """The line that ended a front matter without being blank or a marker: its number (from
+    1), its text, and the fields written below it before the first blank line (read as text)."""
+
+    number: int
+    text: str
+    fields_below: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FrontMatter:
+    """A file's front matter as Python-Markdown reads it: each field's values, one per line
+    (a field given twice, or continued on an indented line, has several), and the line that
+    ended it when that was neither blank nor a marker (Pelican reads that line, and any field
+    below it, as the text)."""
+
+    values: dict[str, list[str]]
+    ended_by: EndLine | None = None
+
+    @property
+    def meta(self) -> dict[str, str]:
+        """One value a field, as Pelican keeps it: a formatted field's lines joined, else the
+        first (Pelican keeps only the first of a date, category, status...; of a title it
+        would keep a list, which the content checks refuse)."""
+        return {
+            key: "\n".join(lines) if key in FORMATTED_FIELDS else lines[0]
+            for key, lines in self.values.items()
+        }
+
+    @property
+    def repeated(self) -> list[str]:
+        """The fields with more than one value where the site reads one."""
+        return [
+            key
+            for key, lines in self.values.items()
+            if len(lines) > 1 and key not in FORMATTED_FIELDS
+        ]
+
+
 @dataclass
 class SourceItem:
     """The front matter of one Markdown file, as far as validation needs it."""
@@ -36,11 +88,18 @@ class SourceItem:
     path: Path
     kind: str  # "article" or "page"
     meta: dict[str, str]
+    front_matter: FrontMatter | None = None
 
     @property
     def slug(self) -> str:
         if self.meta.get("slug"):
             return self.meta["slug"]
+        match = file_name(self.path)
+        return match.group("slug") if match else self.path.stem
+
+    @property
+    def file_slug(self) -> str:
+        """The slug the file's name gives (the one a file is renamed by)."""
         match = file_name(self.path)
         return match.group("slug") if match else self.path.stem
 
@@ -54,23 +113,37 @@ class SourceItem:
         return self.meta.get("translation", "false").strip().lower() not in ("", "false", "no")
 
 
-def read_front_matter(path: Path) -> dict[str, str]:
-    """Header lines of a Python-Markdown `meta` file, lower-cased keys (as Pelican reads them).
+def read_front_matter_lines(path: Path) -> FrontMatter:
+    """The header lines of a Markdown file, read exactly as Python-Markdown's `meta` extension
+    reads them for Pelican (lower-cased keys), without rendering any Markdown.
 
     Read through `newsreel.textfile`, as Pelican reads the file (`utf-8-sig`): a byte-order
     mark is dropped, and a file that is not UTF-8 raises a NewsreelError naming it.
     """
-    meta: dict[str, str] = {}
+    values: dict[str, list[str]] = {}
     key = None
-    for line in read_text(path).split("\n"):
-        if not line.strip():
-            break
-        match = _META_LINE.match(line)
-        if match:
-            key = match.group(1).lower()
-            meta[key] = match.group(2).strip()
-        elif key and line.startswith((" ", "\t")):
-            meta[key] = (meta[key] + " " + line.strip()).strip()
+    lines = read_text(path).expandtabs(_TAB_LENGTH).split("\n")
+    start = 1 if lines and _BEGIN.match(lines[0]) else 0
+    for number, line in enumerate(lines[start:], start + 1):
+        field = _META_LINE.match(line)
+        if not line.strip() or _END.match(line):
+            return FrontMatter(values)
+        if field:
+            key = field.group("key").lower().strip()
+            values.setdefault(key, []).append(field.group("value").strip())
+        elif (more := _MORE_LINE.match(line)) and key:
+            values[key].append(more.group("value").strip())
         else:
-            break
-    return meta
+            below: list[str] = []
+            for after in lines[number:]:
+                if not after.strip():
+                    break
+                if found := _META_LINE.match(after):
+                    below.append(found.group("key").lower())
+            return FrontMatter(values, EndLine(number, line, tuple(below)))
+    return FrontMatter(values)
+
+
+def read_front_matter(path: Path) -> dict[str, str]:
+    """One value a field (`FrontMatter.meta`), as Pelican keeps them."""
+    return read_front_matter_lines(path).meta

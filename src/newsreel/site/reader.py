@@ -14,7 +14,7 @@ from markdown import Markdown
 from markdown.preprocessors import Preprocessor
 from pelican.readers import MarkdownReader
 
-from newsreel.site.frontmatter import file_name, read_front_matter
+from newsreel.site.frontmatter import file_name, read_front_matter_lines
 
 
 class _Unchanged(Preprocessor):
@@ -34,8 +34,7 @@ class RunLanguageMarkdownReader(MarkdownReader):
         # Pelican removes the `meta` preprocessor before formatting fields: put one back
         self._md.preprocessors.register(_Unchanged(self._md), "meta", 27)
         # the same header lines Python-Markdown's `meta` extension reads, without Markdown
-        meta = {key: [value] for key, value in read_front_matter(Path(source_path)).items()}
-        return "", self._parse_metadata(meta)
+        return "", self._parse_metadata(read_front_matter_lines(Path(source_path)).values)
 
 
 def on_readers_init(readers) -> None:
