@@ -197,7 +197,7 @@ def _run_languages(
             if line not in result.warnings:
                 result.warnings.append(line)
         result.items[outcome.lang] = outcome.items
-        reporter.note(f"✓ {outcome.lang}")
+        reporter.note(f"✗ {outcome.lang}" if outcome.errors else f"✓ {outcome.lang}")
     if errors:
         raise BuildError(content.relative(line, project.root) for line in errors)
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from newsreel.build import settings as pelican_settings
+from newsreel.build.templates import template_problem
 from newsreel.errors import NewsreelError, from_os_error
 
 #: How worker processes start (fork measured no faster here, and is unsafe with threads).
@@ -76,7 +77,10 @@ def run_language(run: LanguageRun) -> RunResult:
     except OSError as error:  # a full disk, a read-only folder: the operator's to fix
         collected.errors += from_os_error(error).lines()
     except Exception as error:  # Pelican raised: report it as the editor's problem, not a trace
-        collected.errors.append(f"{run.lang}: {type(error).__name__}: {error}")
+        problem = template_problem(error)
+        collected.errors.append(
+            str(problem) if problem else f"{run.lang}: {type(error).__name__}: {error}"
+        )
     finally:
         for logger, (propagate, level) in zip(loggers, saved, strict=True):
             logger.removeHandler(collected)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from feedgenerator import Enclosure, get_tag_uri
+from jinja2 import BaseLoader, ChoiceLoader, TemplateNotFound
 from markupsafe import Markup
 from pelican import signals
 
@@ -60,6 +61,7 @@ def on_generator_init(generator: Any) -> None:
     settings = generator.settings
     lang = _run_lang(settings)
     env = generator.env
+    _theme_templates_only(env, settings)
     env.add_extension("jinja2.ext.i18n")
     theme_dir = Path(settings["THEME"])
     env.install_gettext_translations(
@@ -96,6 +98,45 @@ def on_generator_init(generator: Any) -> None:
     env.globals["once"] = once
     counterparts = generator.context.setdefault("NEWSREEL_COUNTERPARTS", {})
     env.globals["counterpart"] = partial(_counterpart, counterparts)
+
+
+#: Templates Pelican loads whether or not it writes their pages, and the settings that say
+#: where it writes them (all empty: it writes none).
+_PAGES_OF_TEMPLATE = {
+    "author": ("AUTHOR_SAVE_AS",),
+    "authors": ("AUTHORS_SAVE_AS",),
+    "period_archives": ("YEAR_ARCHIVE_SAVE_AS", "MONTH_ARCHIVE_SAVE_AS", "DAY_ARCHIVE_SAVE_AS"),
+}
+
+
+class _UnwrittenOnly(BaseLoader):
+    """Pelican's plain theme, for the templates whose pages this site never writes (Pelican
+    loads them all the same); any other template must be the theme's own."""
+
+    def __init__(self, loader: BaseLoader, names: frozenset[str]):
+        self.loader, self.names = loader, names
+
+    def get_source(self, environment: Any, template: str) -> Any:
+        if template not in self.names:
+            raise TemplateNotFound(template)
+        return self.loader.get_source(environment, template)
+
+
+def _theme_templates_only(env: Any, settings: dict[str, Any]) -> None:
+    """Take out Pelican's implicit fallback to its plain `simple` theme: a template missing
+    from ours (deleted, misnamed) fails the build, naming it, instead of publishing unstyled
+    pages (`{% extends "!simple/..." %}` still works, explicitly)."""
+    loader = env.loader
+    if not isinstance(loader, ChoiceLoader) or len(loader.loaders) != 3:
+        return
+    theme, simple, explicit = loader.loaders
+    unwritten = frozenset(
+        f"{name}{extension}"
+        for name, keys in _PAGES_OF_TEMPLATE.items()
+        if not any(settings.get(key) for key in keys)
+        for extension in settings.get("TEMPLATE_EXTENSIONS", [".html"])
+    )
+    env.loader = ChoiceLoader([theme, _UnwrittenOnly(simple, unwritten), explicit])
 
 
 def _public_base(settings: dict[str, Any]) -> str:
