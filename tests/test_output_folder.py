@@ -206,3 +206,41 @@ def test_clips_build_refuses_a_folder_of_someone_elses(small_site, tmp_path):
     code, said = run("clips", "build", "--root", str(small_site.root), "--output", str(theirs))
     assert code == 2 and "holds files no newsreel build made (notes.txt)" in said, said
     assert sorted(p.name for p in theirs.iterdir()) == ["notes.txt"]
+
+
+@pytest.mark.parametrize("languages", [None, ["fr"]])
+def test_the_served_folder_is_never_missing_while_a_build_goes_live(
+    small_site, monkeypatch, languages
+):
+    """A server reads `output/` (or `output/fr/`) on every request: the new build takes its
+    place in one step, so no request between two renames finds it missing (404)."""
+    build_site(small_site)
+    served = small_site.output if languages is None else small_site.output / "fr"
+    missing_after: list[str] = []
+    rename = Path.rename
+
+    def watched(self: Path, target):
+        result = rename(self, target)
+        if not served.exists():
+            missing_after.append(f"{self.name} -> {Path(target).name}")
+        return result
+
+    monkeypatch.setattr(Path, "rename", watched)
+    before = (served / "fr/index.html" if languages is None else served / "index.html").stat()
+    build_site(small_site, languages=languages)
+    after = (served / "fr/index.html" if languages is None else served / "index.html").stat()
+    assert after.st_ino != before.st_ino, "the new build is live"
+    assert missing_after == []
+
+
+def test_two_folders_are_swapped_in_one_step(tmp_path):
+    from newsreel.build.staging import exchange
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    (tmp_path / "a/from-a").touch()
+    assert exchange(tmp_path / "a", tmp_path / "b")
+    assert [p.name for p in (tmp_path / "b").iterdir()] == ["from-a"]
+    assert not list((tmp_path / "a").iterdir())
+    with pytest.raises(FileNotFoundError):
+        exchange(tmp_path / "a", tmp_path / "missing")

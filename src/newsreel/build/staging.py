@@ -2,7 +2,8 @@
 
 Every build writes into a fresh folder beside `output/`. Only when the whole build has
 succeeded does that folder replace `output/` (or, for a rebuild of some languages, their
-`output/<lang>/`), with renames; on any failure it is removed and the live site stays as it
+`output/<lang>/`), in one step where Linux can swap two paths (`renameat2`), so the folder a
+server reads is never missing, else with two renames; on any failure it is removed and the live site stays as it
 was, for visitors and for `newsreel serve` alike.
 
 The output folder itself is replaced only when a build may (`output.check_replaceable`: it
@@ -13,11 +14,15 @@ the next one, once no process has that id.
 
 from __future__ import annotations
 
+import ctypes
+import errno
+import functools
 import os
 import re
 import shutil
+import sys
 import threading
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -92,13 +97,62 @@ def carry_over(source: Path, target: Path) -> None:
         shutil.copytree(source, target, copy_function=os.link)
 
 
-def replace_folder(fresh: Path, target: Path) -> None:
-    """Put `fresh` where `target` is, with renames only, then drop the old one."""
-    old = target.with_name(f".{target.name}.old-{os.getpid()}")
+#: `renameat2`'s flag that swaps two paths in one step (Linux 3.15+, on ext4, xfs, btrfs,
+#: tmpfs and overlayfs; glibc 2.28+).
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+@functools.cache
+def _renameat2() -> Callable[..., int] | None:
+    if sys.platform != "linux":
+        return None
+    try:
+        function = ctypes.CDLL(None, use_errno=True).renameat2
+    except (AttributeError, OSError):
+        return None
+    function.argtypes = [
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_uint,
+    ]
+    return function
+
+
+def exchange(first: Path, second: Path) -> bool:
+    """Swap two existing paths in one step (each then names what the other did); False where
+    the system or the file system cannot, and nothing changed."""
+    function = _renameat2()
+    if function is None:
+        return False
+    done = function(_AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second), _RENAME_EXCHANGE)
+    if done == 0:
+        return True
+    error = ctypes.get_errno()
+    if error in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EPERM):
+        return False  # not here: the caller renames twice
+    raise OSError(error, os.strerror(error), str(first), None, str(second))
+
+
+def _put_in_place(fresh: Path, target: Path, old: Path) -> None:
+    """`fresh` at `target`, and what was there at `old`: in one step where the system can swap
+    two paths, so `target` is never missing (a server reading it would answer 404 in
+    between); else with two renames."""
     shutil.rmtree(old, ignore_errors=True)
+    if target.exists() and exchange(fresh, target):
+        fresh.rename(old)  # the old content, now at `fresh`; `target` is already the new one
+        return
     if target.exists():
         target.rename(old)
     fresh.rename(target)
+
+
+def replace_folder(fresh: Path, target: Path) -> None:
+    """Put `fresh` where `target` is, then drop the old one."""
+    old = target.with_name(f".{target.name}.old-{os.getpid()}")
+    _put_in_place(fresh, target, old)
     shutil.rmtree(old, ignore_errors=True)
 
 
@@ -108,9 +162,6 @@ def _swap(staging: Path, output: Path, languages: Sequence[str] | None) -> None:
         return
     for lang in languages:
         old = output / f".{lang}.old-{os.getpid()}"
-        shutil.rmtree(old, ignore_errors=True)
-        if (output / lang).exists():
-            (output / lang).rename(old)
-        (staging / lang).rename(output / lang)
+        _put_in_place(staging / lang, output / lang, old)
         # the old pages are no longer served: remove them without keeping the editor waiting
         threading.Thread(target=shutil.rmtree, args=(old, True), daemon=False).start()
