@@ -83,3 +83,27 @@ def test_a_listings_later_page_is_its_own_address_and_declares_no_translation(tm
     assert "hreflang" not in head
     first = (out / "fr/index.html").read_text(encoding="utf-8").split("</head>")[0]
     assert 'hreflang="en"' in first and 'hreflang="x-default"' in first
+
+
+def test_an_article_without_a_video_is_shared_with_the_sites_card(tmp_path: Path):
+    """A link to an article with no poster still shows a picture when shared (Open Graph,
+    Twitter) and in structured data: the site's card, a 1200 x 630 PNG that is served."""
+    import json
+    import re
+
+    from newsreel.build import build_site
+
+    project = write_site(tmp_path / "site", SMALL_SITE)
+    build_site(project)
+    out = project.output
+    html = (out / "en/news/meeting/index.html").read_text(encoding="utf-8")
+    card = re.search(r'<meta property="og:image" content="([^"]+)">', html).group(1)
+    assert re.fullmatch(r"http://127\.0\.0\.1:8000/theme/img/share\.[0-9a-f]{10}\.png", card)
+    assert f'<meta name="twitter:image" content="{card}">' in html
+    assert '<meta property="og:image:width" content="1200">' in html
+    block = re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
+    data = json.loads(block.group(1))
+    assert data["image"] == card and "video" not in data
+    png = (out / card.removeprefix("http://127.0.0.1:8000/")).read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")) == (1200, 630)

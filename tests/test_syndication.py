@@ -96,6 +96,12 @@ def test_json_ld_news_article_with_video_and_clips(demo_site: Project, lang: str
         (46, 54),
     ]
     assert all(c["@type"] == "Clip" for c in clips)
+    assert data["image"] == video["thumbnailUrl"], "the poster stands for the article"
+    publisher = data["publisher"]
+    assert publisher["name"] == {"en": "NATO", "fr": "OTAN"}[lang]
+    assert publisher["url"] == f"http://127.0.0.1:8000/{lang}/"
+    logo = publisher["logo"]["url"].removeprefix("http://127.0.0.1:8000/")
+    assert (demo_site.output / logo).read_bytes().startswith(b"\x89PNG"), "the logo is served"
     assert '<meta property="og:type" content="article">' in html
     assert re.search(r'<meta property="og:image" content="http[^"]+\.jpg">', html)
     assert '<meta name="twitter:card" content="summary_large_image">' in html

@@ -3,8 +3,8 @@
 Every build writes into a fresh folder beside `output/`. Only when the whole build has
 succeeded does that folder replace `output/` (or, for a rebuild of some languages, their
 `output/<lang>/`), in one step where Linux can swap two paths (`renameat2`), so the folder a
-server reads is never missing, else with two renames; on any failure it is removed and the live site stays as it
-was, for visitors and for `newsreel serve` alike.
+server reads is never missing, else with two renames; on any failure it is removed and the
+live site stays as it was, for visitors and for `newsreel serve` alike.
 
 The output folder itself is replaced only when a build may (`output.check_replaceable`: it
 carries the marker every build leaves, or is empty, or holds only what a build makes), and

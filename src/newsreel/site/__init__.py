@@ -76,14 +76,20 @@ def on_generator_init(generator: Any) -> None:
     env.globals["LANG"] = lang
     env.globals["LANGUAGES"] = settings.get("NEWSREEL_LANGUAGES", {})
     env.globals["TAGLINE"] = settings.get("NEWSREEL_TAGLINE", {}).get(lang, "")
-    env.globals["asset"] = partial(
+    asset = partial(
         assets.asset_url, theme_dir / "static", settings.get("THEME_STATIC_DIR", "theme")
     )
+    env.globals["asset"] = asset
     base = _public_base(settings)
     env.globals["absolute"] = partial(syndication.absolute, base)
-    env.globals["json_ld"] = lambda article: syndication.json_ld(
-        article, base, settings.get("AUTHOR", ""), lang
+    publisher = syndication.Publisher(
+        name=settings.get("AUTHOR", ""),
+        url=syndication.absolute(base, f"{lang}/"),
+        logo=syndication.absolute(base, asset("img/logo.png")),
+        image=syndication.absolute(base, asset("img/share.png")),
     )
+    env.globals["SHARE_IMAGE"] = publisher.image
+    env.globals["json_ld"] = lambda article: syndication.json_ld(article, base, publisher, lang)
     env.globals["OG_LOCALE"] = settings.get("NEWSREEL_LANGUAGES", {}).get(lang, {}).get("locale")
     env.globals["listing_url"] = languages.listing_url
     env.globals["translations_of"] = languages.translation_map

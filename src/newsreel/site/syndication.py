@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from typing import Any
@@ -43,8 +44,29 @@ def _video_of(item: Any) -> record.Video | None:
     return getattr(item, "video_record", None)
 
 
-def json_ld(article: Any, base: str, publisher: str, lang: str) -> Markup:
-    """`NewsArticle` (and its `VideoObject` with one `Clip` per cut) as a JSON-LD block."""
+@dataclass(frozen=True)
+class Publisher:
+    """Who publishes the site, as structured data names it: its name in the page's language,
+    its home page, its logo (Google's article results ask for one) and the image that stands
+    for a page that has none of its own (a video's poster)."""
+
+    name: str
+    url: str
+    logo: str
+    image: str
+
+    def schema(self) -> dict[str, Any]:
+        return {
+            "@type": "Organization",
+            "name": self.name,
+            "url": self.url,
+            "logo": {"@type": "ImageObject", "url": self.logo},
+        }
+
+
+def json_ld(article: Any, base: str, publisher: Publisher, lang: str) -> Markup:
+    """`NewsArticle` (and its `VideoObject` with one `Clip` per cut) as a JSON-LD block; the
+    video's poster is its image, else the site's own."""
     url = absolute(base, article.url)
     data: dict[str, Any] = {
         "@context": "https://schema.org",
@@ -56,8 +78,9 @@ def json_ld(article: Any, base: str, publisher: str, lang: str) -> Markup:
         "inLanguage": lang,
         "mainEntityOfPage": url,
         "url": url,
-        "author": {"@type": "Organization", "name": publisher},
-        "publisher": {"@type": "Organization", "name": publisher},
+        "author": {"@type": "Organization", "name": publisher.name, "url": publisher.url},
+        "publisher": publisher.schema(),
+        "image": publisher.image,
     }
     if getattr(article, "category", None):
         data["articleSection"] = str(article.category)
@@ -96,7 +119,7 @@ def video_object(
     lang: str,
     base: str,
     page_url: str,
-    publisher: str,
+    publisher: Publisher,
     published: datetime,
     summary: str,
 ) -> dict[str, Any]:
@@ -113,7 +136,7 @@ def video_object(
         "duration": timecode.iso_duration(video.duration_ms),
         "thumbnailUrl": absolute(base, video.poster.url) if video.poster else None,
         "contentUrl": absolute(base, web.url) if web and not web.account_only else None,
-        "publisher": {"@type": "Organization", "name": publisher},
+        "publisher": publisher.schema(),
         "copyrightNotice": localized(video.rights, lang),
         "hasPart": [
             {
