@@ -30,6 +30,15 @@ def test_media_rss_lists_every_public_rendition(demo_site: Project, lang: str):
     feed = feedparser.parse(raw)
     assert not feed.bozo, feed.bozo_exception
     assert feed.feed.language == lang
+    assert (
+        feed.feed.title
+        == {"en": "NATO Multimedia – Videos", "fr": "OTAN Multimédia – Vidéos"}[lang]
+    )
+    assert feed.feed.description.startswith(
+        {"en": "Official NATO media resources", "fr": "Les ressources médiatiques officielles"}[
+            lang
+        ]
+    ), "the channel says what it is, not its title again"
     cuts = [
         cut
         for path in sorted((demo_site.output / "media").glob("*/manifest.json"))

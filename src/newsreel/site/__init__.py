@@ -162,10 +162,11 @@ def on_all_generators_finalized(generators: list[Any]) -> None:
     output = Path(settings["OUTPUT_PATH"]) / lang
     feeds = output / "feeds"
     feeds.mkdir(parents=True, exist_ok=True)
-    sitename = settings.get("SITENAME", "")
-    title = f"{sitename} – " + ("Vidéos" if lang == "fr" else "Videos")
+    catalogue = i18n.load_translations(Path(settings["THEME"]) / "translations", lang)
+    title = f"{settings.get('SITENAME', '')} – {catalogue.gettext('Videos')}"
+    description = settings.get("NEWSREEL_TAGLINE", {}).get(lang) or title
     rss = syndication.media_rss(
-        articles_generator.articles, base, lang, title, settings.get("AUTHOR", "")
+        articles_generator.articles, base, lang, title, settings.get("AUTHOR", ""), description
     )
     write_atomic(feeds / "videos.rss", rss)  # never into a linked live file
     pages = pages_generator.pages if pages_generator else []

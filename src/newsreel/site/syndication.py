@@ -181,7 +181,9 @@ def _media_content(group: ET.Element, entry: record.MediaFile, base: str) -> Non
     ET.SubElement(group, f"{{{MEDIA}}}content", attributes)
 
 
-def media_rss(articles: list[Any], base: str, lang: str, title: str, credit: str) -> bytes:
+def media_rss(
+    articles: list[Any], base: str, lang: str, title: str, credit: str, description: str
+) -> bytes:
     """A Media RSS feed of the language's videos: an item per article with a video, then an
     item per cut of it (soundbites, arrivals: what a newsroom ingests on its own), each with
     its public files, its poster, its credit and its rights.
@@ -199,7 +201,7 @@ def media_rss(articles: list[Any], base: str, lang: str, title: str, credit: str
         channel, f"{{{ATOM}}}link", href=absolute(base, f"{lang}/feeds/videos.rss"), rel="self",
         type="application/rss+xml",
     )  # fmt: skip
-    _text(channel, "description", title)
+    _text(channel, "description", description)
     _text(channel, "language", lang)
     newest = max((a.date for a in articles), default=datetime.now(UTC))
     _text(channel, "lastBuildDate", _rfc822(newest))
