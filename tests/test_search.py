@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from newsreel.project import Project
 
 
@@ -182,3 +184,34 @@ def test_the_query_stays_in_the_address_back_and_across_languages(browser, demo_
     page.keyboard.type("OTAN")
     assert page.locator("#search-input").input_value() == "OTAN"
     context.close()
+
+
+def test_an_american_spelling_finds_the_sites_british_one(browser, demo_server):
+    """NATO writes "defence": a reader typing "defense" (or "Defense programs") gets the same
+    pages, and the words they typed stay in the box."""
+    context = browser.new_context(locale="en-US")
+    page = context.new_page()
+    links = {}
+    for query in ("defence", "defense", "Defense"):
+        page.goto(f"{demo_server}/en/search/?q={query}")
+        page.locator(".pagefind-ui__result-link").first.wait_for(timeout=15000)
+        page.wait_for_timeout(300)
+        found = page.locator(".pagefind-ui__result-link").evaluate_all(
+            "links => links.map(link => new URL(link.href).pathname)"
+        )
+        links[query] = sorted(found)
+        assert page.locator(".pagefind-ui__search-input").input_value() == query
+    assert "/en/news/airspace-violations-eastern-sentry/" in links["defence"]
+    assert links["defense"] == links["Defense"] == links["defence"]
+    context.close()
+
+
+def test_the_spelling_table_is_checked_where_it_is_written(tmp_path):
+    from newsreel.errors import NewsreelError
+    from newsreel.site.spellings import _tables, spellings
+
+    assert spellings("en")["defense"] == "defence" and spellings("fr") == {}
+    broken = tmp_path / "spellings.toml"
+    broken.write_text('[en]\ndefense = "Defence!"\n', encoding="utf-8")
+    with pytest.raises(NewsreelError, match=r"en\.defense: 'Defence!' is not a lower-case word"):
+        _tables(broken)

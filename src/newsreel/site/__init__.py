@@ -19,7 +19,16 @@ from pelican import signals
 
 from newsreel import typography
 from newsreel.media.cache import write_atomic
-from newsreel.site import assets, i18n, languages, reader, syndication, video, writer
+from newsreel.site import (
+    assets,
+    i18n,
+    languages,
+    reader,
+    spellings,
+    syndication,
+    video,
+    writer,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +82,7 @@ def on_generator_init(generator: Any) -> None:
     env.filters["language_name"] = partial(i18n.language_name, lang=lang)
     env.filters["typeset"] = partial(typography.typeset_html, lang=lang)
     env.globals["TYPOGRAPHY_RULES"] = typography.rules(lang)  # for the search page's script
+    env.globals["SEARCH_SPELLINGS"] = spellings.spellings(lang)  # its words a reader types
     env.globals["LANG"] = lang
     env.globals["LANGUAGES"] = settings.get("NEWSREEL_LANGUAGES", {})
     env.globals["TAGLINE"] = settings.get("NEWSREEL_TAGLINE", {}).get(lang, "")

@@ -2,6 +2,7 @@
    <html lang>), in the portal's own words, with dates and posters in the results and the
    header box's query run at once. Pagefind rebuilds excerpts with plain spaces, so they are
    typeset again here with the site's own rules (newsreel.typography, handed over as data).
+   A word typed in another spelling ("defense") is searched as the site spells it.
    The result count is spoken once the results settle (#search-status, a polite live region),
    and a query brought from the header box puts the keyboard in this page's box. */
 window.addEventListener("DOMContentLoaded", function () {
@@ -18,6 +19,16 @@ window.addEventListener("DOMContentLoaded", function () {
     return rules.reduce(function (out, rule) { return out.replace(rule[0], rule[1]); }, text);
   }
   var translations = data("search-i18n") || {};
+  /* a word the reader types that the site spells otherwise ("defense"): its spelling here
+     ("defence"), from newsreel/site/data/spellings.toml */
+  var spellings = data("search-spellings") || {};
+  function spelledAsHere(term) {
+    return term.replace(/[A-Za-zÀ-ÿŒœÆæ]+/g, function (word) {
+      var here = Object.prototype.hasOwnProperty.call(spellings, word.toLowerCase())
+        ? spellings[word.toLowerCase()] : null;
+      return here || word;
+    });
+  }
   var ui = new PagefindUI({
     element: "#search",
     bundlePath: element.getAttribute("data-bundle"),
@@ -26,6 +37,7 @@ window.addEventListener("DOMContentLoaded", function () {
     resetStyles: false,
     openFilters: [],  /* collapsed: on a phone an open list would push the results down */
     translations: translations,
+    processTerm: spelledAsHere,
     processResult: function (result) {
       var meta = result.meta || {};
       var date = meta.date;
