@@ -6,7 +6,7 @@ traceback (`--verbose` adds the traceback and the debug log). Bugs are other exc
 keep their traceback.
 
 Paths are kept as paths and shown relative to the current folder when printed, so a problem
-reads `clips/x.toml: cuts[1].out: ...` wherever the project lives.
+reads `clips/x.toml: cuts['soundbite'].out: ...` wherever the project lives.
 """
 
 from __future__ import annotations

@@ -28,25 +28,33 @@ def problems_of(clips: Path, tmp_path: Path) -> list[str]:
     [
         (
             {'presets = ["hd", "web"]': 'presets = ["hd", "4k"]'},
-            "cuts[0].presets[1]",
+            "cuts['soundbite'].presets[1]",
             "unknown preset '4k'",
         ),
         (
             {'presets = ["hd", "web"]': 'presets = ["hd", "wbe"]'},
-            "cuts[0].presets[1]",
+            "cuts['soundbite'].presets[1]",
             "unknown preset 'wbe'; did you mean 'web'?",
         ),
-        ({'in = "00:00:01.040"': 'in = "00:00:03.600"'}, "cuts[0].out", "is not after in"),
-        ({'in = "00:00:01.040"': 'in = "1.04s"'}, "cuts[0].in", "is not a time code"),
+        (
+            {'in = "00:00:01.040"': 'in = "00:00:03.600"'},
+            "cuts['soundbite'].out",
+            "is not after in",
+        ),
+        ({'in = "00:00:01.040"': 'in = "1.04s"'}, "cuts['soundbite'].in", "is not a time code"),
         (
             {'out = "00:00:03.520"': 'out = "00:01:00"'},
-            "cuts[0].out",
+            "cuts['soundbite'].out",
             "is past the end of the source (00:00:06.000)",
         ),
         ({'id = "2025-10-15-test"': 'id = "other-id"'}, "id", "differs from the file name"),
         ({', fr = "Essai"': ""}, "title.fr", "missing"),
         # Every table's keys are checked: a key nobody reads is a mistake, not a silent no-op.
-        ({'en = "Soundbite"': 'en = "Soundbite", es = "x"'}, "cuts[0].title.es", "unknown field"),
+        (
+            {'en = "Soundbite"': 'en = "Soundbite", es = "x"'},
+            "cuts['soundbite'].title.es",
+            "unknown field",
+        ),
         (
             {'rights = { en = "Credit: NATO.", fr = "Mention : OTAN." }': RIGHTS_THEN_SHA256},
             "rights.sha256",
@@ -54,7 +62,7 @@ def problems_of(clips: Path, tmp_path: Path) -> list[str]:
         ),
         (
             {'title = { en = "Soundbite"': 'poster = "00:00:02"\ntitle = { en = "Soundbite"'},
-            "cuts[0].poster",
+            "cuts['soundbite'].poster",
             "unknown field; keys after [[cuts]] belong to it; move poster above the first table",
         ),
         ({'id = "soundbite"': 'id = "full"'}, "cuts[0].id", "'full' is used twice"),
@@ -110,7 +118,7 @@ def test_manifest_mistakes(clips: Path, tmp_path: Path, replace, field, words):
 def test_all_problems_of_a_manifest_at_once(clips: Path, tmp_path: Path):
     write_manifest(clips, **{'in = "00:00:01.040"': 'in = "x"', 'fr = "Essai"': 'it = "Prova"'})
     fields = sorted(line.split(": ")[1] for line in problems_of(clips, tmp_path))
-    assert fields == ["cuts[0].in", "title.fr", "title.it"]
+    assert fields == ["cuts['soundbite'].in", "title.fr", "title.it"]
 
 
 def test_a_cut_with_a_bad_id_has_its_other_problems_reported_too(clips: Path, tmp_path: Path):
@@ -210,3 +218,18 @@ def test_a_rate_ffmpeg_cannot_read_and_a_misspelt_kind(clips: Path, tmp_path: Pa
     assert any("bitrate: '128 kbit' is not a rate ffmpeg reads" in line and '"20M"' in line
                for line in lines), lines  # fmt: skip
     assert any("kind: 'vidoe' is not a kind; did you mean 'video'?" in line for line in lines)
+
+
+def test_a_cut_is_named_by_its_id_and_two_cuts_with_one_id_by_their_place(
+    clips: Path, tmp_path: Path
+):
+    """An editor finds `cuts['soundbite']` in the file; with two cuts called alike, their
+    places tell them apart."""
+    path = write_manifest(clips, **{'in = "00:00:01.040"': 'in = "x"'})
+    (problem,) = problems_of(clips, tmp_path)
+    assert ": cuts['soundbite'].in: 'x' is not a time code" in problem
+    text = path.read_text("utf-8")
+    cut = text[text.index("[[cuts]]") :]
+    path.write_text(text + "\n" + cut, encoding="utf-8")
+    fields = sorted(line.split(": ")[1] for line in problems_of(clips, tmp_path))
+    assert fields == ["cuts[0].in", "cuts[1].id", "cuts[1].in"]

@@ -29,7 +29,7 @@ from newsreel.typography import language_name
 
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
-_INDEX = re.compile(r"\[\d+\]")
+_INDEX = re.compile(r"\[(?:\d+|'[^']*')\]")
 _FIELDS = {
     "": ("id", "source", "sha256", "date", "location", "credit", "presets", "poster", "title",
          "rights", "shots", "cuts", "captions"),
@@ -129,11 +129,11 @@ def _unknown_in_table(
 
     In TOML every key after a table's header belongs to that table, so a top-level field
     written below `[rights]` becomes `rights.sha256`, and a cut's field below `[cuts.title]`
-    becomes `cuts[0].title.in`: read by nobody, the check it asks for quietly off. Such keys get
+    becomes `cuts['soundbite'].title.in`: read by nobody, the check it asks for quietly off. Such keys get
     a fix saying where to move them, not a "did you mean".
     """
     header = _header(where)
-    owner = where.split("[")[0] if "." in where else ""  # cuts[0].title: a cut's field?
+    owner = where.split("[")[0] if "." in where else ""  # cuts['soundbite'].title: a cut's field?
     found = []
     for key in table:
         if key in allowed:
@@ -225,8 +225,21 @@ def _tables(
         )
         return []
     for index, item in enumerate(value):
-        problems += _unknown_in_table(path, f"{where}[{index}]", item, (*_FIELDS[where], *extra))
+        place = table_where(where, index, value)
+        problems += _unknown_in_table(path, place, item, (*_FIELDS[where], *extra))
     return value
+
+
+def table_where(kind: str, index: int, tables: Sequence[dict[str, Any]]) -> str:
+    """How problems name the `index`-th `[[kind]]` table: by its id where it has one of its own,
+    `cuts['soundbite']`, which the editor finds in the file; else by its place, `cuts[2]`
+    (counted from 0)."""
+    table_id = tables[index].get("id")
+    ids = [table.get("id") for table in tables]
+    own = isinstance(table_id, str) and _ID.match(table_id) and table_id != FULL
+    if own and ids.count(table_id) == 1:
+        return f"{kind}['{table_id}']"
+    return f"{kind}[{index}]"
 
 
 def _manifest(
@@ -308,8 +321,9 @@ def _manifest(
 
     cuts: list[Cut] = []
     seen: set[str] = {FULL}
-    for index, cut in enumerate(_tables(path, "cuts", data.get("cuts", []), (), problems)):
-        where = f"cuts[{index}]"
+    cut_tables = _tables(path, "cuts", data.get("cuts", []), (), problems)
+    for index, cut in enumerate(cut_tables):
+        where = table_where("cuts", index, cut_tables)
         cut_id = cut.get("id")
         valid_id = isinstance(cut_id, str) and bool(_ID.match(cut_id))
         if not valid_id:  # the cut's other fields are still checked: every problem at once

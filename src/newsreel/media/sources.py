@@ -107,18 +107,16 @@ def check_against_source(
 
     for index, shot in enumerate(manifest.shots):
         past_end(f"shots[{index}].at", shot.at_ms, strict=True)
-    for index, cut in enumerate(manifest.cuts):
-        past_end(f"cuts[{index}].in", cut.in_ms, strict=True)
-        past_end(f"cuts[{index}].out", cut.out_ms or 0, strict=False)
+    for cut in manifest.cuts:
+        past_end(f"cuts['{cut.id}'].in", cut.in_ms, strict=True)
+        past_end(f"cuts['{cut.id}'].out", cut.out_ms or 0, strict=False)
     if manifest.poster_ms is not None:
         past_end("poster", manifest.poster_ms, strict=True)
     if not has_audio:
         for cut in manifest.all_cuts():
             for name in cut.presets:
                 if presets[name].kind == "audio":
-                    where = (
-                        "presets" if cut.id == FULL else f"cuts[{manifest.cuts.index(cut)}].presets"
-                    )
+                    where = "presets" if cut.id == FULL else f"cuts['{cut.id}'].presets"
                     problems.append(
                         problem(
                             path,
