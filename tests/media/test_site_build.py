@@ -28,7 +28,9 @@ def test_a_broken_manifest_stops_the_build_and_keeps_the_site(site_with_video):
     with pytest.raises(NewsreelError) as raised:
         build_site(site_with_video)
     [line] = raised.value.lines()
-    assert line.startswith("clips/2025-10-15-test.toml: cuts['soundbite'].out: 00:09:00.000 is past the end")
+    assert line.startswith(
+        "clips/2025-10-15-test.toml: cuts['soundbite'].out: 00:09:00.000 is past the end"
+    )
     assert page.read_text("utf-8") == before
 
 

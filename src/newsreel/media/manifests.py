@@ -129,8 +129,8 @@ def _unknown_in_table(
 
     In TOML every key after a table's header belongs to that table, so a top-level field
     written below `[rights]` becomes `rights.sha256`, and a cut's field below `[cuts.title]`
-    becomes `cuts['soundbite'].title.in`: read by nobody, the check it asks for quietly off. Such keys get
-    a fix saying where to move them, not a "did you mean".
+    becomes `cuts['soundbite'].title.in`: read by nobody, the check it asks for quietly off.
+    Such keys get a fix saying where to move them, not a "did you mean".
     """
     header = _header(where)
     owner = where.split("[")[0] if "." in where else ""  # cuts['soundbite'].title: a cut's field?
