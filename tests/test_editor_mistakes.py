@@ -122,6 +122,15 @@ MISTAKES = {
         "news/oops.en.md: line 4: 'Category : Meetings' ends the front matter: it would be read "
         "as the text; write 'Category:' with no space before the colon",
     ),
+    "a summary continued with too little indent": (
+        {
+            "news/oops.en.md": item("Oops", "en", body="Text.").replace(
+                "Lang: en\n", "Lang: en\nSummary: Ministers met\n  in Brussels.\n"
+            )
+        },
+        "news/oops.en.md: line 5: 'in Brussels.' ends the front matter: it would be read as the "
+        "text; indent a continued line by 4 spaces, or start a field at the margin",
+    ),
     "spaces and capitals in a Slug": (
         {"news/trials.en.md": item("Trials", "en", slug="Counter Drone Trials")},
         "news/trials.en.md: slug: 'Counter Drone Trials' cannot be part of a URL "

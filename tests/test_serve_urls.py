@@ -24,6 +24,7 @@ def absolute_urls(html: str) -> dict[str, list[str]]:
     return {
         "hreflang": re.findall(r'<link rel="alternate" hreflang="[a-z-]+" href="([^"]+)"', html),
         "og:url": re.findall(r'<meta property="og:url" content="([^"]+)"', html),
+        "canonical": re.findall(r'<link rel="canonical" href="([^"]+)"', html),
     }
 
 
@@ -37,10 +38,13 @@ def test_serve_on_another_port_builds_pages_whose_urls_point_at_it(tmp_path: Pat
     try:
         html = fetch(f"{here}/fr/news/meeting/")
         urls = absolute_urls(html)
-        assert urls["hreflang"] == [f"{here}/en/news/meeting/", f"{here}/fr/news/meeting/"]
-        assert urls["og:url"] == [f"{here}/fr/news/meeting/"]
-        home = absolute_urls(fetch(f"{here}/en/"))["hreflang"]
-        assert home == [f"{here}/en/", f"{here}/fr/"]
+        # en, fr, and x-default: the site's first language
+        english, french = f"{here}/en/news/meeting/", f"{here}/fr/news/meeting/"
+        assert urls["hreflang"] == [english, french, english]
+        assert urls["og:url"] == urls["canonical"] == [french]
+        home = absolute_urls(fetch(f"{here}/en/"))
+        assert home["hreflang"] == [f"{here}/en/", f"{here}/fr/", f"{here}/en/"]
+        assert home["canonical"] == [f"{here}/en/"]
         assert f"<link>{here}/fr/</link>" in fetch(f"{here}/fr/feeds/videos.rss")
         atom = fetch(f"{here}/fr/feeds/atom.xml")
         assert f'href="{here}/fr/news/meeting/"' in atom and ":8000" not in atom

@@ -311,12 +311,14 @@ def _front_matter_problems(item: SourceItem) -> list[Problem]:
     ]
     end = front_matter.ended_by
     spaced = _SPACED_FIELD.match(end.text) if end else None
-    if end and (spaced or end.fields_below):
+    # an indented line meant to continue the field above, indented too little to
+    indented = bool(end and end.text[:1] == " ")
+    if end and (spaced or indented or end.fields_below):
         lost = ", ".join(f"'{key.title()}:'" for key in end.fields_below)
         below = f", and {lost} below it," if lost else ""
         if spaced:
             fix = f"write '{spaced.group(1)}:' with no space before the colon"
-        elif end.text.startswith(" "):
+        elif indented:
             fix = "indent a continued line by 4 spaces, or start a field at the margin"
         else:
             fix = "make it a 'Field: value' line, or move it after the blank line"
