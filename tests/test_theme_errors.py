@@ -33,32 +33,29 @@ def _failure(project) -> list[str]:
     return raised.value.lines()
 
 
-def test_a_template_syntax_error_names_the_template_and_line(tmp_path: Path):
+def _title_written(tmp_path: Path, written: str) -> tuple[object, int]:
+    """A site whose article template writes the title as `written`; the line it is on."""
     line = {}
 
     def change(templates: Path) -> None:
-        line["n"] = _break_line(
-            templates / "article.html", "{{ article.title }}", "{{ article.title }"
-        )
+        line["n"] = _break_line(templates / "article.html", "{{ article.title }}", written)
 
     project, _ = _site_with_theme(tmp_path, change)
+    return project, line["n"]
+
+
+def test_a_template_syntax_error_names_the_template_and_line(tmp_path: Path):
+    project, line = _title_written(tmp_path, "{{ article.title }")
     assert _failure(project) == [  # one line, though both languages' runs failed on it
-        f"theme/templates/article.html: line {line['n']}: unexpected '}}'; "
+        f"theme/templates/article.html: line {line}: unexpected '}}'; "
         "fix the template's syntax ({% ... %}, {{ ... }})"
     ]
 
 
 def test_an_error_while_rendering_names_the_template_and_line(tmp_path: Path):
-    line = {}
-
-    def change(templates: Path) -> None:
-        line["n"] = _break_line(
-            templates / "article.html", "{{ article.title }}", "{{ article.title.no.such }}"
-        )
-
-    project, _ = _site_with_theme(tmp_path, change)
+    project, line = _title_written(tmp_path, "{{ article.title.no.such }}")
     (problem,) = _failure(project)
-    assert problem.startswith(f"theme/templates/article.html: line {line['n']}: UndefinedError:")
+    assert problem.startswith(f"theme/templates/article.html: line {line}: UndefinedError:")
     assert "'no'" in problem and problem.endswith("; fix the template")
 
 
