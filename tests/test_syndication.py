@@ -125,6 +125,21 @@ def test_sitemaps(demo_site: Project):
     meeting = next(u for u in urls if u.find("s:loc", NS).text.endswith(f"/en/news/{MEETING}/"))
     links = {link.get("hreflang"): link.get("href") for link in meeting.findall("xhtml:link", NS)}
     assert set(links) == {"en", "fr"} and links["fr"].endswith(f"/fr/news/{MEETING}/")
+    # the listings a reader lands on: every video, the categories, and each category's page,
+    # whose other language is its counterpart (as the language switcher says)
+    served = {loc.removeprefix("http://127.0.0.1:8000/") for loc in locations}
+    assert {"en/videos/", "fr/videos/", "en/categories/", "fr/categories/"} <= served
+    for loc in served:
+        assert (demo_site.output / loc / "index.html").is_file(), loc
+    for url in urls:
+        loc = url.find("s:loc", NS).text
+        if "/en/category/" in loc:
+            links = {x.get("hreflang"): x.get("href") for x in url.findall("xhtml:link", NS)}
+            french = links["fr"].removeprefix("http://127.0.0.1:8000/")
+            page = demo_site.output / loc.removeprefix("http://127.0.0.1:8000/") / "index.html"
+            assert f'hreflang="fr" href="http://127.0.0.1:8000/{french}"' in page.read_text("utf-8")
+            assert url.find("s:lastmod", NS) is not None
+    assert sum("/category/" in loc for loc in served) >= 4
     videos = ElementTree.parse(demo_site.output / "sitemap-video.xml").getroot()
     entries = videos.findall("s:url/video:video", NS)
     assert len(entries) == 4  # two videos, each in two languages

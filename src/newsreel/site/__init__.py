@@ -184,6 +184,10 @@ def on_all_generators_finalized(generators: list[Any]) -> None:
     entries = syndication.sitemap_entries(
         articles_generator.articles, pages, base, lang, languages_list
     )
+    counterparts = articles_generator.context.get("NEWSREEL_COUNTERPARTS", {})
+    entries += syndication.listing_entries(
+        articles_generator.categories, counterparts.get("category", {}), base, lang, languages_list
+    )
     write_atomic(output / syndication.SITEMAP_ENTRIES, syndication.encode_entries(entries))
 
 

@@ -297,6 +297,45 @@ def sitemap_entries(
     return entries
 
 
+#: The listings a reader lands on from a search engine: every video, and the categories.
+_LISTINGS = ("videos", "categories")
+
+
+def listing_entries(
+    categories: list[tuple[Any, list[Any]]],
+    counterparts: dict[str, dict[str, str]],
+    base: str,
+    lang: str,
+    languages: list[str],
+) -> list[SitemapEntry]:
+    """This language's listing pages for the sitemap: the videos and categories pages, and each
+    category's page, with its counterparts in the other languages (the switcher's matches) and
+    the date of its newest item."""
+    from newsreel.site.languages import listing_url
+
+    def url(code: str, kind: str, slug: str | None = None) -> str:
+        return absolute(base, listing_url(code, kind, slug))
+
+    entries = [
+        SitemapEntry(url(lang, kind), {code: url(code, kind) for code in languages})
+        for kind in _LISTINGS
+    ]
+    for category, items in categories:
+        others = counterparts.get(category.slug, {})
+        alternates = {code: url(code, "category", slug) for code, slug in others.items()}
+        newest = max((item.date for item in items), default=None)
+        entries.append(
+            SitemapEntry(
+                loc=url(lang, "category", category.slug),
+                alternates={lang: url(lang, "category", category.slug), **alternates}
+                if alternates
+                else {},
+                lastmod=newest.date().isoformat() if newest else None,
+            )
+        )
+    return entries
+
+
 def encode_entries(entries: list[SitemapEntry]) -> bytes:
     return msgspec.json.encode(entries)
 
