@@ -131,6 +131,15 @@ MISTAKES = {
         "news/oops.en.md: line 5: 'in Brussels.' ends the front matter: it would be read as the "
         "text; indent a continued line by 4 spaces, or start a field at the margin",
     ),
+    "a YAML list under a field": (
+        {
+            "news/oops.en.md": item("Oops", "en", tags="").replace(
+                "Tags: \n", "Tags:\n  - Ukraine\n"
+            )
+        },
+        "news/oops.en.md: line 5: '- Ukraine' ends the front matter: it would be read as the "
+        "text; write a list on its field's line, separated by commas: 'Tags: a, b'",
+    ),
     "spaces and capitals in a Slug": (
         {"news/trials.en.md": item("Trials", "en", slug="Counter Drone Trials")},
         "news/trials.en.md: slug: 'Counter Drone Trials' cannot be part of a URL "

@@ -318,6 +318,8 @@ def _front_matter_problems(item: SourceItem) -> list[Problem]:
         below = f", and {lost} below it," if lost else ""
         if spaced:
             fix = f"write '{spaced.group(1)}:' with no space before the colon"
+        elif end.text.lstrip().startswith("- "):  # a YAML list, which Markdown does not read
+            fix = "write a list on its field's line, separated by commas: 'Tags: a, b'"
         elif indented:
             fix = "indent a continued line by 4 spaces, or start a field at the margin"
         else:
