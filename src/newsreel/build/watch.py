@@ -7,6 +7,7 @@ change to the theme or settings rebuilds everything, since other pages link to i
 
 from __future__ import annotations
 
+import stat
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
@@ -24,10 +25,9 @@ def _front_matter(path: Path) -> dict[str, str] | None:
         return None
 
 
-def _fingerprint(path: Path) -> tuple[str, ...] | None:
-    try:
-        meta = read_front_matter(path)
-    except (OSError, NewsreelError):
+def _fingerprint(meta: dict[str, str] | None) -> tuple[str, ...] | None:
+    """The fields of a front matter whose change alters other pages (None: unreadable)."""
+    if meta is None:
         return None
     return tuple(meta.get(name, "") for name in _LINKING_FIELDS)
 
@@ -43,9 +43,8 @@ class ChangeClassifier:
         self.refresh()
 
     def refresh(self) -> None:
-        paths = list(self.content_dir.rglob("*.md"))
-        self.known = {path: _fingerprint(path) for path in paths}
-        self.front_matter = {path: _front_matter(path) for path in paths}
+        self.front_matter = {path: _front_matter(path) for path in self.content_dir.rglob("*.md")}
+        self.known = {path: _fingerprint(meta) for path, meta in self.front_matter.items()}
 
     def body_only_outputs(self, changed: Iterable[Path], output: Path) -> list[str] | None:
         """The output files a body-only edit changes, or None when more may have changed.
@@ -88,7 +87,7 @@ class ChangeClassifier:
                 return list(all_languages)
             if path not in self.known or not path.exists():
                 return list(all_languages)
-            fingerprint = _fingerprint(path)
+            fingerprint = _fingerprint(_front_matter(path))
             if fingerprint != self.known[path] or fingerprint is None:
                 return list(all_languages)
             lang = fingerprint[1]
@@ -169,11 +168,11 @@ def _stamps(paths: Iterable[Path]) -> dict[Path, _Stamp]:
             if any(part.startswith(".") for part in file.relative_to(path).parts):
                 continue
             try:
-                stat = file.stat()
+                found_stat = file.stat()
             except OSError:
                 continue
-            if file.is_file():
-                found[file] = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+            if stat.S_ISREG(found_stat.st_mode):
+                found[file] = (found_stat.st_ino, found_stat.st_mtime_ns, found_stat.st_size)
     return found
 
 

@@ -92,10 +92,7 @@ class SourceItem:
 
     @property
     def slug(self) -> str:
-        if self.meta.get("slug"):
-            return self.meta["slug"]
-        match = file_name(self.path)
-        return match.group("slug") if match else self.path.stem
+        return self.meta.get("slug") or self.file_slug
 
     @property
     def file_slug(self) -> str:

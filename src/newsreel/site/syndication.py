@@ -20,6 +20,7 @@ import msgspec
 from markupsafe import Markup
 
 from newsreel.media import record, timecode
+from newsreel.site.languages import listing_url
 from newsreel.typography import plain_text, typeset
 
 SITEMAP_ENTRIES = ".sitemap.json"
@@ -266,6 +267,12 @@ class SitemapEntry(msgspec.Struct, frozen=True, omit_defaults=True):
     video: SitemapVideo | None = None
 
 
+def _alternates(lang: str, loc: str, others: dict[str, str]) -> dict[str, str]:
+    """A sitemap entry's hreflang links: none for a page in one language only, else every
+    language's, its own included (as the sitemap protocol asks)."""
+    return {lang: loc, **others} if others else {}
+
+
 def sitemap_entries(
     articles: list[Any], pages: list[Any], base: str, lang: str, languages: list[str]
 ) -> list[SitemapEntry]:
@@ -280,7 +287,7 @@ def sitemap_entries(
         entries.append(
             SitemapEntry(
                 loc=absolute(base, item.url),
-                alternates={lang: absolute(base, item.url), **alternates} if alternates else {},
+                alternates=_alternates(lang, absolute(base, item.url), alternates),
                 lastmod=date.date().isoformat() if date else None,
                 video=SitemapVideo(
                     thumbnail_loc=absolute(base, video.poster.url) if video.poster else "",
@@ -311,7 +318,6 @@ def listing_entries(
     """This language's listing pages for the sitemap: the videos and categories pages, and each
     category's page, with its counterparts in the other languages (the switcher's matches) and
     the date of its newest item."""
-    from newsreel.site.languages import listing_url
 
     def url(code: str, kind: str, slug: str | None = None) -> str:
         return absolute(base, listing_url(code, kind, slug))
@@ -322,14 +328,14 @@ def listing_entries(
     ]
     for category, items in categories:
         others = counterparts.get(category.slug, {})
-        alternates = {code: url(code, "category", slug) for code, slug in others.items()}
+        loc = url(lang, "category", category.slug)
         newest = max((item.date for item in items), default=None)
         entries.append(
             SitemapEntry(
-                loc=url(lang, "category", category.slug),
-                alternates={lang: url(lang, "category", category.slug), **alternates}
-                if alternates
-                else {},
+                loc=loc,
+                alternates=_alternates(
+                    lang, loc, {code: url(code, "category", slug) for code, slug in others.items()}
+                ),
                 lastmod=newest.date().isoformat() if newest else None,
             )
         )

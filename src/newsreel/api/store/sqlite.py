@@ -40,10 +40,13 @@ _LIVE = "(items.expires_at IS NULL OR items.expires_at > :now)"
 _INSERT = (
     "INSERT INTO items (pk, sk, data, expires_at, cnt) VALUES (:pk, :sk, :data, :expires_at, 0)"
 )
-_PUT = _INSERT + " ON CONFLICT (pk, sk) DO UPDATE SET data = excluded.data, "
-_PUT += "expires_at = excluded.expires_at, cnt = 0 RETURNING 1"
+_REPLACE = (
+    " ON CONFLICT (pk, sk) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at,"
+    " cnt = 0"
+)
+_PUT = f"{_INSERT}{_REPLACE} RETURNING 1"
 #: Written only where no live item is: an expired one is replaced.
-_PUT_IF_ABSENT = _PUT.replace(" RETURNING", f" WHERE NOT {_LIVE} RETURNING")
+_PUT_IF_ABSENT = f"{_INSERT}{_REPLACE} WHERE NOT {_LIVE} RETURNING 1"
 #: One more on a counter below its limit; an expired or emptied counter starts again at 1,
 #: with the new expiry; a full, live one is left alone and returns no row.
 _RESTART = f"(items.cnt = 0 OR NOT {_LIVE})"
