@@ -259,6 +259,35 @@ def test_long_headers_fold_and_every_line_stays_sendable():
             assert parsed.get_body((kind,)).get_content().endswith("\n"), kind
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        # lines that end in a space near 76 characters: C's encoder would write 77 and 78
+        "Ligne\n" + "x" * 74 + " \n" + "y" * 75 + " \n",
+        # a lone dot (SMTP's end of data), "=" signs, tabs and non-breaking spaces
+        "Ligne\n.\nFin = 3\tcolonnes\u00a0: «\u202foui\u202f»\n",
+        "mot " * 60 + "\n" + "=" * 80 + "\n",
+    ],
+)
+def test_every_body_line_is_quoted_printable_of_76_characters_and_reads_back(text):
+    """Both parts are quoted-printable with lines of at most 76 characters (RFC 2045),
+    whatever the text, and a mail client reads back exactly what was written."""
+    mail = render(
+        "newsletter_issue", "fr", "ana@example.org", "press@example.org",
+        title="Titre", text=text, unsubscribe_url="https://x/fr/u", site="x",
+    )  # fmt: skip
+    body = mail.raw.split(b"\r\n\r\n", 1)[1]
+    assert max(len(line) for line in body.split(b"\r\n")) <= 76
+    parsed = email.message_from_bytes(mail.raw, policy=default)
+    for part in parsed.walk():
+        if part.get_content_maintype() == "text":
+            assert part["Content-Transfer-Encoding"] == "quoted-printable"
+    from newsreel.typography import typeset
+
+    plain = parsed.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert typeset(text, "fr").rstrip() in plain
+
+
 def test_reply_to_keeps_every_address_and_an_international_domain():
     mail = render(
         "password_changed", "fr", "a@example.org", "m@example.org",
