@@ -4,6 +4,7 @@ cookies and origins that follow the site's scheme."""
 from __future__ import annotations
 
 import os
+import re
 import stat
 import unicodedata
 from pathlib import Path
@@ -147,6 +148,29 @@ def test_a_valid_address_is_mailed_as_typed(client, outbox):
     client.post("/api/newsletter/subscribe", json={"email": "Ana.Lopez+news@Example.ORG"})
     [message] = outbox.messages()
     assert message["To"] == "Ana.Lopez+news@example.org"
+
+
+def test_an_international_domain_typed_either_way_is_one_account(client, outbox):
+    """ana@exämple.org and ana@xn--exmple-cua.org are one mailbox (a mail client or a password
+    manager may show either): both are accepted, and they name one account."""
+    password = "Bonjour-Paris-2025!"
+    answer = client.post(
+        "/api/account/register", json={"email": "ana@exämple.org", "password": password}
+    )
+    assert answer.status_code == 202, answer.json()
+    [message] = outbox.messages()
+    assert message["To"] == "ana@xn--exmple-cua.org"
+    code = re.search(r"\b\d{6}\b", message.get_body(("plain",)).get_content()).group(0)
+    verified = client.post(
+        "/api/account/verify",
+        json={"email": "ana@xn--exmple-cua.org", "code": code, "password": password},
+    )
+    assert verified.status_code == 200, verified.json()
+    for spelling in ("ana@exämple.org", "ANA@XN--EXMPLE-CUA.ORG"):
+        signed_in = client.post(
+            "/api/account/login", json={"email": spelling, "password": password}
+        )
+        assert signed_in.status_code == 200, (spelling, signed_in.json())
 
 
 def test_the_secret_file_is_private_from_the_start(tmp_path: Path):

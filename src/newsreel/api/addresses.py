@@ -2,7 +2,8 @@
 
 The check is email-validator's (syntax only: no DNS lookups on the request path), and the
 address must round-trip: what the validator normalises it to must be what was typed (the domain's
-case aside), so the address we mail is the one the person typed, character for character.
+case aside, and an internationalised domain in either of its spellings, Unicode or `xn--`), so
+the address we mail is the one the person typed.
 
 Three forms of one address, each for its own job:
 
@@ -68,7 +69,10 @@ def parse_address(value: Any) -> Address:
         len(local.encode()) > MAX_LOCAL_LENGTH
     ):  # RFC 5321, which the validator leaves to strict mode
         raise ApiError("invalid_email", 400)
-    if checked.local_part != local or checked.domain.casefold() != domain.casefold():
+    # an internationalised domain may be typed in Unicode (exämple.org) or in the ASCII form
+    # mail carries (xn--exmple-cua.org): the same mailbox, one account
+    spellings = {checked.domain.casefold(), checked.ascii_domain.casefold()}
+    if checked.local_part != local or domain.casefold() not in spellings:
         raise ApiError("invalid_email", 400)
     normalised = f"{checked.local_part}@{checked.ascii_domain}"
     return Address(
