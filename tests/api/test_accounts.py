@@ -86,6 +86,79 @@ def test_every_login_path_hashes_once(client, outbox, monkeypatch):
         assert time.perf_counter() - started > 0.005  # a real argon2 hash was computed
 
 
+def test_a_hash_of_older_parameters_is_replaced_at_the_next_sign_in(client, outbox, config):
+    """An operator raises argon2's cost (or an account predates today's parameters): the next
+    sign-in with the right password stores a hash of today's parameters; the password, the
+    account's sessions and a wrong password's answer are unchanged."""
+    from argon2 import PasswordHasher
+
+    from newsreel.api import codes, passwords
+
+    register(client, outbox)
+    pk = codes.account_pk(ADDRESS)
+    profile = config.store.get(pk, "profile")
+    old = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1).hash(PASSWORD)
+    config.store.put(pk, "profile", {**profile, "password_hash": old})
+    assert passwords.needs_rehash(old)
+
+    wrong = client.post("/api/account/login", json={"email": ADDRESS, "password": "Wrong-pass-123"})
+    assert wrong.status_code == 401
+    assert config.store.get(pk, "profile")["password_hash"] == old  # not proven: not replaced
+
+    signed_in = client.post("/api/account/login", json={"email": ADDRESS, "password": PASSWORD})
+    assert signed_in.status_code == 200, signed_in.json()
+    upgraded = config.store.get(pk, "profile")
+    assert upgraded["password_hash"] != old and not passwords.needs_rehash(
+        upgraded["password_hash"]
+    )
+    assert upgraded["epoch"] == profile["epoch"]  # the same password: sessions stay
+    assert client.get("/api/account/me").status_code == 200
+    again = client.post("/api/account/login", json={"email": ADDRESS, "password": PASSWORD})
+    assert again.status_code == 200
+    assert config.store.get(pk, "profile")["password_hash"] == upgraded["password_hash"]
+
+
+def test_an_upgrade_never_overwrites_a_password_changed_meanwhile(config, outbox, client):
+    """A sign-in hashing with the old password while a reset stores a new one, the reset
+    landing between the sign-in's last read and its write: the upgrade of the old password's
+    hash is not written; the reset's password stays."""
+    from argon2 import PasswordHasher
+
+    from newsreel.api import codes
+    from newsreel.api.accounts import Accounts
+    from newsreel.api.newsletter import Newsletter
+    from newsreel.api.sessions import Sessions
+
+    register(client, outbox)
+    store, pk = config.store, codes.account_pk(ADDRESS)
+    old = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1).hash(PASSWORD)
+    store.put(pk, "profile", {**store.get(pk, "profile"), "password_hash": old})
+
+    class ResetLandsFirst:
+        """The store, where a reset is written just before the sign-in's update."""
+
+        def __getattr__(self, name):
+            return getattr(store, name)
+
+        armed = False
+
+        def update(self, pk_, sk, *args, **kwargs):
+            if self.armed and (pk_, sk) == (pk, "profile"):
+                reset = {**store.get(pk, "profile"), "password_hash": "the reset's", "epoch": "new"}
+                store.put(pk, "profile", reset)
+            return store.update(pk_, sk, *args, **kwargs)
+
+    racing = ResetLandsFirst()
+    accounts = Accounts(
+        racing, config.secret, config.clock, Sessions(racing, config.secret, 3600),
+        Newsletter(racing, config.secret, config.site_url),
+    )  # fmt: skip
+    attempt = accounts.login_begin({"email": ADDRESS, "password": PASSWORD}, "192.0.2.7")
+    racing.armed = True
+    accounts.login_finish(attempt, True, "an upgrade of the old password")
+    assert store.get(pk, "profile")["password_hash"] == "the reset's"
+
+
 def test_codes_expire(client, outbox, clock):
     client.post("/api/account/register", json={"email": ADDRESS, "password": PASSWORD})
     code = outbox.code(ADDRESS)

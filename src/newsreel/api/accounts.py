@@ -200,15 +200,30 @@ class Accounts:
             profile.get("epoch") if profile and verified else None,
         )
 
-    def login_finish(self, attempt: LoginAttempt, ok: bool) -> Grant:
-        """The sign-in, if the password matched the one the account still has."""
+    def login_finish(
+        self, attempt: LoginAttempt, ok: bool, upgraded_hash: str | None = None
+    ) -> Grant:
+        """The sign-in, if the password matched the one the account still has. With
+        `upgraded_hash` (the hash was made with older parameters), the account keeps the new
+        hash of the same password, unless the password changed meanwhile (its sessions stay:
+        the password is the same)."""
         if not ok:
             raise ApiError("invalid_credentials", 401)
-        profile = self.profile(attempt.address.key)
+        key = attempt.address.key
+        profile = self.profile(key)
         if profile is None or profile.get("epoch") != attempt.epoch:
             raise ApiError("invalid_credentials", 401)  # changed (or deleted) while hashing
-        budgets.clear_login(self.store, attempt.address.key)
-        return Grant(attempt.address.key, attempt.epoch)
+        if upgraded_hash is not None:
+
+            def upgrade(current: dict[str, Any] | None) -> tuple[dict[str, Any] | None, None]:
+                unchanged = current is not None and current.get("epoch") == attempt.epoch
+                if not unchanged or current.get("password_hash") != attempt.password_hash:
+                    return current, None
+                return {**current, "password_hash": upgraded_hash}, None
+
+            self.store.update(codes.account_pk(key), "profile", upgrade)
+        budgets.clear_login(self.store, key)
+        return Grant(key, attempt.epoch)
 
     # -- the signed-in account -------------------------------------------------------------
     def signed_in(self, cookie: str | None) -> str:

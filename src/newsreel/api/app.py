@@ -180,7 +180,10 @@ def create_app(config: ApiConfig) -> Starlette:
     async def login(request: Request, body: dict[str, Any]) -> Response:
         attempt = await blocking(accounts.login_begin, body, client_of(request))
         ok = await hashing(passwords.verify_or_dummy, attempt.password_hash, attempt.password)
-        return await signed_in_answer(accounts.login_finish, attempt, ok)
+        upgraded = None
+        if ok and passwords.needs_rehash(attempt.password_hash):
+            upgraded = await hashing(passwords.hash_password, attempt.password)
+        return await signed_in_answer(accounts.login_finish, attempt, ok, upgraded)
 
     async def login_code(request: Request, body: dict[str, Any]) -> Response:
         return await signed_in_answer(accounts.login_with_code, body, client_of(request))

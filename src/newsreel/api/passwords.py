@@ -11,7 +11,9 @@ printable punctuation and symbols (Unicode categories P* and S*) count as symbol
 invisible control or formatting character does not satisfy the rule.
 
 Hashing: argon2id with OWASP's parameters (m = 19 MiB, t = 2, p = 1). `verify_or_dummy` always
-computes exactly one hash, for known and unknown users alike, so timing tells nothing.
+computes exactly one hash, for known and unknown users alike, so timing tells nothing. A hash
+made with other parameters (`needs_rehash`) is replaced at the next sign-in that proves the
+password, so raising the cost reaches every account that signs in.
 """
 
 from __future__ import annotations
@@ -101,6 +103,17 @@ def hash_password(password: str) -> str:
 def _dummy_hash() -> str:
     """Made on first use, not at import (a Lambda's cold start pays no hash)."""
     return HASHER.hash("not a real password, only to spend the same time")
+
+
+def needs_rehash(password_hash: str | None) -> bool:
+    """A hash made with other parameters than today's (an operator raised the cost since, or
+    an older release made it): the sign-in that proves the password stores a new one."""
+    if not password_hash:
+        return False
+    try:
+        return HASHER.check_needs_rehash(password_hash)
+    except (InvalidHashError, ValueError):
+        return False
 
 
 def verify_or_dummy(password_hash: str | None, password: str) -> bool:
