@@ -372,3 +372,43 @@ def test_a_refused_request_gives_back_the_budgets_it_had_spent(store, clock):
     start = str(math.floor(now / window) * window)
     # one spent, not four: the next one makes two
     assert store.increment("rate#mail_address#ana", start, 6, now + 60) == 2
+
+
+def test_public_mail_services_have_no_domain_budget(store, clock, monkeypatch):
+    """The per-domain budget guards an organisation's mail server; at a public mail service it
+    would let anyone stop every one of its users from getting mail for an hour: exempt there."""
+    import dataclasses
+
+    from newsreel.api import budgets
+    from newsreel.api.errors import ApiError
+
+    real = budgets.budget
+    rule = real("mail_domain")
+    assert {"gmail.com", "outlook.com", "orange.fr"} <= rule.exempt
+    assert "example.org" not in rule.exempt
+    small = dataclasses.replace(rule, limit=3)
+    monkeypatch.setattr(
+        budgets, "budget", lambda name: small if name == "mail_domain" else real(name)
+    )
+    now = clock.now()
+    for _ in range(5):
+        budgets.spend(store, now, mail_domain="gmail.com")
+    for _ in range(3):
+        budgets.spend(store, now, mail_domain="example.org")
+    with pytest.raises(ApiError) as refused:
+        budgets.spend(store, now, mail_domain="example.org")
+    assert refused.value.status == 429
+
+
+@pytest.mark.parametrize("exempt", ['["Gmail.com"]', '"gmail.com"', '["exämple.org"]', "[1]"])
+def test_a_wrong_exemption_in_the_limits_names_the_entry_and_the_fix(tmp_path, exempt):
+    from newsreel.api import budgets
+
+    text = budgets.LIMITS.read_text(encoding="utf-8")
+    start = text.index("exempt = [")
+    end = text.index("]", start) + 1
+    limits = tmp_path / "limits.toml"
+    limits.write_text(f"{text[:start]}exempt = {exempt}{text[end:]}", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"limits.toml: \[mail_domain\] exempt: .*lower case"):
+        budgets.read_limits(limits)
+    assert budgets.read_limits(budgets.LIMITS)[0]["mail_domain"].exempt

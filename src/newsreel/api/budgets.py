@@ -33,6 +33,8 @@ class Budget:
     subject: str
     limit: int
     window_s: int
+    #: Subjects this budget does not count (public mail services for the per-domain one).
+    exempt: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -49,9 +51,17 @@ class LoginLock:
         return float(min(2 ** min(attempts - self.free, 30), self.max_lock_s))
 
 
+LIMITS = Path(__file__).with_name("limits.toml")
+
+
 @cache
 def _limits() -> tuple[dict[str, Budget], LoginLock]:
-    path = Path(__file__).with_name("limits.toml")
+    return read_limits(LIMITS)
+
+
+def read_limits(path: Path) -> tuple[dict[str, Budget], LoginLock]:
+    """The budgets and the login lock of `path`, checked (a mistake names the entry and the
+    field)."""
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     lock = data.pop("login_lock")
     budgets = {}
@@ -61,7 +71,18 @@ def _limits() -> tuple[dict[str, Budget], LoginLock]:
         for field in ("limit", "window_s"):
             if not isinstance(entry.get(field), int) or entry[field] < 1:
                 raise ValueError(f"{path}: [{name}] {field}: a whole number of at least 1")
-        budgets[name] = Budget(name, entry["subject"], entry["limit"], entry["window_s"])
+        exempt = entry.get("exempt", [])
+        if not isinstance(exempt, list) or not all(
+            isinstance(value, str) and value == value.strip().casefold() and value.isascii()
+            for value in exempt
+        ):
+            raise ValueError(
+                f"{path}: [{name}] exempt: a list of subjects as they are counted, e.g. "
+                '["gmail.com"] (lower case, a domain in its ASCII form: xn--...)'
+            )
+        budgets[name] = Budget(
+            name, entry["subject"], entry["limit"], entry["window_s"], frozenset(exempt)
+        )
     return budgets, LoginLock(lock["free"], lock["max_lock_s"], lock["forget_after_s"])
 
 
@@ -85,6 +106,8 @@ def spend(store: Store, now: float, **subjects: str) -> None:
     spent: list[tuple[str, str]] = []
     for name, subject in subjects.items():
         rule = budget(name)
+        if subject in rule.exempt:
+            continue
         start = math.floor(now / rule.window_s) * rule.window_s
         end = start + rule.window_s
         counter = (f"rate#{name}#{subject}", str(start))
