@@ -246,6 +246,32 @@ def test_after_a_reload_the_verify_page_asks_for_the_password_again(
     context.close()
 
 
+def test_an_address_at_an_international_domain_registers_and_signs_in_from_the_forms(
+    browser, demo_server, demo_var, demo_api_config
+):
+    """Chromium sends an address typed as ana@exämple.org in its `xn--` spelling (an e-mail
+    field's value is punycode): the forms register it, and either spelling signs in."""
+    context = browser.new_context(locale="fr-FR")
+    page = context.new_page()
+    page.goto(f"{demo_server}/fr/account/register/")
+    page.get_by_label("Adresse électronique", exact=True).fill("ana@exämple.org")
+    page.get_by_label("Mot de passe", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Créer mon compte").click()
+    page.wait_for_url(re.compile(r"/fr/account/verify/\?"))
+    sent_to = "ana@xn--exmple-cua.org"
+    page.get_by_label("Code", exact=True).fill(latest_code(demo_var, sent_to, demo_api_config))
+    page.get_by_role("button", name="Confirmer").click()
+    page.wait_for_url(f"{demo_server}/fr/account/")
+    other = browser.new_context(locale="fr-FR").new_page()
+    other.goto(f"{demo_server}/fr/account/login/")
+    other.locator("#email").fill("ana@exämple.org")
+    other.get_by_label("Mot de passe", exact=True).fill(PASSWORD)
+    other.get_by_role("button", name="Se connecter", exact=True).click()
+    other.wait_for_url(f"{demo_server}/fr/account/")
+    other.context.close()
+    context.close()
+
+
 def test_the_unsubscribe_link_of_an_issue_opens_a_page_with_one_button(
     browser, demo_server, demo_var, demo_api_config
 ):
