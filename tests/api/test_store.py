@@ -132,3 +132,59 @@ def test_sqlite_sweeps_expired_items(tmp_path, clock):
     store.increment("rate", "now", 5, clock.now() + 60)  # the SWEEP_EVERY-th write sweeps
     rows = store.connection.execute("SELECT pk, sk FROM items ORDER BY pk").fetchall()
     assert rows == [("profile", "kept"), ("rate", "now")]
+
+
+def test_a_batch_keeps_every_write_even_when_the_flow_then_fails(store, clock):
+    """A flow's calls are grouped, never rolled back as a whole: an attempt counted before a
+    refusal stays counted (as call by call); an `update` whose change fails writes nothing."""
+    import pytest
+
+    def refuse(item):
+        raise ValueError("the change fails")
+
+    with pytest.raises(RuntimeError), store.batch():
+        assert store.increment("attempts", "code", 5, clock.now() + 60) == 1
+        with store.batch():  # a batch inside a batch: part of the outer one
+            store.put("job", "1", {"kind": "register"})
+        with pytest.raises(ValueError):
+            store.update("profile", "ana", refuse)
+        store.update("profile", "ana", lambda item: ({"verified": True}, None))
+        raise RuntimeError("the flow answers an error")
+    assert store.increment("attempts", "code", 5, clock.now() + 60) == 2
+    assert store.get("job", "1") == {"kind": "register"}
+    assert store.get("profile", "ana") == {"verified": True}
+
+
+def test_concurrent_batches_stay_atomic(store, clock):
+    """40 requests at once, each spending a budget of 5 and adding to one counter, each in its
+    own batch: exactly 5 spend it, and no addition is lost."""
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    barrier = Barrier(40)
+
+    def request(_: int) -> int | None:
+        barrier.wait()
+        with store.batch():
+            spent = store.increment("rate", "b", 5, clock.now() + 60)
+            store.update("count", "all", lambda item: ({"n": (item or {"n": 0})["n"] + 1}, None))
+            return spent
+
+    with ThreadPoolExecutor(40) as pool:
+        answers = list(pool.map(request, range(40)))
+    assert sorted(a for a in answers if a is not None) == [1, 2, 3, 4, 5]
+    assert store.get("count", "all") == {"n": 40}
+
+
+def test_sqlite_a_batch_is_one_transaction(tmp_path, clock):
+    """Another process sees a flow's writes all at once, when its batch ends."""
+    from newsreel.api.store.sqlite import SqliteStore
+
+    path = tmp_path / "grouped.db"
+    store, other = SqliteStore(path, clock), SqliteStore(path, clock)
+    with store.batch():
+        store.put("job", "1", {"a": 1})
+        store.increment("rate", "b", 5, clock.now() + 60)
+        assert other.get("job", "1") is None  # not committed yet
+    assert other.get("job", "1") == {"a": 1}
+    assert other.increment("rate", "b", 5, clock.now() + 60) == 2
