@@ -106,7 +106,9 @@ def create_app(config: ApiConfig) -> Starlette:
 
     async def in_batch(function: Callable[..., Result], *args: Any) -> Result:
         """`function(*args)` in a worker thread, its store calls in one batch (one SQLite
-        transaction)."""
+        transaction). Only for the mail routes' flows: a batch holds the store for its whole
+        length, and these never wait on anything but the store (a sign-in's steps stay call
+        by call)."""
 
         def grouped() -> Result:
             with config.store.batch():
@@ -122,7 +124,7 @@ def create_app(config: ApiConfig) -> Starlette:
     async def signed_in_answer(finish: Callable[..., Grant], *args: Any) -> Response:
         """`finish(*args)` grants the sign-in; the answer is the account, with a new session
         cookie. Both in one trip to a worker thread."""
-        me, value, lifetime = await in_batch(lambda: session_for(finish(*args)))
+        me, value, lifetime = await blocking(lambda: session_for(finish(*args)))
         response = JSONResponse(me)
         response.set_cookie(
             COOKIE, value, max_age=lifetime, path="/", httponly=True, samesite="lax",
@@ -134,7 +136,7 @@ def create_app(config: ApiConfig) -> Starlette:
         """`action(key, *args)` for the signed-in account (401 without a session), in one trip
         to a worker thread."""
         cookie = request.cookies.get(COOKIE)
-        return await in_batch(lambda: action(accounts.signed_in(cookie), *args))
+        return await blocking(lambda: action(accounts.signed_in(cookie), *args))
 
     def queued(flow: Callable[..., MailJob | None], *args: Any) -> Callable[[], None] | None:
         """Run a flow and queue the mail job it returns: what is left to do once the answer is
@@ -164,14 +166,14 @@ def create_app(config: ApiConfig) -> Starlette:
         letters.confirm(token, config.clock.now())
 
     async def confirm(request: Request, body: dict[str, Any]) -> Response:
-        await in_batch(confirm_token, body.get("token"), client_of(request))
+        await blocking(confirm_token, body.get("token"), client_of(request))
         return JSONResponse({"status": "confirmed"})
 
     async def unsubscribe(request: Request) -> Response:
         """RFC 8058: a POST from the mail client (or the page's button), no cookies, no
         Origin, no redirect."""
         token = query_text(request, "token", 600)
-        await in_batch(letters.unsubscribe, token)
+        await blocking(letters.unsubscribe, token)
         return JSONResponse({"status": "unsubscribed"})
 
     async def register(request: Request, body: dict[str, Any]) -> Response:
@@ -179,7 +181,7 @@ def create_app(config: ApiConfig) -> Starlette:
         return await accepted(accounts.register, body, lang, client_of(request))
 
     async def verify(request: Request, body: dict[str, Any]) -> Response:
-        claim = await in_batch(accounts.verify_begin, body, client_of(request))
+        claim = await blocking(accounts.verify_begin, body, client_of(request))
         password_hash = await hashing(passwords.hash_password, claim.password)
         return await signed_in_answer(accounts.verify_finish, claim, password_hash)
 
@@ -188,7 +190,7 @@ def create_app(config: ApiConfig) -> Starlette:
         return await accepted(accounts.send_code, body, lang, client_of(request))
 
     async def login(request: Request, body: dict[str, Any]) -> Response:
-        attempt = await in_batch(accounts.login_begin, body, client_of(request))
+        attempt = await blocking(accounts.login_begin, body, client_of(request))
         ok = await hashing(passwords.verify_or_dummy, attempt.password_hash, attempt.password)
         upgraded = None
         if ok and passwords.needs_rehash(attempt.password_hash):
@@ -203,7 +205,7 @@ def create_app(config: ApiConfig) -> Starlette:
         return await accepted(accounts.forgot, body, lang, client_of(request))
 
     async def reset(request: Request, body: dict[str, Any]) -> Response:
-        claim = await in_batch(accounts.reset_begin, body, client_of(request))
+        claim = await blocking(accounts.reset_begin, body, client_of(request))
         password_hash = await hashing(passwords.hash_password, claim.password)
         response = JSONResponse({"status": "password_changed"})
         response.delete_cookie(COOKIE, path="/")
@@ -211,7 +213,7 @@ def create_app(config: ApiConfig) -> Starlette:
         return await mailing(response, accounts.reset_finish, claim, password_hash, lang)
 
     async def logout(request: Request, body: dict[str, Any]) -> Response:
-        await in_batch(sessions.close, request.cookies.get(COOKIE))
+        await blocking(sessions.close, request.cookies.get(COOKIE))
         response = Response(status_code=204)
         response.delete_cookie(COOKIE, path="/")
         return response

@@ -14,10 +14,11 @@ atomicity (issue 10: concurrent requests used to read, compute and write with no
   transaction; a DynamoDB conditional write retried on conflict). Login locks, taking a code
   once, single-use newsletter tokens and setting a password at verification go through it.
 
-`batch()` groups the calls of one request's flow: on SQLite they share one transaction (one
-commit instead of five to ten: a mail route's flow costs an eighth less CPU), committed
-whatever the flow ends with, so an attempt counted before a refusal stays counted, exactly as
-call by call; on DynamoDB each call is its own request, as before.
+`batch()` groups the calls of a mail route's flow: on SQLite they share one transaction (one
+commit instead of five to ten: the flow costs an eighth less CPU), committed whatever the flow
+ends with, so a budget spent before a refusal stays spent, exactly as call by call; on DynamoDB
+each call is its own request, as before. A batch holds the store for its whole length, so only
+flows that wait on nothing else are batched.
 """
 
 from __future__ import annotations
