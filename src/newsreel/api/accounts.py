@@ -214,11 +214,12 @@ class Accounts:
         if profile is None or profile.get("epoch") != attempt.epoch:
             raise ApiError("invalid_credentials", 401)  # changed (or deleted) while hashing
         if upgraded_hash is not None:
+            proven = (attempt.epoch, attempt.password_hash)
 
             def upgrade(current: dict[str, Any] | None) -> tuple[dict[str, Any] | None, None]:
-                unchanged = current is not None and current.get("epoch") == attempt.epoch
-                if not unchanged or current.get("password_hash") != attempt.password_hash:
-                    return current, None
+                held = current and (current.get("epoch"), current.get("password_hash"))
+                if held != proven:
+                    return current, None  # the password changed meanwhile: leave it
                 return {**current, "password_hash": upgraded_hash}, None
 
             self.store.update(codes.account_pk(key), "profile", upgrade)

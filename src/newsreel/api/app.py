@@ -104,18 +104,6 @@ def create_app(config: ApiConfig) -> Starlette:
 
         return run
 
-    async def in_batch(function: Callable[..., Result], *args: Any) -> Result:
-        """`function(*args)` in a worker thread, its store calls in one batch (one SQLite
-        transaction). Only for the mail routes' flows: a batch holds the store for its whole
-        length, and these never wait on anything but the store (a sign-in's steps stay call
-        by call)."""
-
-        def grouped() -> Result:
-            with config.store.batch():
-                return function(*args)
-
-        return await blocking(grouped)
-
     def session_for(grant: Grant) -> tuple[dict[str, Any], str, int]:
         """The account's answer and a new session for it."""
         value, lifetime = sessions.open(grant, config.clock.now())
@@ -140,16 +128,20 @@ def create_app(config: ApiConfig) -> Starlette:
 
     def queued(flow: Callable[..., MailJob | None], *args: Any) -> Callable[[], None] | None:
         """Run a flow and queue the mail job it returns: what is left to do once the answer is
-        sent (a local worker's hand-off), or None (nothing to send, or already on SQS)."""
-        job = flow(*args)
-        return config.jobs.submit(job) if job is not None else None
+        sent (a local worker's hand-off), or None (nothing to send, or already on SQS). Its
+        store calls are one batch (one SQLite transaction): a batch holds the store for its
+        whole length, and a mail route's flow waits on nothing but the store (a sign-in's
+        steps stay call by call)."""
+        with config.store.batch():
+            job = flow(*args)
+            return config.jobs.submit(job) if job is not None else None
 
     async def mailing(
         response: Response, flow: Callable[..., MailJob | None], *args: Any
     ) -> Response:
         """The flow and its mail's queueing in one trip to a worker thread; a local queue is
         handed the job once the answer is sent."""
-        later = await in_batch(queued, flow, *args)
+        later = await blocking(queued, flow, *args)
         if later is not None:
             response.background = BackgroundTask(_hand_over, later)
         return response

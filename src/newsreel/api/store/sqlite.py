@@ -6,7 +6,7 @@ upsert with a condition, SQLite's own transaction: a counter's increment, a put 
 live item is) or a `BEGIN IMMEDIATE` transaction (`update`, whose change is Python's; a
 savepoint inside a batch), so several processes on the same file stay atomic too; one statement
 costs about half the CPU of a transaction's four (16 against 28 µs an increment), and a mail
-route spends five budgets. The calls of one request's flow share one transaction (`batch`):
+route spends five budgets. The calls of a mail route's flow share one transaction (`batch`):
 one commit instead of five to ten.
 WAL with `synchronous=NORMAL`: a commit does not wait for the disk, and a crash loses at most
 the last transactions, never the file.
