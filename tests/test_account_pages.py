@@ -131,7 +131,7 @@ def test_newsletter_double_opt_in_from_the_footer(browser, demo_server, demo_var
     footer = page.locator("footer")
     footer.get_by_label("Votre adresse électronique").fill(address)
     footer.get_by_role("button", name="S’abonner").click()
-    footer.get_by_text("Un courriel de confirmation vous a été envoyé").wait_for()
+    footer.get_by_text("consultez votre boîte de réception et confirmez votre abonnement").wait_for()
     demo_api_config.jobs.drain()
     messages = sorted(
         (demo_var / "var" / "outbox").glob("*.eml"), key=lambda p: p.stat().st_mtime_ns
@@ -299,4 +299,50 @@ def test_the_unsubscribe_link_of_an_issue_opens_a_page_with_one_button(
     page.get_by_role("button", name="Se désabonner").click()
     page.get_by_text("Votre désabonnement est confirmé").wait_for()
     assert letters.status(address) is None
+    context.close()
+
+
+def test_a_sign_in_link_cannot_send_the_reader_to_another_site(
+    browser, demo_server, demo_var, demo_api_config
+):
+    """`return_to` takes a path of this site only, as the browser reads it: it drops a tab or a
+    line break anywhere, so `/%09/evil.example` would be `//evil.example`, another site. After
+    signing in from such a link the reader lands on their account page; a real path of the site
+    is still followed."""
+    address = "returning@example.org"
+    context = browser.new_context(locale="en-GB")
+    page = context.new_page()
+    for route, body in (
+        ("register", {"email": address, "password": PASSWORD}),
+        ("verify", {"email": address, "password": PASSWORD}),
+        ("logout", {}),
+    ):
+        if route == "verify":
+            body["code"] = latest_code(demo_var, address, demo_api_config)
+        answer = page.request.post(
+            f"{demo_server}/api/account/{route}", data=body, headers={"Origin": demo_server}
+        )
+        assert answer.ok, (route, answer.status)
+    for trick in (
+        "/%09/evil.example/phish",
+        "/%0a/evil.example/",
+        "/%0D/evil.example/",
+        "https:evil.example",
+    ):
+        page.goto(f"{demo_server}/en/account/login/?return_to={trick}")
+        page.locator("#email").fill(address)
+        page.get_by_label("Password", exact=True).fill(PASSWORD)
+        page.get_by_role("button", name="Log in", exact=True).click()
+        page.wait_for_url(f"{demo_server}/en/account/")
+        page.request.post(
+            f"{demo_server}/api/account/logout", data={}, headers={"Origin": demo_server}
+        )
+    back = f"/en/news/{MEETING}/?x=1#t=8,16"
+    page.goto(
+        f"{demo_server}/en/account/login/?return_to=%2Fen%2Fnews%2F{MEETING}%2F%3Fx%3D1%23t%3D8%2C16"
+    )
+    page.locator("#email").fill(address)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Log in", exact=True).click()
+    page.wait_for_url(f"{demo_server}{back}")
     context.close()

@@ -15,7 +15,6 @@ import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
 from starlette.background import BackgroundTask
@@ -44,16 +43,6 @@ OPENAPI = Path(__file__).with_name("openapi.json")
 Handler = Callable[[Request], Awaitable[Response]]
 Result = TypeVar("Result")
 SESSION_COOKIE = COOKIE
-
-
-def safe_return_to(value: Any, default: str = "/") -> str:
-    """Only same-site paths: `/fr/news/x/`, never `//evil.example` or `https://...`."""
-    if not isinstance(value, str) or not value.startswith("/") or value.startswith("//"):
-        return default
-    parts = urlsplit(value)
-    if parts.scheme or parts.netloc or "\\" in value:
-        return default
-    return value
 
 
 def client_of(request: Request) -> str:

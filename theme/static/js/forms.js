@@ -14,11 +14,19 @@
   var params = new URLSearchParams(window.location.search);
   var RESEND_WAIT_S = 60;
 
+  /* Where to go back after signing in: a path of this site only. The browser's own URL parser
+     decides, as it will when the page is left: it drops tabs and line breaks anywhere, so
+     "/%09/evil.example" is "//evil.example", another site, though it starts with one slash. */
   function safeReturn(value) {
-    if (!value || value.charAt(0) !== "/" || value.charAt(1) === "/" || value.indexOf("\\") >= 0) {
+    if (!value || value.charAt(0) !== "/") { return null; }
+    var target;
+    try {
+      target = new URL(value, window.location.origin);
+    } catch (error) {
       return null;
     }
-    return value;
+    if (target.origin !== window.location.origin) { return null; }
+    return target.pathname + target.search + target.hash;
   }
   var returnTo = safeReturn(params.get("return_to"));
   var home = "/" + lang + "/account/";
