@@ -131,7 +131,7 @@ def test_newsletter_double_opt_in_from_the_footer(browser, demo_server, demo_var
     footer = page.locator("footer")
     footer.get_by_label("Votre adresse électronique").fill(address)
     footer.get_by_role("button", name="S’abonner").click()
-    footer.get_by_text("consultez votre boîte de réception et confirmez votre abonnement").wait_for()
+    footer.get_by_text("consultez votre boîte de réception et confirmez").wait_for()
     demo_api_config.jobs.drain()
     messages = sorted(
         (demo_var / "var" / "outbox").glob("*.eml"), key=lambda p: p.stat().st_mtime_ns

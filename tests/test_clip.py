@@ -652,7 +652,7 @@ def test_shot_list_links_and_a_french_mobile_clip(browser, site, demo_site: Proj
     wait_for_frame(page, 200)
     page.get_by_role("button", name="Placer le point d’entrée de l’extrait à 00:00:24").click()
     summary = page.locator(".clip-summary").inner_text()
-    assert "Le point de sortie a été placé à 00:00:34.00." in summary
+    assert "Le point de sortie a été déplacé à 00:00:34.00." in summary
     assert page.url.endswith("#t=24,34")
     page.get_by_role("button", name="Placer le point de sortie de l’extrait à 00:00:32").click()
     assert page.url.endswith("#t=24,32")
@@ -661,7 +661,7 @@ def test_shot_list_links_and_a_french_mobile_clip(browser, site, demo_site: Proj
     # the mobile version, for a French reader: the file and its text in French
     page.get_by_label("Mobile\u00a0: 360p, H.264, faible débit").check()
     make(page)
-    assert "Votre extrait est prêt\u00a0:" in page.locator(".clip-status").inner_text()
+    assert "Votre extrait est prêt (" in page.locator(".clip-status").inner_text()
     clip, name = download(page, ".clip-download", tmp_path)
     assert name == f"{STEM}-000024.00-000032.00-360p.mp4"
     with av.open(str(clip)) as container:
@@ -681,6 +681,11 @@ def test_shot_list_links_and_a_french_mobile_clip(browser, site, demo_site: Proj
     # a link to another selection, followed on the same page
     page.evaluate("() => { window.location.hash = 't=46,54'; }")
     page.wait_for_function("document.getElementById('clip-in').value === '00:00:46.00'")
+    # a whole minute reads "1 min", with no "0 s"
+    page.evaluate("() => { window.location.hash = 't=0,60'; }")
+    page.wait_for_function("document.getElementById('clip-out').value === '00:01:00.00'")
+    summary = page.locator(".clip-summary").inner_text()
+    assert "00:01:00.00, 1\u00a0min (" in summary and "0\u00a0s" not in summary, summary
     context.close()
 
 

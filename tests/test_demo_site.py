@@ -92,11 +92,12 @@ def test_interface_catalogue_translates_every_template_string():
     french = load_translations(theme / "translations", "fr")
     method_map = [("**.html", "jinja2")]
     missing = []
-    for _file, _line, message, _comments, _context in extract_from_dir(
+    for _file, _line, message, _comments, context in extract_from_dir(
         str(theme / "templates"), method_map=method_map
     ):
         singular = message[0] if isinstance(message, tuple) else message
-        if french.gettext(singular) == singular and singular not in (
+        translated = french.pgettext(context, singular) if context else french.gettext(singular)
+        if translated == singular and singular not in (
             "Archives",
             "Pages",
             "Code",

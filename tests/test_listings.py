@@ -17,7 +17,12 @@ def test_indexes_are_paginated_per_language(tmp_path: Path):
             f"Article {number}", "fr", date=date, category="Réunions", tags="Ukraine"
         )
         files[f"news/item-{number:02d}.en.md"] = item(
-            f"Item {number}", "en", date=date, translation=True, category="Meetings", tags="Ukraine"
+            f"Item {number}",
+            "en",
+            date=date,
+            translation=True,
+            category="Meetings",
+            tags="Ukraine, defence ministers",
         )
     project = write_site(tmp_path / "site", files)
     build_site(project)
@@ -32,6 +37,9 @@ def test_indexes_are_paginated_per_language(tmp_path: Path):
     assert (category / "page/3/index.html").exists()
     assert "Page 1 sur 3" in (category / "index.html").read_text(encoding="utf-8")
     assert "Page 1 of 3" in (out / "en/tag/ukraine/index.html").read_text(encoding="utf-8")
+    # a tag written in lower case heads its page with a capital, the rest as written
+    tag_page = (out / "en/tag/defence-ministers/index.html").read_text(encoding="utf-8")
+    assert "<h1>Defence ministers</h1>" in tag_page and "Tag: defence ministers" in tag_page
     archives = (out / "fr/archives/index.html").read_text(encoding="utf-8")
     assert "1er octobre 2025" in archives and archives.count("/fr/news/item-") == 23
     assert not re.search(r"(?<!\d)1\s+octobre", archives)  # an ordinal in French: 1er

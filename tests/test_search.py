@@ -145,6 +145,20 @@ def test_on_a_phone_the_count_and_the_first_result_come_before_the_filters(
         first.locator(".pagefind-ui__result-excerpt").wait_for(timeout=15000)
         page.locator(".pagefind-ui__filter-name").first.wait_for()
         page.wait_for_timeout(300)  # the posters take their place
+        assert page.locator("h1").inner_text() == "Recherche", "a heading is a noun in French"
+        page.wait_for_function(  # every result's excerpt drawn
+            "() => { const r = document.querySelectorAll('.pagefind-ui__result');"
+            " return r.length >= 5"
+            " && [...r].every(e => e.querySelector('.pagefind-ui__result-excerpt')); }"
+        )
+        excerpts = page.locator(".pagefind-ui__result-excerpt").all_inner_texts()
+        assert not any("Transcription" in text for text in excerpts), "the transcript's label"
+        # Pagefind opens a list by itself when it knows of a single filter (drawn first on a
+        # slow phone): the page folds it again
+        page.evaluate("document.querySelector('.pagefind-ui__filter-block').open = true")
+        page.wait_for_function(
+            "() => ![...document.querySelectorAll('.pagefind-ui__filter-block')].some(d => d.open)"
+        )
         box = first.bounding_box()
         panel = page.locator(".pagefind-ui__filter-panel").bounding_box()
         message = page.locator(".pagefind-ui__message").bounding_box()

@@ -141,6 +141,13 @@ def plain_text(markup: str) -> str:
 _SIZE_UNITS = {"en": ("B", "kB", "MB", "GB", "TB"), "fr": ("o", "ko", "Mo", "Go", "To")}
 
 
+def as_heading(text: str) -> str:
+    """A term (a tag such as "ministres de la Défense") as its page's heading: a capital first
+    letter, as a heading takes in both languages; the rest as the editor wrote it (Jinja's
+    `capitalize` would lower the "D" of "Défense")."""
+    return text[:1].upper() + text[1:]
+
+
 def format_size(size: int, lang: str) -> str:
     """ "16.1 MB" / "16,1 Mo": decimal units, one decimal above the byte, as download
     managers show them."""

@@ -79,6 +79,7 @@ def on_generator_init(generator: Any) -> None:
     env.filters["longdate"] = partial(i18n.long_date, lang=lang)
     env.filters["isodate"] = i18n.iso_date
     env.filters["plain"] = typography.plain_text
+    env.filters["heading"] = typography.as_heading
     env.filters["language_name"] = partial(i18n.language_name, lang=lang)
     env.filters["typeset"] = partial(typography.typeset_html, lang=lang)
     env.globals["TYPOGRAPHY_RULES"] = typography.rules(lang)  # for the search page's script

@@ -92,11 +92,15 @@ export function setUp(root, player) {
     say(plural.select(count) === "one" ? "frames_one" : "frames_other", {
       count: new Intl.NumberFormat(locale).format(count),
     });
+  // "14,48 s", "1 min", "1 min 14,48 s": a whole minute has no "0 s" (rounded to the
+  // hundredth first, so 59.996 s reads "1 min", not "60 s"), as the server's format_duration.
   const duration = (frames) => {
-    const seconds = frames / fps;
-    const minutes = Math.floor(seconds / 60);
-    const rest = new Intl.NumberFormat(locale, { maximumFractionDigits: 2 }).format(seconds % 60);
-    return minutes ? `${minutes}\u00a0min\u00a0${rest}\u00a0s` : `${rest}\u00a0s`;
+    const hundredths = Math.round((frames / fps) * 100);
+    const minutes = Math.floor(hundredths / 6000);
+    const restHundredths = hundredths - minutes * 6000;
+    const rest = new Intl.NumberFormat(locale, { maximumFractionDigits: 2 }).format(restHundredths / 100);
+    if (!minutes) return `${rest}\u00a0s`;
+    return restHundredths ? `${minutes}\u00a0min\u00a0${rest}\u00a0s` : `${minutes}\u00a0min`;
   };
   const size = (bytes) => {
     let value = bytes;

@@ -124,6 +124,29 @@ window.addEventListener("DOMContentLoaded", function () {
   });
   if (query) { keepQuery(query); }  /* the switcher's links carry a query brought here too */
 
+  /* The filter lists stay folded until the reader opens one. `openFilters: []` only adds
+     lists to open: Pagefind opens every list by itself when it knows of one filter with six
+     values or fewer, and on a slow phone it can draw the first filter before the others, so
+     "Catégorie" came open and pushed the results below the screen. A list the reader opened
+     (a click on its name, by mouse or keyboard) is left as it is. */
+  var openedByReader = {};
+  var filterName = function (block) {
+    var name = block.querySelector(".pagefind-ui__filter-name");
+    return name ? name.textContent.trim() : "";
+  };
+  element.addEventListener("click", function (event) {
+    var summary = event.target.closest && event.target.closest(".pagefind-ui__filter-block > summary");
+    if (summary) { openedByReader[filterName(summary.parentNode)] = true; }
+  }, true);
+  var foldFilters = function () {
+    element.querySelectorAll("details.pagefind-ui__filter-block[open]").forEach(function (block) {
+      if (!openedByReader[filterName(block)]) { block.open = false; }
+    });
+  };
+  new MutationObserver(foldFilters).observe(element, {
+    childList: true, subtree: true, attributes: true, attributeFilter: ["open"]
+  });
+
   /* The count ("6 résultats pour « défense »") in a polite live region, in the page's language
      (it is Pagefind's own message, in the portal's words). Pagefind rewrites its message at
      every keystroke ("Recherche de « d » en cours…"), so the region is written only once the
