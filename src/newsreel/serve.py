@@ -25,7 +25,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.responses import FileResponse, Response
-from starlette.routing import BaseRoute, Mount
+from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -144,6 +144,7 @@ def create_app(output: Path, api: ASGIApp | None = None) -> Starlette:
     routes: list[BaseRoute] = []
     if api is not None:
         routes.append(Mount("/api", app=api))
+        routes.append(Route("/api", endpoint=api))  # `/api` itself: the API's JSON 404
     routes.append(Mount("/", app=SiteFiles(directory=output, html=True, check_dir=False)))
     # compressed like the CDN does (CloudFront `Compress: true`); a Range header that cannot
     # be read is ignored (the whole file), not answered 400

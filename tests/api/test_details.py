@@ -16,7 +16,7 @@ from starlette.testclient import TestClient
 from newsreel.api.app import create_app
 from newsreel.api.config import ApiConfig, local_secret
 
-from .conftest import PASSWORD, SITE, confirm_token
+from .conftest import PASSWORD, SITE, confirm_token, register
 from .conftest import newsletter_of as letters
 
 ADDRESS = "ben@example.org"
@@ -277,3 +277,60 @@ def _walk(node):
     children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else []
     for child in children:
         yield from _walk(child)
+
+
+def test_every_path_under_api_answers_the_apis_json(client, outbox):
+    """A trailing slash, `/api` itself, and a body left out where every field is optional:
+    each answered as the API answers, never a redirect built from the Host header, a page of
+    the site or a 415 for a body that is not there."""
+    slashed = client.post(
+        "/api/account/password/forgot/",
+        json={"email": "ana@example.org"},
+        headers={"Host": "evil.example"},
+        follow_redirects=False,
+    )
+    assert slashed.status_code == 404 and slashed.json()["error"] == "not_found"
+    assert "location" not in slashed.headers
+    for method in ("GET", "POST"):
+        root = client.request(method, "/api", headers={"Accept-Language": "fr"})
+        assert root.status_code == 404 and root.json()["error"] == "not_found"
+        assert root.json()["message"] == "La ressource demandée est introuvable."
+    no_body = client.request("DELETE", "/api/account")
+    assert no_body.status_code == 401 and no_body.json()["error"] == "not_authenticated"
+    register(client, outbox, "dora@example.org")
+    deleted = client.request("DELETE", "/api/account")
+    assert deleted.status_code in (200, 204), deleted.text
+    assert client.get("/api/account/me").status_code == 401
+    # a route that needs fields says which, not that the type is wrong
+    empty = client.post("/api/account/password/forgot", content=b"", headers={"Content-Type": ""})
+    assert empty.status_code == 400
+
+
+def test_a_client_gone_before_its_body_is_no_logged_bug(caplog):
+    import asyncio
+
+    from starlette.requests import Request
+
+    from newsreel.api.errors import ApiError
+    from newsreel.api.inputs import read_json
+
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/api/account/login",
+        "headers": [
+            (b"origin", SITE.encode()),
+            (b"host", SITE.split("://")[1].encode()),
+            (b"content-type", b"application/json"),
+            (b"content-length", b"10"),
+        ],
+    }
+    messages = iter([{"type": "http.request", "body": b"{", "more_body": True}])
+
+    async def receive():
+        return next(messages, {"type": "http.disconnect"})
+
+    with pytest.raises(ApiError) as refused:
+        asyncio.run(read_json(Request(scope, receive), (SITE,), 4096))
+    assert refused.value.code == "invalid_json"
+    assert not [record for record in caplog.records if record.levelname in ("ERROR", "CRITICAL")]

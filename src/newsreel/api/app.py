@@ -287,6 +287,8 @@ def create_app(config: ApiConfig) -> Starlette:
     app = Starlette(
         routes=routes, exception_handlers={HTTPException: http_error, Exception: unexpected}
     )
+    # `/api/account/me/` is not a route: a JSON 404, not a redirect built from the Host header
+    app.router.redirect_slashes = False
     app.add_middleware(ClientMiddleware, identity=config.clients)
     app.add_middleware(IgnoreUnreadableRange)  # the signed download link: a file, as the site's
     app.state.config = config
