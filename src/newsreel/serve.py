@@ -129,13 +129,20 @@ def server_config(app: ASGIApp, proxies: Iterable[str] = (), **options: Any) -> 
     peers it reads `X-Forwarded-For` right to left, skipping trusted proxies, so what a client
     writes to the left of its own entry changes nothing; the API then counts every budget
     under the client uvicorn settled on (`newsreel.api.clients.SocketPeer`), and the https
-    redirects follow the scheme the visitor used.
+    redirects follow the scheme the visitor used. The HTTP protocol is uvicorn's own, with
+    limits on a request's head and on one client's connections (`newsreel.guarded_http`).
     """
     import uvicorn
 
+    from newsreel.guarded_http import GuardedHttpToolsProtocol
+
     trusted = trusted_proxies(proxies)
     return uvicorn.Config(
-        app, proxy_headers=bool(trusted), forwarded_allow_ips=trusted or None, **options
+        app,
+        proxy_headers=bool(trusted),
+        forwarded_allow_ips=trusted or None,
+        http=GuardedHttpToolsProtocol,  # bounds on a request's head (`newsreel.guarded_http`)
+        **options,
     )
 
 
