@@ -84,6 +84,39 @@ MISTAKES = {
         "news/orphan.en.md: translation: marked as a translation, but no original with slug "
         "'orphan' exists; add the original (content/news/orphan.fr.md) or remove",
     ),
+    "a link to an item that does not exist": (
+        {"news/oops.en.md": item("Oops", "en", "See [the meeting]({filename}/news/meetng.fr.md).")},
+        "news/oops.en.md: line 5: {filename}/news/meetng.fr.md: no such file; "
+        "did you mean '{filename}/news/meeting.fr.md'?",
+    ),
+    "a relative link to an item that does not exist": (
+        {"news/oops.en.md": item("Oops", "en", "See [it](|filename|meeting.fr.mdd#top).")},
+        "news/oops.en.md: line 5: |filename|meeting.fr.mdd#top: no such file; "
+        "did you mean '|filename|/news/meeting.fr.md'?",
+    ),
+    "an image that is not there": (
+        {"news/oops.en.md": item("Oops", "en", "Text.\n\n![A drone]({static}/images/drone.jpg)")},
+        "news/oops.en.md: line 7: {static}/images/drone.jpg: no such file; "
+        "put the file at content/images/drone.jpg, or correct the link",
+    ),
+    "an item saved as .MD": (
+        {"news/oops.en.MD": item("Oops", "en")},
+        "news/oops.en.MD: never read: only '.md' files are; rename it to 'oops.en.md'",
+    ),
+    "an item saved as .md.txt": (
+        {"news/oops.en.md.txt": item("Oops", "en")},
+        "news/oops.en.md.txt: never read: only '.md' files are; rename it to 'oops.en.md'",
+    ),
+    "an item in a misspelt folder": (
+        {"new/oops.en.md": item("Oops", "en")},
+        "new/oops.en.md: not in content/news/ or content/pages/, so never published; "
+        "did you mean content/news/? move it there",
+    ),
+    "an item at the top of content": (
+        {"oops.en.md": item("Oops", "en")},
+        "oops.en.md: not in content/news/ or content/pages/, so never published; "
+        "move it into one of content/news/ or content/pages/",
+    ),
     "a .markdown file, which Pelican would publish unchecked": (
         {"news/x.en.markdown": item("X", "en", date="10/11/2025", vidoe="t-a")},
         "news/x.en.markdown: a '.markdown' file would be published without the content checks; "
@@ -158,6 +191,7 @@ def test_each_mistake_fails_the_build_and_keeps_output(tmp_path: Path, mistake: 
 
     files, expected = MISTAKES[mistake]
     for name, text in files.items():
+        (project.root / "content" / name).parent.mkdir(parents=True, exist_ok=True)
         (project.root / "content" / name).write_text(text, encoding="utf-8")
     with pytest.raises(BuildError) as raised:
         build_site(project)

@@ -21,6 +21,7 @@ from pelican.readers import Readers
 from pelican.settings import DEFAULT_CONFIG
 from pelican.utils import slugify
 
+from newsreel.build.links import check_links
 from newsreel.build.settings import RESERVED_SLUGS, ignored_files
 from newsreel.errors import NewsreelError, Problem, did_you_mean, shown
 from newsreel.media.manifests import manifest_paths
@@ -72,8 +73,17 @@ def check_content(project: Project) -> list[Problem]:
     videos = {path.stem for path in manifest_paths(project.clips)}
     # the other language of an unreadable file is no orphan: its original is there, unread
     unread = {SourceItem(Path(p.where), "", {}).slug for p in unreadable}
-    return unreadable + check(
-        items, project.languages, RESERVED_SLUGS, videos, unread, root=project.root
+    strays = stray_files(
+        project.content,
+        [*settings["ARTICLE_PATHS"], *settings["PAGE_PATHS"]],
+        settings.get("STATIC_PATHS", []),
+        ignored_files(settings),
+    )
+    return (
+        strays
+        + unreadable
+        + check(items, project.languages, RESERVED_SLUGS, videos, unread, root=project.root)
+        + check_links(items, project.content)
     )
 
 
@@ -152,6 +162,59 @@ def collect(
                 except NewsreelError as error:
                     unreadable += error.problems
     return items, unreadable
+
+
+#: What a news item or a page looks like when saved under a name no build reads: `.MD` (any
+#: case but `.md`), or Notepad's "Save as .txt" (`x.en.md.txt`).
+_LOOKS_LIKE_ITEM = re.compile(r"\.(md|markdown|mkd|mdown)(\.txt)?$", re.IGNORECASE)
+
+
+def stray_files(
+    content_dir: Path,
+    item_folders: Sequence[str],
+    static_folders: Sequence[str],
+    ignore: Sequence[str] = (),
+) -> list[Problem]:
+    """The files that look like items but that no build would read, one problem each: Pelican
+    passes over them without a word, and the item is simply missing from the site.
+
+    - a name ending `.MD` or `.md.txt` in a folder of items (only `.md` is read);
+    - an item outside the folders of items (`content/new/x.en.md` for `content/news/`, or at
+      the top of `content/`), with the folder it was probably meant for.
+    """
+    problems = []
+    for path in sorted(content_dir.rglob("*")):
+        relative = path.relative_to(content_dir)
+        if not path.is_file() or any(part.startswith(".") for part in relative.parts):
+            continue
+        if any(fnmatch.fnmatch(path.name, pattern) for pattern in ignore):
+            continue
+        found = _LOOKS_LIKE_ITEM.search(path.name)
+        if not found or _under(relative, static_folders):
+            continue
+        if _under(relative, item_folders):
+            if path.suffix == EXTENSION or path.suffix[1:] in ("markdown", "mkd", "mdown"):
+                continue  # read, or refused by name by `collect`
+            wanted = path.name[: found.start()] + EXTENSION
+            problems.append(
+                Problem(path, "", "never read: only '.md' files are", f"rename it to '{wanted}'")
+            )
+            continue
+        folders = " or ".join(f"content/{folder}/" for folder in item_folders)
+        if len(relative.parts) > 1:
+            close = difflib.get_close_matches(relative.parts[0], item_folders, n=1, cutoff=0.5)
+            guess = close[0] if close else item_folders[0]
+            fix = f"did you mean content/{guess}/? move it there"
+        else:
+            fix = f"move it into one of {folders}"
+        problems.append(Problem(path, "", f"not in {folders}, so never published", fix))
+    return problems
+
+
+def _under(relative: Path, folders: Sequence[str]) -> bool:
+    return any(
+        relative.parts[: len(Path(folder).parts)] == Path(folder).parts for folder in folders
+    )
 
 
 def _other_extension(path: Path) -> Problem:
