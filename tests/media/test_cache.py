@@ -137,6 +137,27 @@ def test_a_fully_cached_build_starts_no_process_at_all(clips: Path, tmp_path: Pa
     assert videos["2025-10-15-test"]["cuts"][1]["files"]
 
 
+def test_a_damaged_cache_entry_is_made_again_not_published(clips: Path, tmp_path: Path):
+    """A cached file cut short (a full disk, a power cut) must not go out under the size and
+    SHA-256 the manifest gives downloaders: it is encoded again."""
+    import json
+
+    build_media(clips, tmp_path / "out", tmp_path / "cache")
+    cache = MediaCache(tmp_path / "cache")
+    key = next(k for k in cache.keys() if cache.get(k)[1].filename == "20251015-test-web.mp4")
+    damaged, measured = cache.get(key)
+    with damaged.open("r+b") as handle:
+        handle.truncate(measured.size // 2)
+    assert cache.get(key) is None
+    again = CountingRunner()
+    build_media(clips, tmp_path / "out2", tmp_path / "cache", runner=again)
+    assert again.commands, "the damaged file was made again"
+    manifest = json.loads((tmp_path / "out2/media/2025-10-15-test/manifest.json").read_text())
+    full = next(f for f in manifest["cuts"][0]["files"] if f["filename"] == damaged.name)
+    assert full["bytes"] == measured.size
+    assert (tmp_path / "out2" / full["url"].lstrip("/")).stat().st_size == measured.size
+
+
 def test_a_changed_preset_is_encoded_alone_in_the_shared_process(clips: Path, tmp_path: Path):
     cache = tmp_path / "cache"
     build_media(clips, tmp_path / "out", cache)

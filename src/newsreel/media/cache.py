@@ -62,9 +62,19 @@ def write_atomic(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".tmp-", delete=False) as handle:
         handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())  # on disk before its name is: a power cut keeps old or new
         temporary = Path(handle.name)
     os.chmod(temporary, FILE_MODE)
     os.replace(temporary, path)
+
+
+def _fsync(path: Path) -> None:
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 def link_or_copy(source: Path, target: Path) -> None:
@@ -89,13 +99,21 @@ class MediaCache:
         return self.root / key[:2] / key
 
     def get(self, key: str) -> tuple[Path, Measured] | None:
-        """The cached file and its figures, or None when the key was never finished."""
+        """The cached file and its figures, or None when the key was never finished, or when
+        its file no longer has the size it was measured at (cut short by a full disk or a
+        power cut, or edited in place): it is made again rather than published under the
+        size and SHA-256 `manifest.json` gives downloaders. (Comparing the size is a `stat`;
+        hashing every file at every build would read gigabytes.)"""
         try:
             meta = decode_meta((self.entry(key) / "meta.json").read_bytes())
         except (FileNotFoundError, msgspec.DecodeError):
             return None
         file = self.entry(key) / meta.filename
-        return (file, meta) if file.exists() else None
+        try:
+            intact = file.stat().st_size == meta.size
+        except OSError:
+            return None
+        return (file, meta) if intact else None
 
     def put(self, key: str, produced: Path, meta: Measured) -> Path:
         """Move a finished file into the cache; `meta.json` is written last."""
@@ -103,6 +121,7 @@ class MediaCache:
         entry.mkdir(parents=True, exist_ok=True)
         target = entry / meta.filename
         os.chmod(produced, FILE_MODE)  # a download from the shared cache comes as 0600
+        _fsync(produced)  # its bytes on disk before meta.json says the entry is complete
         os.replace(produced, target)
         write_atomic(entry / "meta.json", encode_meta(meta))
         return target
