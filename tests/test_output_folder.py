@@ -180,6 +180,57 @@ def test_a_build_stopped_with_ctrl_c_says_so_and_leaves_nothing_behind(tmp_path)
     assert not list(project.output.parent.glob(".output.*")), text
 
 
+def test_a_build_killed_outright_takes_its_workers_with_it(tmp_path):
+    """kill -9 of the build process alone (the out-of-memory killer does no better): its
+    Pelican workers, which would otherwise run on for ever, end within seconds."""
+    import signal
+    import time
+
+    from conftest import NEWSREEL, item, write_site
+
+    files = {
+        f"news/item-{number}.en.md": item(f"Item {number}", "en", "Text. " * 200)
+        for number in range(150)
+    }
+    project = write_site(tmp_path / "site", files)
+    build = subprocess.Popen(
+        [NEWSREEL, "build", "--root", str(project.root)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env={"PATH": "/usr/bin:/bin", "NO_COLOR": "1"},
+    )  # fmt: skip
+
+    def workers() -> list[int]:
+        found = []
+        for task in Path("/proc").iterdir():
+            if not task.name.isdigit():
+                continue
+            try:
+                command = (task / "cmdline").read_bytes()
+                parent = int((task / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            if b"multiprocessing" in command and parent == build.pid:
+                found.append(int(task.name))
+        return found
+
+    seen: set[int] = set()
+    deadline = time.monotonic() + 60
+    while not seen and time.monotonic() < deadline:
+        seen.update(workers())
+        time.sleep(0.05)
+    assert seen, "the build started its workers"
+    build.send_signal(signal.SIGKILL)
+    build.wait()
+    deadline = time.monotonic() + 10
+    while (left := [pid for pid in seen if Path(f"/proc/{pid}").exists()]) and (
+        time.monotonic() < deadline
+    ):
+        time.sleep(0.1)
+    for pid in left:  # do not leave them to the next test either
+        subprocess.run(["kill", "-9", str(pid)], check=False)
+    assert not left, "workers outlived the build"
+
+
 def test_clips_build_then_build_and_clean_work(small_site):
     """`clips build` writes output/media/ alone: the folder is a build's, which the next build
     replaces and clean removes (it was refused: no index.html, no marker)."""
