@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 import typer
 from typer.testing import CliRunner
 
@@ -30,3 +31,24 @@ def test_every_help_shows_flags_without_a_value():
         assert "<bool>" not in result.output, (name, result.output)
         help_line = next(line for line in result.output.splitlines() if "--help" in line)
         assert re.search(r"--help\s+Show this message", help_line), (name, help_line)
+
+
+@pytest.mark.parametrize("after_s", [0.05, 0.15, 0.3])
+def test_ctrl_c_while_the_command_starts_is_no_traceback(tmp_path, after_s: float):
+    """Importing the command takes about half a second: Ctrl+C then ends it quietly too."""
+    import signal
+    import subprocess
+    import time
+
+    from conftest import NEWSREEL
+
+    started = subprocess.Popen(
+        [NEWSREEL, "build", "--root", str(tmp_path)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        env={"PATH": "/usr/bin:/bin", "NO_COLOR": "1"},
+    )  # fmt: skip
+    time.sleep(after_s)
+    started.send_signal(signal.SIGINT)
+    said = started.communicate(timeout=60)[0].decode()
+    assert "Traceback" not in said and "KeyboardInterrupt" not in said, said
+    assert started.returncode == 130, (started.returncode, said)

@@ -144,7 +144,8 @@ def test_a_damaged_cache_entry_is_made_again_not_published(clips: Path, tmp_path
 
     build_media(clips, tmp_path / "out", tmp_path / "cache")
     cache = MediaCache(tmp_path / "cache")
-    key = next(k for k in cache.keys() if cache.get(k)[1].filename == "20251015-test-web.mp4")
+    entries = cache.keys()
+    key = next(k for k in entries if cache.get(k)[1].filename == "20251015-test-web.mp4")
     damaged, measured = cache.get(key)
     with damaged.open("r+b") as handle:
         handle.truncate(measured.size // 2)

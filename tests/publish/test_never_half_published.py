@@ -94,7 +94,7 @@ def sent_paths(aws, distribution: str) -> set[str]:
 
 def command(project: Project, targets: run.Targets) -> list[str]:
     return [
-        sys.executable, "-c", "from newsreel.cli import main; main()", "publish",
+        sys.executable, "-c", "from newsreel.entry import main; main()", "publish",
         "--root", str(project.root), "--settings", "pelicanconf.py", "--no-build", "--delete",
         "--bucket", targets.bucket, "--private-bucket", str(targets.private_bucket),
         "--distribution", str(targets.distribution),

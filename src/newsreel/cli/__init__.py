@@ -25,7 +25,3 @@ for function in (site.build, site.serve, site.watch, site.clean):
 command(app, "publish")(publish.publish)
 command(app, "demo-media")(clips.demo_media)
 app.add_typer(clips.app, name="clips")
-
-
-def main() -> None:  # pragma: no cover - console script entry point
-    app()
