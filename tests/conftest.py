@@ -55,7 +55,7 @@ def item(
         lines.append(f"Lang: {lang}")
     if translation:
         lines.append("Translation: true")
-    lines += [f"{key.capitalize()}: {value}" for key, value in meta.items()]
+    lines += [f"{key.rstrip('_').capitalize()}: {value}" for key, value in meta.items()]
     return "\n".join(lines) + "\n\n" + body + "\n"
 
 

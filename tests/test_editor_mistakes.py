@@ -84,6 +84,25 @@ MISTAKES = {
         "news/orphan.en.md: translation: marked as a translation, but no original with slug "
         "'orphan' exists; add the original (content/news/orphan.fr.md) or remove",
     ),
+    "a blank line at the top": (
+        {"news/oops.en.md": "\n" + item("Oops", "en")},
+        "news/oops.en.md: line 1: a blank line before the fields ends the front matter: "
+        "'Title:', 'Date:', 'Lang:' below it would be read as the text; remove the blank line",
+    ),
+    "a heading above the fields, which are not missing": (
+        {"news/oops.en.md": "# Oops\n" + item("Oops", "en")},
+        "news/oops.en.md: line 1: '# Oops' ends the front matter",
+    ),
+    "a translation flag misspelt": (
+        {"news/meeting.en.md": item("Meeting", "en", translation_="flase")},
+        "news/meeting.en.md: translation: 'flase' is not true or false (the site would read it "
+        "as true); did you mean 'false'?",
+    ),
+    "a translation flag in words": (
+        {"news/meeting.en.md": item("Meeting", "en", translation_="oui")},
+        "news/meeting.en.md: translation: 'oui' is not true or false (the site would read it "
+        "as true); did you mean 'Translation: true'?",
+    ),
     "a link to an item that does not exist": (
         {"news/oops.en.md": item("Oops", "en", "See [the meeting]({filename}/news/meetng.fr.md).")},
         "news/oops.en.md: line 5: {filename}/news/meetng.fr.md: no such file; "
@@ -315,11 +334,10 @@ def test_a_stray_line_in_the_front_matter_names_the_fields_it_hides(tmp_path: Pa
     project = write_site(tmp_path / "site", {"news/oops.en.md": text})
     with pytest.raises(BuildError) as raised:
         build_site(project)
-    assert raised.value.lines() == [  # the cause first
+    assert raised.value.lines() == [  # the cause alone: 'Date:' is there, not missing
         "content/news/oops.en.md: line 3: 'notes from the meeting' ends the front matter: it, "
         "and 'Date:' below it, would be read as the text; make it a 'Field: value' line, or "
         "move it after the blank line",
-        "content/news/oops.en.md: date: missing; add a line 'Date: YYYY-MM-DD HH:MM' at the top",
     ]
 
 

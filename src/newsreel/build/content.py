@@ -282,9 +282,13 @@ def _check_item(
         if key not in FIELDS
     ]
     found += _front_matter_problems(item)
-    if not meta.get("title"):
+    # a field written below the line that ended the front matter is not missing: that line,
+    # reported above, is the one to fix
+    end = item.front_matter.ended_by if item.front_matter else None
+    explained = set(end.fields_below) if end else set()
+    if not meta.get("title") and "title" not in explained:
         found.append(Problem(path, "title", "missing", "add a line 'Title: ...' at the top"))
-    if item.kind == "article" and not meta.get("date"):
+    if item.kind == "article" and not meta.get("date") and "date" not in explained:
         found.append(
             Problem(path, "date", "missing", "add a line 'Date: YYYY-MM-DD HH:MM' at the top")
         )
@@ -299,9 +303,22 @@ def _check_item(
         found.append(
             Problem(path, "status", f"'{status}' is not a status", did_you_mean(status, STATUSES))
         )
+    translation = meta.get("translation")
+    if translation is not None and translation.strip().lower() not in ("true", "false"):
+        found.append(
+            Problem(
+                path,
+                "translation",
+                f"'{translation}' is not true or false (the site would read it as true)",
+                _translation_fix(translation),
+            )
+        )
     lang = meta.get("lang")
     if not lang:
-        found.append(Problem(path, "lang", "missing", f"add a line 'Lang: xx' with one of {known}"))
+        if "lang" not in explained:
+            found.append(
+                Problem(path, "lang", "missing", f"add a line 'Lang: xx' with one of {known}")
+            )
     elif lang not in languages:
         found.append(
             Problem(path, "lang", f"'{lang}' is not a language of this site", f"use one of {known}")
@@ -351,6 +368,20 @@ def _check_item(
     return found
 
 
+#: What an editor may write for yes or no, in either language, and what the site reads.
+_YES_NO = {"yes": "true", "oui": "true", "y": "true", "1": "true", "on": "true",
+           "no": "false", "non": "false", "n": "false", "0": "false", "off": "false"}  # fmt: skip
+
+
+def _translation_fix(written: str) -> str:
+    value = written.strip().lower()
+    if not value:
+        return "write 'Translation: true' on the translation, or remove the line"
+    if value in _YES_NO:
+        return f"did you mean 'Translation: {_YES_NO[value]}'?"
+    return did_you_mean(value, ("true", "false"))
+
+
 #: A field written with a space before its colon (`Title : ...`): not a field for Markdown.
 _SPACED_FIELD = re.compile(r"^\s*([A-Za-z][A-Za-z0-9_-]*)\s+:")
 
@@ -376,7 +407,18 @@ def _front_matter_problems(item: SourceItem) -> list[Problem]:
     spaced = _SPACED_FIELD.match(end.text) if end else None
     # an indented line meant to continue the field above, indented too little to
     indented = bool(end and end.text[:1] == " ")
-    if end and (spaced or indented or end.fields_below):
+    if end and not end.text.strip():  # blank lines at the top, the fields below them
+        lost = ", ".join(f"'{key.title()}:'" for key in end.fields_below)
+        found.append(
+            Problem(
+                path,
+                f"line {end.number}",
+                f"a blank line before the fields ends the front matter: {lost} below it "
+                "would be read as the text",
+                "remove the blank line(s) at the top of the file",
+            )
+        )
+    elif end and (spaced or indented or end.fields_below):
         lost = ", ".join(f"'{key.title()}:'" for key in end.fields_below)
         below = f", and {lost} below it," if lost else ""
         if spaced:

@@ -107,7 +107,8 @@ class SourceItem:
 
     @property
     def is_translation(self) -> bool:
-        return self.meta.get("translation", "false").strip().lower() not in ("", "false", "no")
+        """`Translation: true` (any case); the content checks refuse anything but true or false."""
+        return self.meta.get("translation", "false").strip().lower() == "true"
 
 
 def read_front_matter_lines(path: Path) -> FrontMatter:
@@ -123,6 +124,11 @@ def read_front_matter_lines(path: Path) -> FrontMatter:
     start = 1 if lines and _BEGIN.match(lines[0]) else 0
     for number, line in enumerate(lines[start:], start + 1):
         field = _META_LINE.match(line)
+        if not line.strip() and not values:
+            # a blank line before any field: Markdown ends the front matter there, and the
+            # fields below it (the editor sees them, at the top) are read as the text
+            below = _fields_after_blanks(lines[number:])
+            return FrontMatter(values, EndLine(number, line, below) if below else None)
         if not line.strip() or _END.match(line):
             return FrontMatter(values)
         if field:
@@ -139,6 +145,22 @@ def read_front_matter_lines(path: Path) -> FrontMatter:
                     below.append(found.group("key").lower())
             return FrontMatter(values, EndLine(number, line, tuple(below)))
     return FrontMatter(values)
+
+
+def _fields_after_blanks(lines: list[str]) -> tuple[str, ...]:
+    """The fields of the first block of lines after the blank ones (where an editor who left
+    blank lines at the top wrote the front matter)."""
+    found: list[str] = []
+    for line in lines:
+        if not line.strip():
+            if found:
+                break
+            continue
+        field = _META_LINE.match(line)
+        if not field:
+            break
+        found.append(field.group("key").lower())
+    return tuple(found)
 
 
 def read_front_matter(path: Path) -> dict[str, str]:
