@@ -231,6 +231,38 @@ def test_a_build_killed_outright_takes_its_workers_with_it(tmp_path):
     assert not left, "workers outlived the build"
 
 
+def test_two_builds_at_once_take_turns(tmp_path):
+    """A second build started while one runs (a `watch` and a `build`, a double-click) waits
+    for it, and says so: both end well, and neither search index is lost."""
+    import select
+    import time
+
+    from conftest import NEWSREEL, item, write_site
+
+    files = {
+        f"news/item-{number}.en.md": item(f"Item {number}", "en", "Text. " * 200)
+        for number in range(400)
+    }
+    project = write_site(tmp_path / "site", files)
+    command = [NEWSREEL, "build", "--root", str(project.root)]
+    env = {"PATH": "/usr/bin:/bin", "COLUMNS": "300", "NO_COLOR": "1"}
+    first = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
+    said = b""
+    deadline = time.monotonic() + 60
+    while b"Building" not in said and time.monotonic() < deadline:  # the first one is building
+        if select.select([first.stdout], [], [], 1)[0]:
+            said += first.stdout.read1(4096)
+    second = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
+    said_first = (said + first.communicate(timeout=300)[0]).decode()
+    assert first.returncode == 0 and second.returncode == 0, (said_first, second.stdout)
+    both = said_first + second.stdout + second.stderr
+    assert "Another build of this site is under way: waiting for it to finish" in both, both
+    assert "Pagefind failed" not in both and "Traceback" not in both, both
+    index = project.output / "pagefind" / "en" / "pagefind-entry.json"
+    assert index.is_file()
+    assert not list((project.output / "pagefind").glob(".*.new")), "no half-made index is left"
+
+
 def test_clips_build_then_build_and_clean_work(small_site):
     """`clips build` writes output/media/ alone: the folder is a build's, which the next build
     replaces and clean removes (it was refused: no index.html, no marker)."""

@@ -25,6 +25,7 @@ warning: the index still works, it only churns.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gzip
 import hashlib
 import json
@@ -37,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from newsreel.build.staging import replace_folder
+from newsreel.media.lock import exclusive_file
 from newsreel.progress import SILENT, Reporter
 from newsreel.typography import map_text
 
@@ -97,9 +99,13 @@ def write_indexes(site: Path, targets: dict[str, Path], reporter: Reporter = SIL
 _REFRESHING = threading.Lock()
 
 
-def refresh(site: Path, languages: Sequence[str], reporter: Reporter = SILENT) -> None:
-    """Re-index `languages` beside the live ones, then rename each new index in."""
-    with _REFRESHING:
+def refresh(
+    site: Path, languages: Sequence[str], reporter: Reporter = SILENT, lock: Path | None = None
+) -> None:
+    """Re-index `languages` beside the live ones, then rename each new index in. With `lock`
+    (a file), one re-index at a time across processes too: two builds' indexes shared the
+    `.new` folders."""
+    with _REFRESHING, exclusive_file(lock) if lock else contextlib.nullcontext():
         _refresh(site, languages, reporter)
 
 

@@ -24,6 +24,7 @@ from newsreel.build.root_pages import render_root_pages
 from newsreel.build.sitemaps import write_sitemaps
 from newsreel.build.staging import carry_over, link_live, staged
 from newsreel.errors import NewsreelError, from_os_error
+from newsreel.media.lock import exclusive_file
 from newsreel.progress import SILENT, Reporter
 from newsreel.project import Project, public_base
 from newsreel.site.assets import write_fingerprinted_copies
@@ -127,34 +128,44 @@ def _build(
     logger.debug(
         "building %s into %s (%s)", wanted, project.output, "partial" if partial else "all"
     )
-    names = built_names(settings, every)
-    with staged(project.output, wanted if partial else None, names) as staging:
-        extra["NEWSREEL_MEDIA_DIR"] = str((project.output if partial else staging) / "media")
-        if partial and only:
-            link_live(project.output, staging, wanted, only)
-        if media and project.has_media and not partial:
-            _build_media(project, staging, media_jobs, reporter)
-        _run_languages(project, wanted, partial, staging, extra, parallel, reporter, result)
-        if not partial:
-            render_root_pages(settings, staging)
-            write_fingerprinted_copies(staging / settings.get("THEME_STATIC_DIR", "theme"))
-            carry_over(project.output / "pagefind", staging / "pagefind")
-            mark(staging)  # a build's output: the next one may replace it, publish may send it
-        if before_swap:
-            before_swap(staging)
-        logger.debug("swapping the new build in")
-    if not is_marked(project.output):
-        mark(project.output)  # an output built before the marker existed, adopted
-    if search_index != "off" and extra.get("NEWSREEL_SEARCH", True):
-        thread = threading.Thread(
-            target=search.refresh, args=(project.output, wanted, reporter), daemon=False
-        )
-        thread.start()
-        if search_index == "wait":
-            thread.join()
-        else:
-            result.search_thread = thread
-    write_sitemaps(project.output, every, public_base(settings))
+
+    # one build of the project at a time, across processes (a `watch` and a `build`, a
+    # double-click): two swapped in whichever finished last, and shared the search index's
+    # scratch folders (the lock in the project's cache, not beside the output it replaces)
+    def waiting() -> None:
+        reporter.note("Another build of this site is under way: waiting for it to finish")
+
+    with exclusive_file(project.cache / "build.lock", on_wait=waiting):
+        names = built_names(settings, every)
+        with staged(project.output, wanted if partial else None, names) as staging:
+            extra["NEWSREEL_MEDIA_DIR"] = str((project.output if partial else staging) / "media")
+            if partial and only:
+                link_live(project.output, staging, wanted, only)
+            if media and project.has_media and not partial:
+                _build_media(project, staging, media_jobs, reporter)
+            _run_languages(project, wanted, partial, staging, extra, parallel, reporter, result)
+            if not partial:
+                render_root_pages(settings, staging)
+                write_fingerprinted_copies(staging / settings.get("THEME_STATIC_DIR", "theme"))
+                carry_over(project.output / "pagefind", staging / "pagefind")
+                mark(staging)  # a build's output: the next one may replace it, publish may send it
+            if before_swap:
+                before_swap(staging)
+            logger.debug("swapping the new build in")
+        if not is_marked(project.output):
+            mark(project.output)  # an output built before the marker existed, adopted
+        if search_index != "off" and extra.get("NEWSREEL_SEARCH", True):
+            thread = threading.Thread(
+                target=search.refresh,
+                args=(project.output, wanted, reporter, project.cache / "search.lock"),
+                daemon=False,
+            )
+            thread.start()
+            if search_index == "wait":
+                thread.join()
+            else:
+                result.search_thread = thread
+        write_sitemaps(project.output, every, public_base(settings))
     result.seconds = time.perf_counter() - started
     return result
 

@@ -29,11 +29,19 @@ LOCK_FILE = ".lock"
 
 @contextmanager
 def _locked(root: Path, mode: int, on_wait: Callable[[], None] | None) -> Iterator[None]:
-    root.mkdir(parents=True, exist_ok=True)
+    with locked_file(root / LOCK_FILE, mode, on_wait):
+        yield
+
+
+@contextmanager
+def locked_file(path: Path, mode: int, on_wait: Callable[[], None] | None) -> Iterator[None]:
+    """Hold `flock` `mode` on the file at `path` (made if missing); `on_wait` is called first
+    when another process holds it. Also the build's lock on its output (`build.site`)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     if fcntl is None:  # pragma: no cover - Windows
         yield
         return
-    descriptor = os.open(root / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         try:
             fcntl.flock(descriptor, mode | fcntl.LOCK_NB)
@@ -56,3 +64,10 @@ def exclusive(
 ) -> AbstractContextManager[None]:
     """Hold the cache of `root` alone, as gc does (`on_wait` is called if a build runs)."""
     return _locked(root, fcntl.LOCK_EX if fcntl else 0, on_wait)
+
+
+def exclusive_file(
+    path: Path, on_wait: Callable[[], None] | None = None
+) -> AbstractContextManager[None]:
+    """Hold the lock file at `path` alone (`on_wait` is called if another process holds it)."""
+    return locked_file(path, fcntl.LOCK_EX if fcntl else 0, on_wait)
