@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import errno
 import os
+import re
+import shutil
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -107,15 +110,44 @@ def unknown_keys(
 
 def from_os_error(error: OSError, what: str = "") -> NewsreelError:
     """A full disk, a read-only or missing folder: one line naming the path and the fix."""
+    if isinstance(error, shutil.Error) and error.args and isinstance(error.args[0], list):
+        error = _first_of_copy(error)  # copytree's list of every file that failed: the first
     path = error.filename or what or "file system"
     reason = error.strerror or str(error)
-    if error.errno in (28, 122):  # ENOSPC, EDQUOT
+    where = Path(os.fsdecode(path)) if isinstance(path, str | bytes) else str(path)
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
         fix = "free some space on that disk, or build into another folder (--output)"
-    elif error.errno in (13, 30, 1):  # EACCES, EROFS, EPERM
-        fix = "make the folder writable, or build into another folder (--output)"
-    elif error.errno == 2:  # ENOENT
+    elif error.errno == errno.EROFS:
+        fix = "the disk is mounted read-only: build into another folder (--output)"
+    elif error.errno in (errno.EACCES, errno.EPERM):
+        fix = _permission_fix(where)
+    elif error.errno in (errno.EXDEV, errno.EBUSY):  # a mount point cannot be renamed
+        fix = (
+            "the output folder is a mount point (a volume), which a build cannot replace: "
+            "build into a folder inside it (--output <folder>/site)"
+        )
+    elif error.errno == errno.ENOENT:
         fix = "check that the path exists"
     else:
         fix = "check the path, its permissions and the free space"
-    where = Path(os.fsdecode(path)) if isinstance(path, str | bytes) else str(path)
     return NewsreelError(Problem(where, "", reason.rstrip("."), fix))
+
+
+def _first_of_copy(error: shutil.Error) -> OSError:
+    """An OSError for the first failure `shutil.copytree` listed (source, target, reason)."""
+    source, target, why = error.args[0][0]
+    found = re.match(r"\[Errno (\d+)\] ([^:]+)", str(why))
+    number, text = (int(found.group(1)), found.group(2)) if found else (None, str(why))
+    return OSError(number, text, target or source)
+
+
+def _permission_fix(where: Path | str) -> str:
+    """Whether the file must be readable or its folder writable, as far as can be told."""
+    path = Path(where)
+    if path.is_file() and not os.access(path, os.R_OK):
+        return f"make it readable (chmod a+r {path.name})"
+    folder = path if path.is_dir() else path.parent
+    return (
+        f"make the folder writable (chmod u+w {folder.name or folder}), "
+        "or build into another folder (--output)"
+    )

@@ -123,7 +123,7 @@ def test_a_full_output_disk(site, tmp_path: Path):
 def test_a_read_only_output_folder(site, tmp_path: Path):
     with small_disk(tmp_path / "disk", read_only=True) as disk:
         line = one_line(run("build", "--root", str(site.root), "--output", str(disk / "output")))
-        assert "Read-only file system" in line and "make the folder writable" in line
+        assert "Read-only file system" in line and "the disk is mounted read-only" in line
 
 
 def test_a_missing_settings_file(tmp_path: Path):
