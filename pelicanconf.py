@@ -19,9 +19,22 @@ PLUGINS = ["newsreel.site"]
 
 # The portal's languages, in the order the language switcher lists them. The first one is the
 # fallback of `/` when the browser asks for neither.
+# `category` files an item written without a `Category:` line.
 NEWSREEL_LANGUAGES = {
-    "en": {"name": "English", "sitename": "NATO Multimedia", "author": "NATO", "locale": "en_GB"},
-    "fr": {"name": "Français", "sitename": "OTAN Multimédia", "author": "OTAN", "locale": "fr_FR"},
+    "en": {
+        "name": "English",
+        "sitename": "NATO Multimedia",
+        "author": "NATO",
+        "locale": "en_GB",
+        "category": "News",
+    },
+    "fr": {
+        "name": "Français",
+        "sitename": "OTAN Multimédia",
+        "author": "OTAN",
+        "locale": "fr_FR",
+        "category": "Actualités",
+    },
 }
 NEWSREEL_TAGLINE = {
     "en": "Official NATO media resources, for media professionals.",

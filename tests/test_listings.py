@@ -45,3 +45,19 @@ def test_indexes_are_paginated_per_language(tmp_path: Path):
     assert not re.search(r"(?<!\d)1\s+octobre", archives)  # an ordinal in French: 1er
     english = (out / "en/archives/index.html").read_text(encoding="utf-8")
     assert "1 October 2025" in english
+
+
+def test_an_item_without_a_category_is_filed_in_its_languages_own(tmp_path: Path):
+    """Not under its folder's name (Pelican's default: `news`, in English, on the French
+    site), but under the language's default category."""
+    files = {
+        "news/x.fr.md": item("Sans catégorie", "fr"),
+        "news/x.en.md": item("No category", "en", translation=True),
+    }
+    project = write_site(tmp_path / "site", files)
+    build_site(project)
+    out = project.output
+    assert not (out / "fr/category/news").exists()
+    page = (out / "fr/news/x/index.html").read_text(encoding="utf-8")
+    assert '<a href="/fr/category/actualites/">Actualités</a>' in page
+    assert (out / "en/category/news/index.html").is_file()

@@ -38,13 +38,21 @@ def _run_lang(settings: dict[str, Any]) -> str:
 
 
 def on_initialized(pelican: Any) -> None:
-    """Give the run its language's site name and author, so pages and feeds read right."""
+    """Give the run its language's site name, author and default category, so pages and feeds
+    read right.
+
+    An item without `Category:` is filed under the language's own (`category` in
+    NEWSREEL_LANGUAGES: "Actualités" in French), not under its folder's name, which Pelican
+    would use (`news`, in English and lower case, on the French site)."""
     settings = pelican.settings
     meta = settings.get("NEWSREEL_LANGUAGES", {}).get(_run_lang(settings), {})
     if "sitename" in meta:
         settings["SITENAME"] = meta["sitename"]
     if "author" in meta:
         settings["AUTHOR"] = meta["author"]
+    settings["USE_FOLDER_AS_CATEGORY"] = False
+    if "category" in meta:
+        settings["DEFAULT_CATEGORY"] = meta["category"]
 
 
 def on_content_init(content: Any) -> None:
