@@ -181,3 +181,21 @@ def test_a_source_that_needs_audio_it_lacks(site, tmp_path: Path):
     make_source(site.clips / "sources" / "test.mp4", audio=False)
     result = run("build", "--root", str(site.root))
     assert result.exit_code == 2 and "is audio only but the source has none" in result.output
+
+
+def test_clips_build_leaves_a_live_site_as_it_is(site):
+    """A new cut encoded by `clips build` waits in the cache: the live pages and manifest.json
+    (which the API's downloads read) stay together until the next build publishes both."""
+    from .conftest import write_manifest
+
+    assert run("build", "--root", str(site.root)).exit_code == 0
+    manifest = site.output / "media" / "2025-10-15-test" / "manifest.json"
+    live = manifest.read_bytes()
+    write_manifest(site.clips, cut_out="00:00:04.000")
+    result = run("clips", "build", "--root", str(site.root), env={"COLUMNS": "300"})
+    assert result.exit_code == 0, result.output
+    assert "unchanged" in result.output and "newsreel build publishes them" in result.output
+    assert manifest.read_bytes() == live
+    assert not list(site.cache.glob(".clips-*")), "nothing left aside"
+    assert run("build", "--root", str(site.root)).exit_code == 0
+    assert manifest.read_bytes() != live

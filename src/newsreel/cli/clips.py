@@ -66,13 +66,31 @@ def build(
     output: OutputOption = None,
     jobs: JobsOption = None,
 ) -> None:
-    """Encode what is missing and write output/media/ (the site build does this too)."""
+    """Encode what is missing into the media cache, and write output/media/ when no site is
+    built there yet (the site build does all this too)."""
+    import tempfile
+
     from newsreel.build import output as output_folder
     from newsreel.media.pipeline import build_media
 
     project = Project.at(root, settings, output)
-    # the media go into the site's output folder: one a build may replace, and then marked as
-    # a build's, so that the next `newsreel build` (or `clean`) may replace it in turn
+    if (project.output / "index.html").is_file():
+        # a live site: its pages link the media they were built with, and manifest.json (which
+        # the API's downloads read) must not change under them; the cache takes the new files,
+        # and the next build publishes pages and media together
+        project.cache.mkdir(parents=True, exist_ok=True)
+        aside = tempfile.TemporaryDirectory(dir=project.cache, prefix=".clips-")
+        with aside, RichReporter() as reporter:
+            videos = build_media(
+                project.media_settings(), Path(aside.name), jobs=jobs, reporter=reporter
+            )
+        console.print(
+            f"[green]Media ready[/green] for {len(videos)} videos in the media cache; the site "
+            f"in {project.output} is unchanged: [bold]newsreel build[/bold] publishes them"
+        )
+        return
+    # no site there yet: the media go into the output folder, one a build may replace, and
+    # then marked as a build's, so that the next `newsreel build` (or `clean`) may replace it
     names = output_folder.built_names(project.settings, project.languages)
     output_folder.check_replaceable(project.output, names)
     with RichReporter() as reporter:
