@@ -412,3 +412,26 @@ def test_a_wrong_exemption_in_the_limits_names_the_entry_and_the_fix(tmp_path, e
     with pytest.raises(ValueError, match=r"limits.toml: \[mail_domain\] exempt: .*lower case"):
         budgets.read_limits(limits)
     assert budgets.read_limits(budgets.LIMITS)[0]["mail_domain"].exempt
+
+
+def test_the_verifier_decides_how_the_address_is_written_and_its_language(client, outbox):
+    """A stranger registers someone's address first, in capitals and in French; its owner,
+    who proves the mailbox, decides the spelling and the language of the mail it gets."""
+    registered = client.post(
+        "/api/account/register",
+        json={"email": ADDRESS.upper(), "password": PASSWORD, "lang": "fr"},
+    )
+    assert registered.status_code == 202, registered.text
+    sent_to = outbox.messages()[-1]["To"]
+    assert sent_to.casefold() == ADDRESS and sent_to != ADDRESS, sent_to  # as the stranger wrote it
+    code = outbox.code(sent_to)
+    verified = client.post(
+        "/api/account/verify",
+        json={"email": ADDRESS, "code": code, "password": PASSWORD, "lang": "en"},
+    )
+    assert verified.status_code == 200, verified.text
+    assert client.get("/api/account/me").json() == {
+        "email": ADDRESS,
+        "newsletter": False,
+        "lang": "en",
+    }

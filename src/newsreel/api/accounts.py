@@ -135,14 +135,18 @@ class Accounts:
         password = new_password(body.get("password"))
         return Claim(self._take_code(body, "verify", client), password)
 
-    def verify_finish(self, claim: Claim, password_hash: str) -> Grant:
-        """The password becomes the account's, only if it awaits verification."""
+    def verify_finish(self, claim: Claim, password_hash: str, lang: str | None = None) -> Grant:
+        """The password becomes the account's, only if it awaits verification; and so do the
+        address as the verifier typed it and their language (`lang`): whoever registered the
+        address first, perhaps a stranger, decides neither how it is written nor the language
+        of the mail it gets."""
         epoch = codes.new_token()
 
         def verify(profile: dict[str, Any] | None) -> tuple[dict[str, Any] | None, bool]:
             if profile is None or profile.get("verified"):
                 return profile, False
-            return {**profile, "verified": True, "password_hash": password_hash,
+            owner = {"email": claim.address.typed, **({"lang": lang} if lang else {})}
+            return {**profile, **owner, "verified": True, "password_hash": password_hash,
                     "epoch": epoch}, True  # fmt: skip
 
         if not self.store.update(codes.account_pk(claim.address.key), "profile", verify):

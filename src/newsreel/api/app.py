@@ -164,7 +164,8 @@ def create_app(config: ApiConfig) -> Starlette:
     async def verify(request: Request, body: dict[str, Any]) -> Response:
         claim = await blocking(accounts.verify_begin, body, client_of(request))
         password_hash = await hashing(passwords.hash_password, claim.password)
-        return await signed_in_answer(accounts.verify_finish, claim, password_hash)
+        lang = body.get("lang")  # checked already; without one, the registrant's stays
+        return await signed_in_answer(accounts.verify_finish, claim, password_hash, lang)
 
     async def send_code(request: Request, body: dict[str, Any]) -> Response:
         lang = request_lang(request, body)
