@@ -28,7 +28,7 @@ MISTAKES = {
     ),
     "no lang": (
         {"news/oops.en.md": item("Oops", "")},
-        "news/oops.en.md: lang: missing; add a line 'Lang: xx' with one of en, fr",
+        "news/oops.en.md: lang: missing; add a line 'Lang: en' (the file name says .en)",
     ),
     "bad date": (
         {"news/oops.en.md": item("Oops", "en", date="15/13/2025 pm")},
@@ -83,6 +83,23 @@ MISTAKES = {
         {"news/orphan.en.md": item("Orphan", "en", translation=True)},
         "news/orphan.en.md: translation: marked as a translation, but no original with slug "
         "'orphan' exists; add the original (content/news/orphan.fr.md) or remove",
+    ),
+    "an ISO date and time": (
+        {"news/oops.en.md": item("Oops", "en", date="2025-10-15T13:00")},
+        "news/oops.en.md: date: '2025-10-15T13:00' is not a date; "
+        "did you mean 'Date: 2025-10-15 13:00'?",
+    ),
+    "a language in capitals": (
+        {"news/oops.en.md": item("Oops", "EN")},
+        "news/oops.en.md: lang: 'EN' is not a language of this site; did you mean 'Lang: en'?",
+    ),
+    "no language, which the file name gives": (
+        {"news/oops.fr.md": item("Oups", "")},
+        "news/oops.fr.md: lang: missing; add a line 'Lang: fr' (the file name says .fr)",
+    ),
+    "no language, in a file whose name has none": (
+        {"news/oops.md": item("Oops", "")},
+        "news/oops.md: lang: missing; add a line 'Lang: xx' with one of en, fr",
     ),
     "a blank line at the top": (
         {"news/oops.en.md": "\n" + item("Oops", "en")},

@@ -41,7 +41,26 @@ def problems_of(clips: Path, tmp_path: Path) -> list[str]:
             "cuts['soundbite'].out",
             "is not after in",
         ),
-        ({'in = "00:00:01.040"': 'in = "1.04s"'}, "cuts['soundbite'].in", "is not a time code"),
+        (
+            {'in = "00:00:01.040"': 'in = "1.04s"'},
+            "cuts['soundbite'].in",
+            """is not a time code; did you mean "00:00:01.040"?""",
+        ),
+        (
+            {'in = "00:00:01.040"': 'in = "0:00:01,04"'},
+            "cuts['soundbite'].in",
+            """is not a time code; did you mean "00:00:01.040"?""",
+        ),
+        (
+            {'in = "00:00:01.040"': "in = 1.04"},
+            "cuts['soundbite'].in",
+            """is not a time code; did you mean "00:00:01.040"?""",
+        ),
+        (
+            {'in = "00:00:01.040"': 'in = "00:00:01:01"'},
+            "cuts['soundbite'].in",
+            "is not a time code; frames are not read: write the time in milliseconds",
+        ),
         (
             {'out = "00:00:03.520"': 'out = "00:01:00"'},
             "cuts['soundbite'].out",

@@ -115,6 +115,22 @@ def relative(line: str, root: Path) -> str:
     return line.replace(str(root) + os.sep, "")
 
 
+def _date_fix(field: str, written: str) -> str:
+    """`did you mean 'Date: 2025-10-15 13:00'?` for an ISO 8601 date and time whose meaning is
+    not in doubt (`2025-10-15T13:00`, seconds that are zero); else the formats that are read.
+    Nothing is guessed from `10/11/2025`, which could be either month."""
+    try:
+        when = datetime.fromisoformat(written.strip())
+    except ValueError:
+        return DATE_FIX
+    if when.tzinfo is not None or when.second or when.microsecond:
+        return DATE_FIX
+    shown = when.strftime(
+        "%Y-%m-%d" if "T" not in written and ":" not in written else "%Y-%m-%d %H:%M"
+    )
+    return f"did you mean '{field.title()}: {shown}'?"
+
+
 def _parse_date(text: str) -> None:
     """Raise ValueError unless `text` is in one of the documented `DATE_FORMATS`.
 
@@ -297,7 +313,8 @@ def _check_item(
             try:
                 _parse_date(meta[field])
             except ValueError:
-                found.append(Problem(path, field, f"'{meta[field]}' is not a date", DATE_FIX))
+                fix = _date_fix(field, meta[field])
+                found.append(Problem(path, field, f"'{meta[field]}' is not a date", fix))
     status = meta.get("status")
     if status is not None and status.lower() not in STATUSES:
         found.append(
@@ -316,13 +333,20 @@ def _check_item(
     lang = meta.get("lang")
     if not lang:
         if "lang" not in explained:
-            found.append(
-                Problem(path, "lang", "missing", f"add a line 'Lang: xx' with one of {known}")
+            named = item.file_lang if item.file_lang in languages else None
+            fix = (
+                f"add a line 'Lang: {named}' (the file name says .{named})"
+                if named
+                else f"add a line 'Lang: xx' with one of {known}"
             )
+            found.append(Problem(path, "lang", "missing", fix))
     elif lang not in languages:
-        found.append(
-            Problem(path, "lang", f"'{lang}' is not a language of this site", f"use one of {known}")
+        fix = (
+            f"did you mean 'Lang: {lang.strip().lower()}'?"
+            if lang.strip().lower() in languages
+            else f"use one of {known}"
         )
+        found.append(Problem(path, "lang", f"'{lang}' is not a language of this site", fix))
     elif item.file_lang and item.file_lang != lang:
         found.append(
             Problem(

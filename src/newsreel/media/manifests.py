@@ -185,14 +185,14 @@ def _time(path: Path, where: str, value: Any, problems: list[Problem]) -> int | 
     try:
         return timecode.parse(value)
     except ValueError:
-        problems.append(
-            problem(
-                path,
-                where,
-                f"{value!r} is not a time code",
-                'write "HH:MM:SS" or "HH:MM:SS.mmm", in quotes',
-            )
-        )
+        meant = timecode.suggestion(value)
+        if meant is not None:
+            fix = f'did you mean "{meant}"? (in quotes, HH:MM:SS.mmm)'
+        elif timecode.is_frames(value):
+            fix = 'frames are not read: write the time in milliseconds, "HH:MM:SS.mmm"'
+        else:
+            fix = 'write "HH:MM:SS" or "HH:MM:SS.mmm", in quotes'
+        problems.append(problem(path, where, f"{value!r} is not a time code", fix))
         return None
 
 
