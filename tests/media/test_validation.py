@@ -84,7 +84,23 @@ def problems_of(clips: Path, tmp_path: Path) -> list[str]:
             "cuts['soundbite'].poster",
             "unknown field; keys after [[cuts]] belong to it; move poster above the first table",
         ),
-        ({'id = "soundbite"': 'id = "full"'}, "cuts[0].id", "'full' is used twice"),
+        (
+            {'id = "soundbite"': 'id = "full"'},
+            "cuts[0].id",
+            "'full' is the full-length version's; give the cut an id of its own",
+        ),
+        (
+            {'presets = ["hd", "web"]': 'presets = "web"'},
+            "cuts['soundbite'].presets",
+            """a name where a list is needed; write ["web"], in brackets""",
+        ),
+        ({'id = "2025-10-15-test"\n': ""}, "id", 'missing; add id = "2025-10-15-test"'),
+        ({"date = 2025-10-15\n": ""}, "date", "missing; add date = 2025-10-15"),
+        (
+            {'source = "sources/test.mp4"': 'source = "sources"'},
+            "source",
+            "sources is a folder; name the video file in it",
+        ),
         (
             {'source = "sources/test.mp4"': 'source = "sources/missing.mp4"'},
             "source",
@@ -214,6 +230,13 @@ quality = 150
         presets.write(still)
     [line] = problems_of(clips, tmp_path)
     assert "presets.toml: presets.thumbnail.video.quality: not a whole number from 0 to 100" in line
+
+
+def test_a_number_written_in_quotes_says_to_remove_them(clips: Path, tmp_path: Path):
+    presets = clips / "presets.toml"
+    presets.write_text(presets.read_text("utf-8").replace("crf = 28", 'crf = "28"'), "utf-8")
+    [line] = problems_of(clips, tmp_path)
+    assert "video.crf: not a whole number; write crf = 28, without quotes" in line
 
 
 def test_nothing_half_written_when_a_source_is_bad(clips: Path, tmp_path: Path):

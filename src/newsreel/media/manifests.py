@@ -199,6 +199,11 @@ def _time(path: Path, where: str, value: Any, problems: list[Problem]) -> int | 
 def _preset_list(
     path: Path, where: str, value: Any, presets: dict[str, Preset], problems: list[Problem]
 ) -> tuple[str, ...]:
+    if isinstance(value, str) and value:
+        problems.append(
+            problem(path, where, "a name where a list is needed", f'write ["{value}"], in brackets')
+        )
+        return ()
     if not isinstance(value, list) or not value:
         problems.append(problem(path, where, "missing or empty", 'list presets, e.g. ["web"]'))
         return ()
@@ -251,7 +256,9 @@ def _manifest(
 ) -> VideoManifest | None:
     problems += unknown_keys(path, "", data, _FIELDS[""])
     video_id = data.get("id")
-    if not isinstance(video_id, str) or not _ID.match(video_id):
+    if video_id is None:
+        problems.append(problem(path, "id", "missing", f'add id = "{path.stem}" (its file name)'))
+    elif not isinstance(video_id, str) or not _ID.match(video_id):
         problems.append(
             problem(path, "id", f"{video_id!r} is not an id", "use lowercase words and hyphens")
         )
@@ -275,7 +282,9 @@ def _manifest(
     date = data.get("date")
     if isinstance(date, dt.datetime):
         date = date.date()
-    if not isinstance(date, dt.date):
+    if date is None:
+        problems.append(problem(path, "date", "missing", "add date = 2025-10-15 (no quotes)"))
+    elif not isinstance(date, dt.date):
         problems.append(problem(path, "date", f"{date!r} is not a date", "write date = 2025-10-15"))
     location = _text_by_lang(path, "location", data.get("location"), languages, problems)
     credit = _text_by_lang(path, "credit", data.get("credit"), languages, problems)
@@ -331,8 +340,17 @@ def _manifest(
                 problem(
                     path,
                     f"{where}.id",
-                    f"{cut_id!r} is not an id",
+                    "missing" if cut_id is None else f"{cut_id!r} is not an id",
                     "use lowercase words and hyphens",
+                )
+            )
+        elif cut_id == FULL:
+            problems.append(
+                problem(
+                    path,
+                    f"{where}.id",
+                    f"{FULL!r} is the full-length version's",
+                    "give the cut an id of its own",
                 )
             )
         elif cut_id in seen:

@@ -216,7 +216,13 @@ def _preset(
             )
     for key in _VIDEO_INTS:
         if key in video and not isinstance(video[key], int):
-            problems.append(problem(path, f"{where}.video.{key}", "not a whole number", "fix it"))
+            shown = video[key]
+            fix = (
+                f"write {key} = {shown.strip()}, without quotes"
+                if isinstance(shown, str) and shown.strip().isdigit()
+                else f"write a whole number, e.g. {key} = 23"
+            )
+            problems.append(problem(path, f"{where}.video.{key}", "not a whole number", fix))
     for part, values in (("video", video), ("audio", audio)):
         for key in _RATES:
             value = values.get(key)

@@ -43,6 +43,11 @@ def inspect(
                     "check the s3:// URL and the credentials")
         ) from None  # fmt: skip
     path = path or manifest.source_path
+    if path.is_dir():
+        raise MediaError(
+            problem(where, "source", f"{manifest.source} is a folder",
+                    "name the video file in it, e.g. sources/<name>.mp4")
+        )  # fmt: skip
     if not path.is_file():
         raise MediaError(
             problem(where, "source", f"{manifest.source} not found",
