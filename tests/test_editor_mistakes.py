@@ -101,6 +101,28 @@ MISTAKES = {
         {"news/oops.md": item("Oops", "")},
         "news/oops.md: lang: missing; add a line 'Lang: xx' with one of en, fr",
     ),
+    "a language that names the other file": (
+        {"news/meeting.en.md": item("Meeting", "fr", translation=True)},
+        "news/meeting.en.md: lang: 'fr' does not match the file name's '.en.md'; set 'Lang: en'",
+    ),
+    "both languages marked as translations": (
+        {"news/meeting.fr.md": item("Réunion", "fr", translation=True)},
+        "news/meeting.en.md: translation: meeting.en.md and meeting.fr.md are both marked as "
+        "translations; remove the 'Translation: true' line from the original",
+    ),
+    "a slug given in one language only": (
+        {"news/meeting.en.md": item("Meeting", "en", translation=True, slug="ministers")},
+        "news/meeting.en.md: translation: marked as a translation, but no original with slug "
+        "'ministers' exists; add 'Slug: ministers' to meeting.fr.md too, or remove the 'Slug:'",
+    ),
+    "an empty original": (
+        {"news/meeting.fr.md": ""},
+        "news/meeting.fr.md: the file is empty; write its fields and text, or delete it",
+    ),
+    "a capital in a translation's file name": (
+        {"news/Meeting.en.md": item("Meeting", "en", translation=True)},
+        "news/Meeting.en.md: slug: 'Meeting' cannot be part of a URL",
+    ),
     "a blank line at the top": (
         {"news/oops.en.md": "\n" + item("Oops", "en")},
         "news/oops.en.md: line 1: a blank line before the fields ends the front matter: "

@@ -27,6 +27,7 @@ from newsreel.errors import NewsreelError, Problem, did_you_mean, shown
 from newsreel.media.manifests import manifest_paths
 from newsreel.project import Project
 from newsreel.site.frontmatter import SourceItem, file_name, read_front_matter_lines
+from newsreel.textfile import read_text
 
 #: The dates the README documents (and the error message shows); nothing else is guessed.
 DATE_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d")
@@ -260,8 +261,12 @@ def check(
     `root` is the project's folder, which the paths in fixes are written relative to."""
     problems: list[Problem] = []
     known = ", ".join(languages)
+    troubled: set[Path] = set()  # a file whose language or name is wrong: fixing it comes first
     for item in items:
-        problems.extend(_check_item(item, languages, known, reserved_slugs))
+        found = _check_item(item, languages, known, reserved_slugs)
+        if any(problem.field in ("lang", "slug", "") for problem in found):
+            troubled.add(item.path)
+        problems.extend(found)
         video = item.meta.get("video")
         if video and videos is not None and video not in videos:
             problems.append(
@@ -269,7 +274,9 @@ def check(
                     item.path, "video", f"no manifest clips/{video}.toml", video_fix(video, videos)
                 )
             )
-    problems.extend(_check_translations(items, languages, unread or set(), videos, root))
+    # a troubled file's other language waits for it, as for a file that could not be read
+    waiting = (unread or set()) | {item.slug for item in items if item.path in troubled}
+    problems.extend(_check_translations(items, languages, waiting, videos, root, troubled))
     return problems
 
 
@@ -290,6 +297,8 @@ def _check_item(
     item: SourceItem, languages: Sequence[str], known: str, reserved_slugs: frozenset[str]
 ) -> list[Problem]:
     meta, path = item.meta, item.path
+    if not meta and not read_text(path).strip():
+        return [Problem(path, "", "the file is empty", "write its fields and text, or delete it")]
     found: list[Problem] = [
         Problem(path, key, "not used here", "remove it: the site decides each page's URL")
         if key in LAYOUT_FIELDS
@@ -348,13 +357,13 @@ def _check_item(
         )
         found.append(Problem(path, "lang", f"'{lang}' is not a language of this site", fix))
     elif item.file_lang and item.file_lang != lang:
+        renamed = f"{item.file_slug}.{lang}{EXTENSION}"
+        fix = f"set 'Lang: {item.file_lang}'"
+        if not path.with_name(renamed).exists():  # never a rename onto the other language
+            fix += f" or rename the file to '{renamed}'"
         found.append(
             Problem(
-                path,
-                "lang",
-                f"'{lang}' does not match the file name's '.{item.file_lang}.md'",
-                f"set 'Lang: {item.file_lang}' or rename the file to "
-                f"'{item.file_slug}.{lang}{EXTENSION}'",
+                path, "lang", f"'{lang}' does not match the file name's '.{item.file_lang}.md'", fix
             )
         )
     if file_name(path) is None:
@@ -471,12 +480,15 @@ def _check_translations(
     unread: set[str],
     videos: set[str] | None = None,
     root: Path | None = None,
+    troubled: set[Path] | None = None,
 ) -> list[Problem]:
-    """Each translation needs an original; one slug has at most one item per language."""
+    """Each translation needs an original; one slug has at most one item per language.
+    `troubled` files (a wrong language or name, reported already) are left out: what follows
+    from them would ask to fix the files that are right."""
     problems: list[Problem] = []
     groups: dict[tuple[str, str], list[SourceItem]] = defaultdict(list)
     for item in items:
-        if item.meta.get("lang") in languages:
+        if item.meta.get("lang") in languages and item.path not in (troubled or set()):
             groups[(item.kind, item.slug)].append(item)
     for (_, slug), group in groups.items():
         by_lang: dict[str, list[SourceItem]] = defaultdict(list)
@@ -498,20 +510,51 @@ def _check_translations(
             problems.extend(_check_same_status(group, originals, root))
         if originals or slug in unread:
             continue
-        for item in group:
-            others = [lang for lang in languages if lang != item.meta["lang"]]
-            expected = " or ".join(
-                _local(item.path.parent / f"{slug}.{lang}{EXTENSION}", root) for lang in others
-            )
+        if len(group) > 1:  # every language marked: one of them is the original
+            names = " and ".join(_beside(group[0], item, root) for item in group)
+            every = "both" if len(group) == 2 else "all"
             problems.append(
                 Problem(
-                    item.path,
+                    group[0].path,
                     "translation",
-                    f"marked as a translation, but no original with slug '{slug}' exists",
-                    f"add the original ({expected}) or remove the 'Translation: true' line",
+                    f"{names} are {every} marked as translations",
+                    "remove the 'Translation: true' line from the original",
                 )
             )
+            continue
+        for item in group:
+            problems.append(_orphan(item, slug, items, languages, root))
     return problems
+
+
+def _orphan(
+    item: SourceItem,
+    slug: str,
+    items: list[SourceItem],
+    languages: Sequence[str],
+    root: Path | None,
+) -> Problem:
+    """A translation with no original: where the original would be, or, when the original
+    is there under the file's own slug (a `Slug:` written in one language only), that."""
+    message = f"marked as a translation, but no original with slug '{slug}' exists"
+    twins = [
+        other
+        for other in items
+        if other is not item
+        and other.path.parent == item.path.parent
+        and other.file_slug == item.file_slug
+        and other.meta.get("lang") != item.meta.get("lang")
+    ]
+    if twins and item.meta.get("slug"):
+        twin = _beside(item, twins[0], root)
+        fix = f"add 'Slug: {slug}' to {twin} too, or remove the 'Slug:' line here"
+        return Problem(item.path, "translation", message, fix)
+    others = [lang for lang in languages if lang != item.meta["lang"]]
+    expected = " or ".join(
+        _local(item.path.parent / f"{slug}.{lang}{EXTENSION}", root) for lang in others
+    )
+    fix = f"add the original ({expected}) or remove the 'Translation: true' line"
+    return Problem(item.path, "translation", message, fix)
 
 
 def _local(path: Path, root: Path | None) -> str:
