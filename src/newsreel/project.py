@@ -53,10 +53,15 @@ class Project:
             clips=(root / "clips").resolve(),
         )
         if not project.settings_file.is_file():
-            raise NewsreelError(
-                Problem(project.settings_file, "", "not found",
-                        "run newsreel from the site's folder, or pass --root and --settings")
-            )  # fmt: skip
+            name = Path(settings_file).name
+            above = next((f for f in root.parents if (f / name).is_file()), None)
+            fix = (
+                f"the site's folder is {above}: run newsreel there, or pass --root {above}"
+                if above is not None
+                else "run newsreel from the site's folder, or pass --root and --settings"
+            )
+            # named in full: relative to the current folder, where it was looked for is lost
+            raise NewsreelError(Problem(str(project.settings_file), "", "not found", fix))
         project.check_output()
         return project
 

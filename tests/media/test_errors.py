@@ -128,8 +128,16 @@ def test_a_read_only_output_folder(site, tmp_path: Path):
 
 def test_a_missing_settings_file(tmp_path: Path):
     line = one_line(run("build", "--root", str(tmp_path)))
-    assert line.endswith("pelicanconf.py: not found; run newsreel from the site's folder, "
-                         "or pass --root and --settings")  # fmt: skip
+    assert line == (f"{tmp_path}/pelicanconf.py: not found; run newsreel from the site's folder, "
+                    "or pass --root and --settings")  # fmt: skip
+
+
+def test_run_from_inside_the_site_it_names_the_sites_folder(site, monkeypatch):
+    inside = site.root / "content" / "news"
+    monkeypatch.chdir(inside)
+    line = one_line(run("build"))
+    assert line == (f"{inside}/pelicanconf.py: not found; the site's folder is {site.root}: "
+                    f"run newsreel there, or pass --root {site.root}")  # fmt: skip
 
 
 def test_a_shared_cache_bucket_that_does_not_exist(site, aws, monkeypatch):
