@@ -327,3 +327,30 @@ def test_two_folders_are_swapped_in_one_step(tmp_path):
     assert not list((tmp_path / "a").iterdir())
     with pytest.raises(FileNotFoundError):
         exchange(tmp_path / "a", tmp_path / "missing")
+
+
+def test_a_leftover_that_cannot_be_removed_is_named(tmp_path, monkeypatch, caplog):
+    """A stopped build's folder made read-only (chmod 555 by its owner) cannot be removed:
+    the build says so, naming it and the fix, where it stayed behind in silence for ever."""
+    import errno
+    import os
+
+    from newsreel.build.staging import remove_or_warn
+
+    stuck = tmp_path / ".output.old-12345"
+    (stuck / "en").mkdir(parents=True)
+    real_rmdir = os.rmdir
+
+    def refuse(path, *args, **kwargs):
+        if Path(path) == stuck:
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real_rmdir(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "rmdir", refuse)
+    with caplog.at_level("WARNING", logger="newsreel"):
+        remove_or_warn(stuck)
+    assert stuck.exists() and not (stuck / "en").exists()
+    [record] = [r for r in caplog.records if r.levelname == "WARNING"]
+    message = record.getMessage()
+    assert str(stuck) in message and "Permission denied" in message
+    assert "remove it by hand" in message

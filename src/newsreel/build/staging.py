@@ -17,6 +17,7 @@ from __future__ import annotations
 import ctypes
 import errno
 import functools
+import logging
 import os
 import re
 import shutil
@@ -28,6 +29,8 @@ from pathlib import Path
 
 from newsreel.build.output import check_replaceable
 from newsreel.processes import running
+
+logger = logging.getLogger(__name__)
 
 #: What a build (or a dry-run publish) leaves beside `output/` when it is killed, and a rebuild
 #: of one language inside it: `.output.building-<pid>`, `.output.old-<pid>`, `.en.old-<pid>`.
@@ -75,9 +78,28 @@ def sweep_leftovers(output: Path) -> list[Path]:
     for path in found:
         pid = int(LEFTOVER.match(path.name)["pid"])  # type: ignore[index]
         if not running(pid):  # this process's own counts as running
-            shutil.rmtree(path, ignore_errors=True)
+            remove_or_warn(path)
             removed.append(path)
     return removed
+
+
+def remove_or_warn(path: Path) -> None:
+    """Remove `path` (a folder a build is done with); when something in it cannot be removed
+    (a folder made read-only), say so, naming it, instead of leaving it behind in silence."""
+    failures: list[str] = []
+
+    def note(_function: object, failed: str, error: BaseException) -> None:
+        failures.append(f"{failed}: {getattr(error, 'strerror', None) or error}")
+
+    if sys.version_info >= (3, 12):
+        shutil.rmtree(path, onexc=note)
+    else:  # pragma: no cover - Python 3.11
+        shutil.rmtree(path, onerror=lambda function, failed, info: note(function, failed, info[1]))
+    if path.exists():
+        logger.warning(
+            "%s: left by a build and cannot be removed (%s); remove it by hand "
+            "(chmod -R u+w, then rm -r)", path, failures[0] if failures else "unknown reason"
+        )  # fmt: skip
 
 
 def link_live(
@@ -153,7 +175,7 @@ def replace_folder(fresh: Path, target: Path) -> None:
     """Put `fresh` where `target` is, then drop the old one."""
     old = target.with_name(f".{target.name}.old-{os.getpid()}")
     _put_in_place(fresh, target, old)
-    shutil.rmtree(old, ignore_errors=True)
+    remove_or_warn(old)
 
 
 def _swap(staging: Path, output: Path, languages: Sequence[str] | None) -> None:
