@@ -120,6 +120,39 @@ def test_an_output_built_before_the_marker_is_adopted_but_not_with_files_of_its_
     assert code == 2 and (output / "drafts.docx").exists(), printed
 
 
+def busy_site(root: Path, items: int = 150) -> Project:
+    """A site with enough pages that its Pelican runs are still under way a moment after
+    the build says it is building."""
+    from conftest import item, write_site
+
+    files = {
+        f"news/item-{number}.en.md": item(f"Item {number}", "en", "Text. " * 200)
+        for number in range(items)
+    }
+    return write_site(root, files)
+
+
+def start_build(project: Project) -> tuple[subprocess.Popen, bytes]:
+    """`newsreel build` of `project` in a process of its own, once it says it is building;
+    and what it has said so far."""
+    import select
+    import time
+
+    from conftest import NEWSREEL
+
+    build = subprocess.Popen(
+        [NEWSREEL, "build", "--root", str(project.root)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        env={"PATH": "/usr/bin:/bin", "COLUMNS": "300", "NO_COLOR": "1"},
+    )  # fmt: skip
+    said = b""
+    deadline = time.monotonic() + 60
+    while b"Building" not in said and time.monotonic() < deadline:
+        if select.select([build.stdout], [], [], 1)[0]:
+            said += build.stdout.read1(4096)
+    return build, said
+
+
 def test_a_build_sweeps_what_killed_builds_left_but_not_a_running_ones(small_site):
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
@@ -147,27 +180,11 @@ def test_a_build_stopped_with_ctrl_c_says_so_and_leaves_nothing_behind(tmp_path)
     """SIGINT to the build (as `kill -INT` sends it, to the parent alone): it says it stopped
     and that the output is as it was, its Pelican workers stop writing, and no staging folder
     stays beside the output."""
-    import select
     import signal
     import time
 
-    from conftest import NEWSREEL, item, write_site
-
-    files = {  # enough pages that the Pelican runs are still under way when the signal comes
-        f"news/item-{number}.en.md": item(f"Item {number}", "en", "Text. " * 200)
-        for number in range(150)
-    }
-    project = write_site(tmp_path / "site", files)
-    build = subprocess.Popen(
-        [NEWSREEL, "build", "--root", str(project.root)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        env={"PATH": "/usr/bin:/bin", "COLUMNS": "300", "NO_COLOR": "1"},
-    )  # fmt: skip
-    said = b""
-    deadline = time.monotonic() + 60
-    while b"Building" not in said and time.monotonic() < deadline:
-        if select.select([build.stdout], [], [], 1)[0]:
-            said += build.stdout.read1(4096)
+    project = busy_site(tmp_path / "site")
+    build, said = start_build(project)
     time.sleep(0.3)
     build.send_signal(signal.SIGINT)
     said += build.communicate(timeout=60)[0]
@@ -186,18 +203,8 @@ def test_a_build_killed_outright_takes_its_workers_with_it(tmp_path):
     import signal
     import time
 
-    from conftest import NEWSREEL, item, write_site
-
-    files = {
-        f"news/item-{number}.en.md": item(f"Item {number}", "en", "Text. " * 200)
-        for number in range(150)
-    }
-    project = write_site(tmp_path / "site", files)
-    build = subprocess.Popen(
-        [NEWSREEL, "build", "--root", str(project.root)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        env={"PATH": "/usr/bin:/bin", "NO_COLOR": "1"},
-    )  # fmt: skip
+    project = busy_site(tmp_path / "site")
+    build, _ = start_build(project)
 
     def workers() -> list[int]:
         found = []
@@ -234,24 +241,12 @@ def test_a_build_killed_outright_takes_its_workers_with_it(tmp_path):
 def test_two_builds_at_once_take_turns(tmp_path):
     """A second build started while one runs (a `watch` and a `build`, a double-click) waits
     for it, and says so: both end well, and neither search index is lost."""
-    import select
-    import time
+    from conftest import NEWSREEL
 
-    from conftest import NEWSREEL, item, write_site
-
-    files = {
-        f"news/item-{number}.en.md": item(f"Item {number}", "en", "Text. " * 200)
-        for number in range(400)
-    }
-    project = write_site(tmp_path / "site", files)
+    project = busy_site(tmp_path / "site", items=400)
+    first, said = start_build(project)  # the first one is building
     command = [NEWSREEL, "build", "--root", str(project.root)]
     env = {"PATH": "/usr/bin:/bin", "COLUMNS": "300", "NO_COLOR": "1"}
-    first = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
-    said = b""
-    deadline = time.monotonic() + 60
-    while b"Building" not in said and time.monotonic() < deadline:  # the first one is building
-        if select.select([first.stdout], [], [], 1)[0]:
-            said += first.stdout.read1(4096)
     second = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
     said_first = (said + first.communicate(timeout=300)[0]).decode()
     assert first.returncode == 0 and second.returncode == 0, (said_first, second.stdout)
