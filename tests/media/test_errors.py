@@ -207,3 +207,19 @@ def test_clips_build_leaves_a_live_site_as_it_is(site):
     assert not list(site.cache.glob(".clips-*")), "nothing left aside"
     assert run("build", "--root", str(site.root)).exit_code == 0
     assert manifest.read_bytes() != live
+
+
+def test_an_items_and_a_manifests_mistakes_come_in_one_round(site):
+    """Fixing the item's date must not reveal the manifest's problem only at the next build."""
+    from .conftest import write_manifest
+
+    item = site.root / "content" / "news" / "clip.en.md"
+    item.write_text(item.read_text("utf-8").replace("2025-10-15 10:00", "15/10/2025"), "utf-8")
+    write_manifest(site.clips, **{'presets = ["hd", "web"]': 'presets = ["hd", "wbe"]'})
+    result = run("build", "--root", str(site.root), env={"COLUMNS": "300"})
+    assert result.exit_code == 2, result.output
+    assert "Build failed" in result.output
+    assert "clip.en.md: date: '15/10/2025' is not a date" in result.output
+    said = result.output
+    assert "2025-10-15-test.toml: cuts['soundbite'].presets[1]: unknown preset 'wbe'" in said
+    built_nothing(site)

@@ -23,7 +23,7 @@ from newsreel.build.output import built_names, is_marked, mark
 from newsreel.build.root_pages import render_root_pages
 from newsreel.build.sitemaps import write_sitemaps
 from newsreel.build.staging import carry_over, link_live, staged
-from newsreel.errors import NewsreelError, from_os_error
+from newsreel.errors import NewsreelError, Problem, from_os_error
 from newsreel.media.lock import exclusive_file
 from newsreel.progress import SILENT, Reporter
 from newsreel.project import Project, public_base
@@ -113,8 +113,8 @@ def _build(
     # the editor's settings as the runs see them (serve rebases the site's address: see
     # `settings.served_overrides`); NEWSREEL_* entries added below are the runs' alone
     settings = {**project.settings, **extra}
-    problems = content.check_content(project)
-    if problems:
+    problems = content.check_content(project) + (_manifest_problems(project) if media else [])
+    if problems:  # the items' and the manifests' problems together: one round, not two
         raise BuildError(problems)
     logger.debug("content checked: no problems")
     every = list(project.languages)
@@ -211,6 +211,21 @@ def _run_languages(
         reporter.note(f"✗ {outcome.lang}" if outcome.errors else f"✓ {outcome.lang}")
     if errors:
         raise BuildError(content.relative(line, project.root) for line in errors)
+
+
+def _manifest_problems(project: Project) -> list[Problem]:
+    """Every problem of the presets and the manifests, read before anything is built (the
+    sources' timings are checked when they are probed, with the encodes)."""
+    if not project.has_media:
+        return []
+    from newsreel.media.errors import MediaError
+    from newsreel.media.plan import load_all
+
+    try:
+        load_all(project.media_settings())
+    except MediaError as error:
+        return list(error.problems)
+    return []
 
 
 def _build_media(project: Project, staging: Path, jobs: int | None, reporter: Reporter) -> None:

@@ -47,7 +47,7 @@ def draw_demo_sources(project: Project) -> None:
     from newsreel.media.demo import ensure_demo_sources
 
     with console.status("Drawing the demo sources (first run only)…"):
-        ensure_demo_sources(project.clips, project.languages)
+        ensure_demo_sources(project.clips, project.languages, skip_mistakes=True)
 
 
 def run_build(

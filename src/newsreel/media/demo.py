@@ -202,14 +202,30 @@ def generate_demo_source(
 
 
 def ensure_demo_sources(
-    clips_dir: Path, languages: Sequence[str], force: bool = False, ffmpeg: str | None = None
+    clips_dir: Path,
+    languages: Sequence[str],
+    force: bool = False,
+    ffmpeg: str | None = None,
+    skip_mistakes: bool = False,
 ) -> list[Path]:
-    """Draw every demo source that is missing or drawn from an older shot list; returns them."""
+    """Draw every demo source that is missing or drawn from an older shot list; returns them.
+    With `skip_mistakes` (before a build), a preset file or a manifest with mistakes is passed
+    over: the build that follows reports them, with the content's, in one round."""
     clips_dir = Path(clips_dir)
-    presets = load_presets(clips_dir / "presets.toml", languages)
+    try:
+        presets = load_presets(clips_dir / "presets.toml", languages)
+    except MediaError:
+        if skip_mistakes:
+            return []
+        raise
     written: list[Path] = []
     for path in manifest_paths(clips_dir):
-        manifest = load_manifest(path, presets, languages)
+        try:
+            manifest = load_manifest(path, presets, languages)
+        except MediaError:
+            if skip_mistakes:
+                continue
+            raise
         seconds = DEMO_SOURCES.get(manifest.source)
         if seconds is None:
             continue
