@@ -19,6 +19,7 @@ waits 60 s for it; Apache's `RequestReadTimeout` gives 20-40 s.
 from __future__ import annotations
 
 import asyncio
+import functools
 import ipaddress
 from collections import Counter
 from typing import Any
@@ -32,11 +33,34 @@ HEAD_TIMEOUT_S = 20.0
 #: Connections one client address may hold open at once (a browser opens six per site).
 MAX_CONNECTIONS_PER_CLIENT = 256
 
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
 _TOO_LARGE = (
     b"HTTP/1.1 431 Request Header Fields Too Large\r\n"
     b"content-type: text/plain; charset=utf-8\r\ncontent-length: 34\r\nconnection: close\r\n\r\n"
     b"Request header fields too large.\r\n"
 )
+
+
+@functools.cache
+def _networks(entries: tuple[str, ...]) -> tuple[Network, ...]:
+    """The trusted proxies' networks, parsed once for every connection (the entries come
+    checked from `serve.trusted_proxies`; anything else, such as `*`, trusts nobody here)."""
+    networks = []
+    for entry in entries:
+        try:
+            networks.append(ipaddress.ip_network(entry.strip(), strict=False))
+        except ValueError:
+            continue
+    return tuple(networks)
+
+
+def _within(host: str, networks: tuple[Network, ...]) -> bool:
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return any(address in network for network in networks)
 
 
 class GuardedHttpToolsProtocol(HttpToolsProtocol):
@@ -75,22 +99,12 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
 
     def _trusted(self, host: str) -> bool:
         """A `--trusted-proxy` peer: many clients come through it, it is not capped."""
-        trusted = getattr(self.config, "forwarded_allow_ips", None) or []
-        if isinstance(trusted, str):
-            trusted = [part.strip() for part in trusted.split(",")]
         if not getattr(self.config, "proxy_headers", False):
             return False
-        try:
-            address = ipaddress.ip_address(host)
-        except ValueError:
-            return False
-        for entry in trusted:
-            try:
-                if address in ipaddress.ip_network(entry, strict=False):
-                    return True
-            except ValueError:
-                continue
-        return False
+        trusted = self.config.forwarded_allow_ips or []
+        if isinstance(trusted, str):
+            trusted = trusted.split(",")
+        return _within(host, _networks(tuple(trusted)))
 
     def data_received(self, data: bytes) -> None:
         was_in_head = self._in_head
