@@ -21,7 +21,7 @@ from pelican.readers import Readers
 from pelican.settings import DEFAULT_CONFIG
 from pelican.utils import slugify
 
-from newsreel.build.links import check_links
+from newsreel.build.links import check_links, files_under
 from newsreel.build.settings import RESERVED_SLUGS, ignored_files
 from newsreel.errors import NewsreelError, Problem, did_you_mean, shown
 from newsreel.media.manifests import manifest_paths
@@ -74,8 +74,10 @@ def check_content(project: Project) -> list[Problem]:
     videos = {path.stem for path in manifest_paths(project.clips)}
     # the other language of an unreadable file is no orphan: its original is there, unread
     unread = {SourceItem(Path(p.where), "", {}).slug for p in unreadable}
+    files = files_under(project.content)
     strays = stray_files(
         project.content,
+        files,
         [*settings["ARTICLE_PATHS"], *settings["PAGE_PATHS"]],
         settings.get("STATIC_PATHS", []),
         ignored_files(settings),
@@ -84,7 +86,7 @@ def check_content(project: Project) -> list[Problem]:
         strays
         + unreadable
         + check(items, project.languages, RESERVED_SLUGS, videos, unread, root=project.root)
-        + check_links(items, project.content)
+        + check_links(items, project.content, files)
     )
 
 
@@ -188,6 +190,7 @@ _LOOKS_LIKE_ITEM = re.compile(r"\.(md|markdown|mkd|mdown)(\.txt)?$", re.IGNORECA
 
 def stray_files(
     content_dir: Path,
+    files: Sequence[str],
     item_folders: Sequence[str],
     static_folders: Sequence[str],
     ignore: Sequence[str] = (),
@@ -200,10 +203,9 @@ def stray_files(
       the top of `content/`), with the folder it was probably meant for.
     """
     problems = []
-    for path in sorted(content_dir.rglob("*")):
-        relative = path.relative_to(content_dir)
-        if not path.is_file() or any(part.startswith(".") for part in relative.parts):
-            continue
+    for name in files:  # `links.files_under`: every file, hidden ones left out
+        relative = Path(name.lstrip("/"))
+        path = content_dir / relative
         if any(fnmatch.fnmatch(path.name, pattern) for pattern in ignore):
             continue
         found = _LOOKS_LIKE_ITEM.search(path.name)

@@ -56,9 +56,11 @@ def target(item_path: Path, content_dir: Path, written: str) -> str:
     return "/" + "/".join(parts)
 
 
-def check_links(items: Iterable[SourceItem], content_dir: Path) -> list[Problem]:
-    """One problem for every link of an item to a file of the site that does not exist."""
-    existing = files_under(content_dir)
+def check_links(
+    items: Iterable[SourceItem], content_dir: Path, existing: list[str]
+) -> list[Problem]:
+    """One problem for every link of an item to a file of the site that does not exist
+    (`existing`: `files_under(content_dir)`, walked once for every check of the content)."""
     known = set(existing)
     problems = []
     for item in items:
