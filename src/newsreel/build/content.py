@@ -183,9 +183,14 @@ def collect(
     return items, unreadable
 
 
+#: The other names Pelican's Markdown reader reads (`collect` refuses them by name).
+OTHER_MARKDOWN = (".markdown", ".mkd", ".mdown")
 #: What a news item or a page looks like when saved under a name no build reads: `.MD` (any
 #: case but `.md`), or Notepad's "Save as .txt" (`x.en.md.txt`).
-_LOOKS_LIKE_ITEM = re.compile(r"\.(md|markdown|mkd|mdown)(\.txt)?$", re.IGNORECASE)
+_LOOKS_LIKE_ITEM = re.compile(
+    rf"({'|'.join(re.escape(suffix) for suffix in (EXTENSION, *OTHER_MARKDOWN))})(\.txt)?$",
+    re.IGNORECASE,
+)
 
 
 def stray_files(
@@ -212,7 +217,7 @@ def stray_files(
         if not found or _under(relative, static_folders):
             continue
         if _under(relative, item_folders):
-            if path.suffix == EXTENSION or path.suffix[1:] in ("markdown", "mkd", "mdown"):
+            if path.suffix in (EXTENSION, *OTHER_MARKDOWN):
                 continue  # read, or refused by name by `collect`
             wanted = path.name[: found.start()] + EXTENSION
             problems.append(
@@ -239,7 +244,7 @@ def _under(relative: Path, folders: Sequence[str]) -> bool:
 def _other_extension(path: Path) -> Problem:
     """A file Pelican would publish without any of these checks (a guessed date, a misspelt
     field): refused by name, with the `.md` name it should have."""
-    markdown = path.suffix in (".markdown", ".mkd", ".mdown")
+    markdown = path.suffix in OTHER_MARKDOWN
     return Problem(
         path,
         "",
