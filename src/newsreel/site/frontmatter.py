@@ -127,7 +127,7 @@ def read_front_matter_lines(path: Path) -> FrontMatter:
         if not line.strip() and not values:
             # a blank line before any field: Markdown ends the front matter there, and the
             # fields below it (the editor sees them, at the top) are read as the text
-            below = _fields_after_blanks(lines[number:])
+            below = _field_names(lines[number:], skip_blanks=True, stop_at_text=True)
             return FrontMatter(values, EndLine(number, line, below) if below else None)
         if not line.strip() or _END.match(line):
             return FrontMatter(values)
@@ -137,29 +137,30 @@ def read_front_matter_lines(path: Path) -> FrontMatter:
         elif (more := _MORE_LINE.match(line)) and key:
             values[key].append(more.group("value").strip())
         else:
-            below: list[str] = []
-            for after in lines[number:]:
-                if not after.strip():
-                    break
-                if found := _META_LINE.match(after):
-                    below.append(found.group("key").lower())
-            return FrontMatter(values, EndLine(number, line, tuple(below)))
+            below = _field_names(lines[number:], skip_blanks=False, stop_at_text=False)
+            return FrontMatter(values, EndLine(number, line, below))
     return FrontMatter(values)
 
 
-def _fields_after_blanks(lines: list[str]) -> tuple[str, ...]:
-    """The fields of the first block of lines after the blank ones (where an editor who left
-    blank lines at the top wrote the front matter)."""
+def _field_names(lines: list[str], *, skip_blanks: bool, stop_at_text: bool) -> tuple[str, ...]:
+    """The names of the fields in the first block of `lines` (up to a blank line): the fields
+    Markdown will read as text, which the editor meant as front matter.
+
+    After blank lines at the top (`skip_blanks`), the block is the front matter only if it
+    starts with fields, and ends at the first line of text (`stop_at_text`); after a line that
+    ended the front matter mid-way, every field left in its block counts.
+    """
     found: list[str] = []
     for line in lines:
         if not line.strip():
-            if found:
+            if found or not skip_blanks:
                 break
             continue
         field = _META_LINE.match(line)
-        if not field:
+        if field:
+            found.append(field.group("key").lower())
+        elif stop_at_text:
             break
-        found.append(field.group("key").lower())
     return tuple(found)
 
 
