@@ -33,6 +33,7 @@ from newsreel import content_types
 from newsreel.api.ranges import IgnoreUnreadableRange
 from newsreel.errors import NewsreelError, Problem
 from newsreel.media.record import PRIVATE_DIR
+from newsreel.publish import is_hidden
 
 if TYPE_CHECKING:
     import uvicorn
@@ -49,6 +50,10 @@ class SiteFiles(StaticFiles):
     under any spelling of the path either (issue 10: `//_private/`, `/./_private/`,
     `/%2e/_private/`, `/x/../_private/` used to be served): the check is made on the file the
     path resolves to, after every normalisation and symlink, not on the path as typed.
+
+    Hidden files and folders (`en/.sitemap.json`, `.newsreel-output`, a search index being
+    written) are not served either: `newsreel publish` never uploads them, so a page that
+    needed one would work here and break on the CDN.
     """
 
     def lookup_path(self, path: str) -> tuple[str, os.stat_result | None]:
@@ -60,7 +65,15 @@ class SiteFiles(StaticFiles):
             real = os.path.realpath(full_path)
             if any(real == root or real.startswith(root + os.sep) for root in private):
                 return "", None
+            if any(self._hidden(full_path, folder) for folder in self.all_directories):
+                return "", None
         return full_path, stat
+
+    @staticmethod
+    def _hidden(full_path: str, folder: str | os.PathLike[str]) -> bool:
+        """Whether `full_path`, as found under `folder`, is one `newsreel publish` leaves out."""
+        relative = os.path.relpath(full_path, os.path.realpath(folder))
+        return not relative.startswith("..") and is_hidden(Path(relative).as_posix())
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         async def send_with_headers(message: dict) -> None:

@@ -16,6 +16,7 @@ from newsreel.serve import create_app
 from .servers import serving
 
 SECRET = b"BROADCAST-MASTER-" + b"x" * 64
+HIDDEN = b"NEVER-PUBLISHED"
 SPELLINGS = [
     "/_private/media/v/hd.mp4",
     "//_private/media/v/hd.mp4",
@@ -61,6 +62,11 @@ def site(tmp_path_factory) -> str:
     (output / "media" / "web.mp4").write_bytes(b"public")
     (output / "404.html").write_text("<h1>Not found</h1>", encoding="utf-8")
     (output / "linked").symlink_to(output / "_private" / "media" / "v")
+    (output / "en" / ".sitemap.json").write_bytes(HIDDEN)
+    (output / ".newsreel-output").write_bytes(HIDDEN)
+    (output / "pagefind" / ".en.new").mkdir(parents=True)
+    (output / "pagefind" / ".en.new" / "pagefind-entry.json").write_bytes(HIDDEN)
+    (output / "pagefind" / ".en.new" / "index.html").write_bytes(HIDDEN)
     with serving(create_app(output)) as base:
         yield base
 
@@ -77,3 +83,24 @@ def test_public_files_still_are(site):
     assert status == 200 and answer.endswith(b"public")
     status, answer = raw_get(site, "/x/../media/web.mp4")
     assert status == 200 and answer.endswith(b"public")
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/en/.sitemap.json",
+        "/en/%2esitemap.json",
+        "/en/./.sitemap.json",
+        "/.newsreel-output",
+        "/x/../.newsreel-output",
+        "/pagefind/.en.new/pagefind-entry.json",
+        "/pagefind/.en.new/",
+        "/pagefind/%2Een.new/pagefind-entry.json",
+    ],
+)
+def test_hidden_files_are_not_served_as_the_cdn_never_has_them(site, target):
+    """`newsreel publish` leaves dot-files and dot-folders out: a page that needed one would
+    work under `newsreel serve` and break on the CDN, so they are not served here either."""
+    status, answer = raw_get(site, target)
+    assert HIDDEN not in answer
+    assert status == 404, (target, status)

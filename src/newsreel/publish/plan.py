@@ -35,6 +35,7 @@ from pathlib import Path
 from newsreel import content_types
 from newsreel.build.search import ENTRY
 from newsreel.media.record import PRIVATE_DIR
+from newsreel.publish import is_hidden
 
 #: How long browsers and the CDN keep pages and feeds, and other fixed-name files.
 PAGE_MAX_AGE = 300
@@ -130,12 +131,6 @@ def s3_etag(path: Path) -> str:
         while part := handle.read(MULTIPART_BYTES):
             parts.append(hashlib.md5(part, usedforsecurity=False).digest())
     return f"{hashlib.md5(b''.join(parts), usedforsecurity=False).hexdigest()}-{len(parts)}"
-
-
-def is_hidden(key: str) -> bool:
-    """Dot-files and dot-folders: never published, never deleted (the publish state lives
-    under `.newsreel/`)."""
-    return any(part.startswith(".") for part in key.split("/"))
 
 
 @dataclass(frozen=True)
