@@ -76,9 +76,19 @@ def fps_of(preset: Preset, source_fps: Fraction | None = None) -> int:
 
 
 def _fitted(stream, width: int, height: int, fps: int | None):
-    """Frames of `width` x `height` (bars where the shape differs), at `fps` if given."""
+    """Frames of `width` x `height` (bars where the shape differs), at `fps` if given.
+
+    The picture is fitted by its display shape, not its storage: anamorphic sources (16:9 PAL
+    or NTSC SD stored 720 wide, HDV's 1440x1080) have non-square pixels (`sar`), and scale's
+    `force_original_aspect_ratio` would keep the stored shape, squeezing a 16:9 picture
+    between bars. The sizes are those of `force_original_aspect_ratio=decrease` (the nearest
+    integer, never past the box) for square pixels, so their renditions are unchanged.
+    """
     stream = stream.filter(
-        "scale", width, height, force_original_aspect_ratio="decrease", flags="lanczos"
+        "scale",
+        f"min({width},round({height}*iw*sar/ih))",
+        f"min({height},round({width}*ih/(iw*sar)))",
+        flags="lanczos",
     )
     stream = stream.filter("pad", width, height, "(ow-iw)/2", "(oh-ih)/2")
     stream = stream.filter("setsar", 1)

@@ -83,9 +83,13 @@ def cache_key(
     still_at_ms: int | None = None,
     method: str = "encode",
     scaled_from: tuple[int, int] | None = None,
+    square_pixels: bool = True,
 ) -> str:
     """`method`: how the output is made from its inputs (`encode`, `smart`, `cmaf-video`,
-    `cmaf-audio`); `scaled_from`: the size its frames are scaled from (`scaling_base`)."""
+    `cmaf-audio`); `scaled_from`: the size its frames are scaled from (`scaling_base`);
+    `square_pixels`: False for an anamorphic source. Its pictures are fitted by their display
+    shape, where earlier builds squeezed them, so its outputs have keys of their own: what a
+    cache holds of it is made again, while square-pixel sources keep their keys and files."""
     parts = [
         f"source={source_sha256}",
         f"preset={preset.normalised()}",
@@ -99,6 +103,8 @@ def cache_key(
         parts.append(f"method_version={METHOD_VERSIONS[method]}")
     if scaled_from:
         parts.append("scaled_from={}x{}".format(*scaled_from))
+    if not square_pixels and preset.kind != "audio":
+        parts.append("pixels=display-shape")
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
@@ -453,7 +459,10 @@ def _planned(
     in_ms, out_ms, still_at = span
     at = still_at if preset.kind == "still" else None
     base = scaling_base(preset, _full_length_presets(plan, manifest), source.info)
-    key = cache_key(source.sha256, preset, in_ms, out_ms, plan.ffmpeg_version, at, method, base)
+    key = cache_key(
+        source.sha256, preset, in_ms, out_ms, plan.ffmpeg_version, at, method, base,
+        source.info.square_pixels,
+    )  # fmt: skip
     if method == "cmaf-video":
         name = record.rung_names(preset.suffix)[0]
     elif method == "cmaf-audio":

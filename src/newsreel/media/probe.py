@@ -31,6 +31,12 @@ class MediaInfo:
     audio_bitrate: int | None = None
     video_codec: str | None = None
     audio_codec: str | None = None
+    #: the shape of its pixels (sample aspect ratio): 1 but for anamorphic video (16:9 SD)
+    sar: Fraction = Fraction(1)
+
+    @property
+    def square_pixels(self) -> bool:
+        return self.sar == 1
 
 
 class ProbeError(Exception):
@@ -102,6 +108,7 @@ def measure(path: Path, count_packets: bool = True) -> MediaInfo:
             audio_bitrate=round(audio_bytes * 8 / seconds) if audio and count_packets else None,
             video_codec=video.codec_context.name if video else None,
             audio_codec=audio.codec_context.name if audio else None,
+            sar=Fraction(video.sample_aspect_ratio or 1) if video else Fraction(1),
         )
 
 

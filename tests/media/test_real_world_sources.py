@@ -1,0 +1,85 @@
+"""Sources as newsrooms really send them: anamorphic SD, interlaced broadcast material, phone
+footage at NTSC rates, sound and picture of different lengths, truncated uploads. Each one
+either gives correct renditions or stops the build with one line naming the file and the fix."""
+
+from __future__ import annotations
+
+import subprocess
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+
+from newsreel.media.encode import ffmpeg_exe
+
+from .conftest import build_media
+
+
+def make(path: Path, *args: str) -> Path:
+    """A source made by ffmpeg from lavfi inputs: `args` are everything between the
+    command's global options and the output file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    command = [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y", *args, str(path)]
+    subprocess.run(command, check=True)
+    return path
+
+
+def luma(path: Path, at: int = 0) -> np.ndarray:
+    """The luma plane of frame `at` of a file (a still: its only frame)."""
+    with av.open(str(path)) as container:
+        for number, frame in enumerate(container.decode(video=0)):
+            if number == at:
+                return frame.to_ndarray(format="gray").astype(np.float64)
+    raise AssertionError(f"{path.name} has no frame {at}")
+
+
+def files_of(out: Path, video: dict) -> dict[str, Path]:
+    """`cut/preset` -> the file in `out`, for every rendition and poster of a video."""
+    found = {}
+    for cut in video["cuts"]:
+        for entry in cut["files"]:
+            found[f"{cut['id']}/{entry['preset']}"] = out / (
+                entry.get("private_path") or entry["url"].lstrip("/")
+            )
+        found[f"{cut['id']}/poster"] = out / cut["poster"]["url"].lstrip("/")
+    return found
+
+
+def test_an_anamorphic_source_fills_a_preset_of_its_display_shape(clips: Path, tmp_path: Path):
+    # 16:9 PAL SD as broadcasters deliver it: 5:4 pixels (here 240x192) with SAR 64:45; shown
+    # 16:9, it must fill a 16:9 preset (no bars), not be squeezed to 5:4 between black bars
+    make(clips / "sources" / "test.mp4",
+         "-f", "lavfi", "-i", "color=white:s=240x192:r=25:d=4", "-f", "lavfi",
+         "-i", "sine=r=48000:d=4", "-vf", "setsar=64/45", "-c:v", "libx264",
+         "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest")  # fmt: skip
+    video = build_media(clips, tmp_path / "out", tmp_path / "cache")["2025-10-15-test"]
+    for name, path in files_of(tmp_path / "out", video).items():
+        if path.suffix in (".mp4", ".jpg"):
+            picture = luma(path)
+            edges = np.concatenate([picture[:, :4], picture[:, -4:]], axis=1)
+            assert edges.min() > 200, f"{name}: black bars at the sides of a 16:9 picture"
+
+
+def test_an_anamorphic_source_has_keys_of_its_own(clips: Path, tmp_path: Path):
+    # its renditions made before pictures were fitted by their display shape were squeezed:
+    # a cache holding them must make them again; a square-pixel source keeps its keys
+    from newsreel.media.plan import cache_key
+    from newsreel.media.probe import probe_source
+
+    from .conftest import plan_media
+
+    square = plan_media(clips, tmp_path / "cache")
+    make(clips / "sources" / "test.mp4",
+         "-f", "lavfi", "-i", "testsrc2=s=240x192:r=25:d=4", "-f", "lavfi",
+         "-i", "sine=r=48000:d=4", "-vf", "setsar=64/45", "-c:v", "libx264",
+         "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest")  # fmt: skip
+    assert probe_source(clips / "sources" / "test.mp4").sar == Fraction(64, 45)
+    anamorphic = plan_media(clips, tmp_path / "cache")
+    hd = next(o for o in anamorphic.outputs["2025-10-15-test"] if o.preset.name == "hd")
+    source = anamorphic.sources["2025-10-15-test"]
+    args = (source.sha256, hd.preset, hd.in_ms, hd.out_ms, anamorphic.ffmpeg_version)
+    assert hd.key == cache_key(*args, square_pixels=False) != cache_key(*args)
+    old = next(o for o in square.outputs["2025-10-15-test"] if o.preset.name == "hd")
+    sha256 = square.sources["2025-10-15-test"].sha256
+    assert old.key == cache_key(sha256, old.preset, old.in_ms, old.out_ms, square.ffmpeg_version)
