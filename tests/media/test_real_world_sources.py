@@ -10,10 +10,12 @@ from pathlib import Path
 
 import av
 import numpy as np
+import pytest
 
 from newsreel.media.encode import ffmpeg_exe
+from newsreel.media.errors import MediaError
 
-from .conftest import build_media
+from .conftest import build_media, write_manifest
 
 
 def make(path: Path, *args: str) -> Path:
@@ -83,3 +85,40 @@ def test_an_anamorphic_source_has_keys_of_its_own(clips: Path, tmp_path: Path):
     old = next(o for o in square.outputs["2025-10-15-test"] if o.preset.name == "hd")
     sha256 = square.sources["2025-10-15-test"].sha256
     assert old.key == cache_key(sha256, old.preset, old.in_ms, old.out_ms, square.ffmpeg_version)
+
+
+LONG_GOP = ("-f", "lavfi", "-i", "testsrc2=s=320x180:r=25:d=6", "-f", "lavfi",
+            "-i", "sine=r=48000:d=6", "-c:v", "libx264", "-preset", "ultrafast", "-g", "250",
+            "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest")  # fmt: skip
+
+
+def test_a_source_cut_short_after_its_index_is_refused(clips: Path, tmp_path: Path):
+    # an upload that stopped two thirds in: the index (moov, up front) still promises 6 s,
+    # and its one keyframe (a long GOP, as screen recorders and x264's defaults make) is in
+    # the part that arrived: seeking to "the last second" lands on it, and frames decode
+    whole = make(tmp_path / "whole.mp4", *LONG_GOP, "-movflags", "+faststart")
+    data = whole.read_bytes()
+    (clips / "sources" / "test.mp4").write_bytes(data[: len(data) * 2 // 3])
+    with pytest.raises(MediaError) as raised:
+        build_media(clips, tmp_path / "out", tmp_path / "cache")
+    message = str(raised.value)
+    assert "2025-10-15-test.toml: source: sources/test.mp4:" in message
+    assert "truncated" in message and "replace it with a complete" in message
+    assert "\n" not in message and "Traceback" not in message
+    assert not list((tmp_path / "out").rglob("*.mp4")), "nothing written"
+
+
+def test_an_mpeg_ts_source_without_reachable_keyframes_says_how_to_rewrap_it(
+    clips: Path, tmp_path: Path
+):
+    # MPEG-TS has no index: seeking by time lands between keyframes, and with a long GOP there
+    # is no keyframe left before the end: ffmpeg's posters and cuts would come out empty. The
+    # file is complete, so not "truncated": the fix is to rewrap it, which gives it an index
+    make(clips / "sources" / "test.ts", *LONG_GOP, "-output_ts_offset", "3600", "-f", "mpegts")
+    write_manifest(clips, **{"sources/test.mp4": "sources/test.ts"})
+    with pytest.raises(MediaError) as raised:
+        build_media(clips, tmp_path / "out", tmp_path / "cache")
+    message = str(raised.value)
+    assert "2025-10-15-test.toml: source: sources/test.ts: no frame of its last second" in message
+    assert "truncated" not in message and "rewrap it as MP4 (`ffmpeg -i" in message
+    assert "\n" not in message

@@ -40,7 +40,12 @@ class MediaInfo:
 
 
 class ProbeError(Exception):
-    """The file cannot be read as media (missing, corrupt, truncated)."""
+    """The file cannot be read as media (missing, corrupt, truncated); `fix`, when the usual
+    one (a complete, readable file) is not the right one."""
+
+    def __init__(self, message: str, fix: str | None = None):
+        super().__init__(message)
+        self.fix = fix
 
 
 def _reason(error: Exception) -> str:
@@ -49,24 +54,86 @@ def _reason(error: Exception) -> str:
     return getattr(error, "strerror", None) or str(error)
 
 
+#: How far short of the length its file declares a source's picture may stop: a stream's
+#: declared length and its last frame's may differ by a frame or two; an upload cut short
+#: loses far more.
+END_SLACK_S = 0.5
+
+
 def probe_source(path: Path) -> MediaInfo:
-    """Probe a source and decode its last second, to catch truncated files early."""
+    """Probe a source and decode its last frames, to catch truncated files early.
+
+    A file cut short by an interrupted upload or copy can keep its index (an MP4 written
+    with `faststart`), which still declares the whole length: the demuxer reads the packets
+    that arrived and stops. So the end of the last frame that decodes is compared with the
+    end the file declares for its picture, not only checked to exist.
+    """
     info = measure(path, count_packets=False)
     try:
         with av.open(str(path)) as container:
             stream = container.streams.video[0] if container.streams.video else None
             if stream is None:
                 raise ProbeError("it has no video stream")
-            target = max(0, info.duration_ms - 1000) / 1000
-            container.seek(int(target / stream.time_base), stream=stream)
-            decoded = 0
-            for _ in container.decode(stream):
-                decoded += 1
-            if decoded == 0:
-                raise ProbeError("its last second cannot be decoded (truncated?)")
+            declared = _declared_end(container, stream)
+            decoded = _decoded_end(container, stream, max(0.0, declared - 1))
+            if decoded is None and _decoded_end(container, stream, 0.0) is not None:
+                raise ProbeError(
+                    "no frame of its last second can be reached by seeking (keyframes too "
+                    "far apart, in a container without an index such as MPEG-TS): cuts "
+                    "and posters could not be made from it",
+                    "rewrap it as MP4 (`ffmpeg -i <file> -c copy <name>.mp4`) and name that",
+                )
     except av.error.FFmpegError as error:
         raise ProbeError(f"it cannot be decoded to the end ({_reason(error)})") from None
+    if decoded is None:
+        raise ProbeError("its last second cannot be decoded (truncated?)")
+    if decoded < declared - END_SLACK_S:
+        raise ProbeError(
+            f"its picture stops at {_clock(decoded)} where the file says {_clock(declared)}"
+            " (truncated: the upload or copy did not finish?)"
+        )
     return info
+
+
+def _clock(seconds: float) -> str:
+    whole = int(seconds)
+    return f"{whole // 3600:02d}:{whole // 60 % 60:02d}:{seconds % 60:06.3f}"
+
+
+def _origin(container) -> float:
+    """Where the file's timeline starts, in seconds (MPEG-TS: anywhere, often hours in)."""
+    return (container.start_time or 0) / av.time_base
+
+
+def _declared_end(container, stream) -> float:
+    """Where the file says its picture ends, in seconds from its start: the stream's own
+    length where the container keeps one (MP4, MOV; Matroska's DURATION tag), else the
+    file's."""
+    if stream.duration:
+        start = stream.start_time or 0
+        return float((start + stream.duration) * stream.time_base) - _origin(container)
+    tag = stream.metadata.get("DURATION", "")  # Matroska, as mkvmerge and ffmpeg write it
+    try:
+        hours, minutes, seconds = tag.split(":")
+        return int(hours) * 3600 + int(minutes) * 60 + float(seconds)
+    except ValueError:
+        return (container.duration or 0) / av.time_base
+
+
+def _decoded_end(container, stream, at: float) -> float | None:
+    """The end of the last frame that decodes after seeking to `at` seconds (from the file's
+    start), in the same seconds; None: not one frame decodes from there. Seeking goes to the
+    keyframe before `at` where the file has an index (MP4, MOV, Matroska); in MPEG-TS it lands
+    by time, and a decoder shows nothing until the next keyframe."""
+    base = stream.time_base
+    rate = stream.average_rate or 25
+    container.seek(int((_origin(container) + at) / base), stream=stream)
+    end = None
+    for frame in container.decode(stream):
+        if frame.pts is not None:
+            length = frame.duration or 1 / (rate * base)
+            end = float((frame.pts + length) * base) - _origin(container)
+    return end
 
 
 def measure(path: Path, count_packets: bool = True) -> MediaInfo:

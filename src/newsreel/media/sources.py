@@ -69,7 +69,7 @@ def inspect(
     except ProbeError as error:
         raise MediaError(
             problem(where, "source", f"{manifest.source}: {error}",
-                    "replace it with a complete, readable video file")
+                    error.fix or "replace it with a complete, readable video file")
         ) from None  # fmt: skip
     problems: list[Problem] = check_against_source(
         manifest, info.duration_ms, info.has_audio, presets
