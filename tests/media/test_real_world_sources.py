@@ -4,6 +4,7 @@ either gives correct renditions or stops the build with one line naming the file
 
 from __future__ import annotations
 
+import json
 import subprocess
 from fractions import Fraction
 from pathlib import Path
@@ -14,8 +15,11 @@ import pytest
 
 from newsreel.media.encode import ffmpeg_exe
 from newsreel.media.errors import MediaError
+from newsreel.media.plan import cache_key
+from newsreel.media.probe import probe_source
+from newsreel.media.reasons import reason
 
-from .conftest import build_media, write_manifest
+from .conftest import build_media, plan_media, write_manifest
 
 
 def make(path: Path, *args: str) -> Path:
@@ -66,11 +70,6 @@ def test_an_anamorphic_source_fills_a_preset_of_its_display_shape(clips: Path, t
 def test_an_anamorphic_source_has_keys_of_its_own(clips: Path, tmp_path: Path):
     # its renditions made before pictures were fitted by their display shape were squeezed:
     # a cache holding them must make them again; a square-pixel source keeps its keys
-    from newsreel.media.plan import cache_key
-    from newsreel.media.probe import probe_source
-
-    from .conftest import plan_media
-
     square = plan_media(clips, tmp_path / "cache")
     make(clips / "sources" / "test.mp4",
          "-f", "lavfi", "-i", "testsrc2=s=240x192:r=25:d=4", "-f", "lavfi",
@@ -81,7 +80,7 @@ def test_an_anamorphic_source_has_keys_of_its_own(clips: Path, tmp_path: Path):
     hd = next(o for o in anamorphic.outputs["2025-10-15-test"] if o.preset.name == "hd")
     source = anamorphic.sources["2025-10-15-test"]
     args = (source.sha256, hd.preset, hd.in_ms, hd.out_ms, anamorphic.ffmpeg_version)
-    assert hd.key == cache_key(*args, square_pixels=False) != cache_key(*args)
+    assert hd.key == cache_key(*args, corrections=("display-shape",)) != cache_key(*args)
     old = next(o for o in square.outputs["2025-10-15-test"] if o.preset.name == "hd")
     sha256 = square.sources["2025-10-15-test"].sha256
     assert old.key == cache_key(sha256, old.preset, old.in_ms, old.out_ms, square.ffmpeg_version)
@@ -122,3 +121,32 @@ def test_an_mpeg_ts_source_without_reachable_keyframes_says_how_to_rewrap_it(
     assert "2025-10-15-test.toml: source: sources/test.ts: no frame of its last second" in message
     assert "truncated" not in message and "rewrap it as MP4 (`ffmpeg -i" in message
     assert "\n" not in message
+
+
+def test_a_29_97_source_keeps_its_last_frame_in_25_fps_renditions(clips: Path, tmp_path: Path):
+    # phone and NTSC footage: 179 frames at 30000/1001 fps last 5.973 s, so frame 149 of a
+    # 25 fps rendition (at 5.96 s) shows the source's last one; ffmpeg's fps filter dropped it
+    # (it rounds the last input frame's start, not its end), one frame short of every cut to
+    # the end, which was not frame-exact any more
+    make(clips / "sources" / "test.mp4",
+         "-f", "lavfi", "-i", "testsrc2=s=320x180:r=30000/1001:d=6", "-f", "lavfi",
+         "-i", "sine=r=48000:d=6", "-c:v", "libx264", "-preset", "ultrafast", "-g", "60",
+         "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest")  # fmt: skip
+    write_manifest(clips, cut_in="00:00:01.000", cut_out="00:00:06.000")
+    video = build_media(clips, tmp_path / "out", tmp_path / "cache")["2025-10-15-test"]
+    full, cut = video["cuts"]
+    for entry in full["files"] + cut["files"]:
+        if entry["kind"] == "video":
+            expected = 150 if entry in full["files"] else 125
+            assert entry["frames"] == expected, entry["filename"]
+    # its renditions made before (a frame short) are made again: their keys name the fix, and
+    # `clips plan` says so
+    plan = plan_media(clips, tmp_path / "cache")
+    web = next(o for o in plan.outputs["2025-10-15-test"]
+               if o.preset.name == "web" and o.cut.id == "full")  # fmt: skip
+    assert web.corrections == ("last-frame",)
+    digest = plan.sources["2025-10-15-test"].sha256
+    before = json.loads((tmp_path / "cache" / "index.json").read_text("utf-8"))[web.index_id]
+    del before["corrections"]  # as a build before the fix recorded it
+    said = reason([web], {web.index_id: before}, digest, plan.ffmpeg_version)
+    assert said == "web: a fix of the pipeline for this source (last-frame)"

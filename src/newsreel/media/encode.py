@@ -83,6 +83,12 @@ def _fitted(stream, width: int, height: int, fps: int | None):
     `force_original_aspect_ratio` would keep the stored shape, squeezing a 16:9 picture
     between bars. The sizes are those of `force_original_aspect_ratio=decrease` (the nearest
     integer, never past the box) for square pixels, so their renditions are unchanged.
+
+    The rate conversion passes the source's last frame on (`eof_action=pass`): by default the
+    fps filter rounds where the last input frame starts, not where it ends, so a source at
+    another rate (179 frames at 29.97 fps last 5.973 s) lost the last frame of its 25 fps
+    renditions (frame 149, at 5.96 s), and every cut to its end one frame. A source at the
+    preset's own rate ends on the grid: the same frames either way.
     """
     stream = stream.filter(
         "scale",
@@ -93,7 +99,7 @@ def _fitted(stream, width: int, height: int, fps: int | None):
     stream = stream.filter("pad", width, height, "(ow-iw)/2", "(oh-ih)/2")
     stream = stream.filter("setsar", 1)
     if fps is not None:
-        stream = stream.filter("fps", fps)
+        stream = stream.filter("fps", fps, eof_action="pass")
     return stream
 
 

@@ -83,13 +83,11 @@ def cache_key(
     still_at_ms: int | None = None,
     method: str = "encode",
     scaled_from: tuple[int, int] | None = None,
-    square_pixels: bool = True,
+    corrections: tuple[str, ...] = (),
 ) -> str:
     """`method`: how the output is made from its inputs (`encode`, `smart`, `cmaf-video`,
     `cmaf-audio`); `scaled_from`: the size its frames are scaled from (`scaling_base`);
-    `square_pixels`: False for an anamorphic source. Its pictures are fitted by their display
-    shape, where earlier builds squeezed them, so its outputs have keys of their own: what a
-    cache holds of it is made again, while square-pixel sources keep their keys and files."""
+    `corrections`: the fixes of the pipeline that change this output (`corrections`)."""
     parts = [
         f"source={source_sha256}",
         f"preset={preset.normalised()}",
@@ -103,9 +101,26 @@ def cache_key(
         parts.append(f"method_version={METHOD_VERSIONS[method]}")
     if scaled_from:
         parts.append("scaled_from={}x{}".format(*scaled_from))
-    if not square_pixels and preset.kind != "audio":
-        parts.append("pixels=display-shape")
+    parts += [f"corrected={name}" for name in corrections]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def corrections(preset: Preset, source: MediaInfo) -> tuple[str, ...]:
+    """The fixes of the pipeline that change what an output of `source` in `preset` holds,
+    for the sources they change only, named in its cache key: what a cache holds of those is
+    made again, while every other output keeps its key and file (bumping PIPELINE_VERSION
+    would encode every newsroom's whole cache again).
+
+    `display-shape`: an anamorphic source's pictures are fitted by their display shape, where
+    they were squeezed (`encode._fitted`). `last-frame`: a source at another frame rate than
+    the preset's keeps its last frame (the fps filter's `eof_action`).
+    """
+    found = []
+    if preset.kind != "audio" and not source.square_pixels:
+        found.append("display-shape")
+    if preset.kind == "video" and source.fps != preset.video.get("fps"):
+        found.append("last-frame")
+    return tuple(found)
 
 
 def scaling_base(
@@ -174,6 +189,7 @@ class PlannedOutput:
     stream: bool = False  # a fragmented MP4 rung of the HLS presentation
     method: str = "encode"  # how: encode (from the source), smart, cmaf-video, cmaf-audio
     scaled_from: tuple[int, int] | None = None  # see `scaling_base`
+    corrections: tuple[str, ...] = ()  # see `corrections`
 
     @property
     def role(self) -> str:
@@ -459,10 +475,10 @@ def _planned(
     in_ms, out_ms, still_at = span
     at = still_at if preset.kind == "still" else None
     base = scaling_base(preset, _full_length_presets(plan, manifest), source.info)
+    fixes = corrections(preset, source.info)
     key = cache_key(
-        source.sha256, preset, in_ms, out_ms, plan.ffmpeg_version, at, method, base,
-        source.info.square_pixels,
-    )  # fmt: skip
+        source.sha256, preset, in_ms, out_ms, plan.ffmpeg_version, at, method, base, fixes
+    )
     if method == "cmaf-video":
         name = record.rung_names(preset.suffix)[0]
     elif method == "cmaf-audio":
@@ -473,5 +489,5 @@ def _planned(
     return PlannedOutput(
         manifest.id, cut, preset, key, name, in_ms, out_ms, at, cached, poster, listed,
         page_image=page_image, stream=method.startswith("cmaf"), method=method,
-        scaled_from=base,
+        scaled_from=base, corrections=fixes,
     )  # fmt: skip
