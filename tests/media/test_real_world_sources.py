@@ -150,3 +150,27 @@ def test_a_29_97_source_keeps_its_last_frame_in_25_fps_renditions(clips: Path, t
     del before["corrections"]  # as a build before the fix recorded it
     said = reason([web], {web.index_id: before}, digest, plan.ffmpeg_version)
     assert said == "web: a fix of the pipeline for this source (last-frame)"
+
+
+def test_an_interlaced_source_is_deinterlaced(clips: Path, tmp_path: Path):
+    # 50i broadcast material, top field first: each frame holds two fields 20 ms apart. Here
+    # they differ as much as they can (one white, the other black, in turn: a flashing
+    # picture, all motion), so a rendition that keeps them woven shows stripes, line after
+    # line (combing), and a deinterlaced one a plain picture
+    make(clips / "sources" / "test.mp4",
+         "-f", "lavfi", "-i", "color=white:s=320x180:r=50:d=4", "-f", "lavfi",
+         "-i", "sine=r=48000:d=4", "-vf",
+         "geq=lum='if(mod(floor((N+1)/2),2),16,235)':cb=128:cr=128,tinterlace=mode=interleave_top,"
+         "setfield=tff", "-flags", "+ildct+ilme", "-c:v", "libx264", "-preset", "ultrafast",
+         "-x264-params", "tff=1", "-g", "50", "-pix_fmt", "yuv420p",
+         "-c:a", "aac", "-shortest")  # fmt: skip
+    with av.open(str(clips / "sources" / "test.mp4")) as container:
+        assert next(container.decode(video=0)).interlaced_frame, "an interlaced source"
+    assert probe_source(clips / "sources" / "test.mp4").interlaced  # in its outputs' keys
+    video = build_media(clips, tmp_path / "out", tmp_path / "cache")["2025-10-15-test"]
+    for name, path in files_of(tmp_path / "out", video).items():
+        if path.suffix in (".mp4", ".jpg"):
+            for at in (0, 1, 2) if path.suffix == ".mp4" else (0,):
+                picture = luma(path, at)
+                stripes = float(np.abs(np.diff(picture, axis=0)).mean())
+                assert stripes < 20, f"{name}, frame {at}: combed ({stripes:.0f})"

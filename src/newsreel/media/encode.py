@@ -84,12 +84,18 @@ def _fitted(stream, width: int, height: int, fps: int | None):
     between bars. The sizes are those of `force_original_aspect_ratio=decrease` (the nearest
     integer, never past the box) for square pixels, so their renditions are unchanged.
 
+    Interlaced frames (50i broadcast material: two fields 20 ms apart, woven) are
+    deinterlaced first, at the source's size, one frame per frame (`bwdif`, which keeps the
+    rate): scaled as they are, they show combs on every moving edge. Only frames flagged
+    interlaced are touched, so progressive sources keep their pixels.
+
     The rate conversion passes the source's last frame on (`eof_action=pass`): by default the
     fps filter rounds where the last input frame starts, not where it ends, so a source at
     another rate (179 frames at 29.97 fps last 5.973 s) lost the last frame of its 25 fps
     renditions (frame 149, at 5.96 s), and every cut to its end one frame. A source at the
     preset's own rate ends on the grid: the same frames either way.
     """
+    stream = stream.filter("bwdif", mode="send_frame", deint="interlaced")
     stream = stream.filter(
         "scale",
         f"min({width},round({height}*iw*sar/ih))",

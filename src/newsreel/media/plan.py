@@ -113,11 +113,14 @@ def corrections(preset: Preset, source: MediaInfo) -> tuple[str, ...]:
 
     `display-shape`: an anamorphic source's pictures are fitted by their display shape, where
     they were squeezed (`encode._fitted`). `last-frame`: a source at another frame rate than
-    the preset's keeps its last frame (the fps filter's `eof_action`).
+    the preset's keeps its last frame (the fps filter's `eof_action`). `deinterlaced`: an
+    interlaced source's frames are deinterlaced, where they kept their combs.
     """
     found = []
     if preset.kind != "audio" and not source.square_pixels:
         found.append("display-shape")
+    if preset.kind != "audio" and source.interlaced:
+        found.append("deinterlaced")
     if preset.kind == "video" and source.fps != preset.video.get("fps"):
         found.append("last-frame")
     return tuple(found)

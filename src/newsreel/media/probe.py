@@ -33,10 +33,17 @@ class MediaInfo:
     audio_codec: str | None = None
     #: the shape of its pixels (sample aspect ratio): 1 but for anamorphic video (16:9 SD)
     sar: Fraction = Fraction(1)
+    #: its frames are two fields each (50i broadcast material), as its codec says
+    interlaced: bool = False
 
     @property
     def square_pixels(self) -> bool:
         return self.sar == 1
+
+
+#: libavcodec's field orders from here on (top or bottom first, coded either way) are
+#: interlaced; below, unknown (0) and progressive (1).
+_FIELDS = 2
 
 
 class ProbeError(Exception):
@@ -176,6 +183,7 @@ def measure(path: Path, count_packets: bool = True) -> MediaInfo:
             video_codec=video.codec_context.name if video else None,
             audio_codec=audio.codec_context.name if audio else None,
             sar=Fraction(video.sample_aspect_ratio or 1) if video else Fraction(1),
+            interlaced=bool(video and int(video.codec_context.field_order or 0) >= _FIELDS),
         )
 
 
