@@ -174,3 +174,45 @@ def test_an_interlaced_source_is_deinterlaced(clips: Path, tmp_path: Path):
                 picture = luma(path, at)
                 stripes = float(np.abs(np.diff(picture, axis=0)).mean())
                 assert stripes < 20, f"{name}, frame {at}: combed ({stripes:.0f})"
+
+
+def test_a_sound_track_that_stops_early_is_padded_with_silence(clips: Path, tmp_path: Path):
+    # a camera whose sound stopped at 3 s of 6: every rendition's sound lasts as long as its
+    # picture (broadcasters' ingest and players expect it), and a cut after the sound's end
+    # has a silent track, where ffmpeg failed on a stream without a packet
+    make(clips / "sources" / "test.mp4",
+         "-f", "lavfi", "-i", "testsrc2=s=320x180:r=25:d=6", "-f", "lavfi",
+         "-i", "sine=r=48000:d=3", "-c:v", "libx264", "-preset", "ultrafast", "-g", "50",
+         "-pix_fmt", "yuv420p", "-c:a", "aac")  # fmt: skip
+    write_manifest(clips, cut_in="00:00:04.000", cut_out="00:00:05.520")
+    out = tmp_path / "out"
+    video = build_media(clips, out, tmp_path / "cache")["2025-10-15-test"]
+    for name, path in files_of(out, video).items():
+        if path.suffix in (".mp4", ".m4a"):
+            with av.open(str(path)) as container:
+                sound = container.streams.audio[0]
+                seconds = float(sound.duration * sound.time_base)
+            expected = 6.0 if name.startswith("full/") else 1.52
+            assert abs(seconds - expected) < 0.05, f"{name}: {seconds} s of sound"
+    # what a cache holds of its full-length renditions (their sound 3 s long) is made again
+    plan = plan_media(clips, tmp_path / "cache")
+    assert {o.corrections for o in plan.outputs["2025-10-15-test"]
+            if o.preset.needs_audio} == {("sound-padded",)}  # fmt: skip
+
+
+def test_time_codes_past_the_picture_are_refused_when_the_sound_runs_on(
+    clips: Path, tmp_path: Path
+):
+    # the picture stops at 4 s, the sound runs to 7 s (the file says 7 s): a cut or a poster
+    # past the picture has no frame to show, and ffmpeg failed with its own output
+    make(clips / "sources" / "test.mp4",
+         "-f", "lavfi", "-i", "testsrc2=s=320x180:r=25:d=4", "-f", "lavfi",
+         "-i", "sine=r=48000:d=7", "-c:v", "libx264", "-preset", "ultrafast", "-g", "50",
+         "-pix_fmt", "yuv420p", "-c:a", "aac")  # fmt: skip
+    write_manifest(clips, cut_in="00:00:03.000", cut_out="00:00:06.000")
+    with pytest.raises(MediaError) as raised:
+        build_media(clips, tmp_path / "out", tmp_path / "cache")
+    message = str(raised.value)
+    assert message.count("\n") == 0, message
+    assert "2025-10-15-test.toml: cuts['soundbite'].out: 00:00:06.000 is past the end of" in message
+    assert "picture (00:00:04.000" in message and "ffmpeg" not in message

@@ -175,14 +175,28 @@ def is_silence(measured: dict[str, str] | None) -> bool:
 
 
 def _audio_chain(
-    stream, preset: Preset, measured: dict[str, str] | None, seconds=None, silent: bool = False
+    stream,
+    preset: Preset,
+    measured: dict[str, str] | None,
+    seconds=None,
+    silent: bool = False,
+    length: float | None = None,
 ):
-    """The preset's audio from `stream` (`silent`: generated silence, never normalised)."""
+    """The preset's audio from `stream` (`silent`: generated silence, never normalised).
+
+    A source's sound may stop before its picture (a camera's sound cut off): it is padded
+    with silence (`apad`) to the length of the range (`seconds`) or, at full length, to the
+    source's (`length`), so every output's sound lasts as long as its picture, and a range
+    after the sound's end has a silent track (without, ffmpeg fails on a stream with no
+    packet). A sound as long as the picture passes through `apad` untouched.
+    """
     audio = preset.audio
     if seconds is not None:  # a range of the source: the same span as its video
         start, end = seconds
-        stream = stream.filter("atrim", start=f"{start:.6f}", end=f"{end:.6f}")
+        stream = stream.filter("apad").filter("atrim", start=f"{start:.6f}", end=f"{end:.6f}")
         stream = stream.filter("asetpts", "PTS-STARTPTS")
+    elif length is not None:
+        stream = stream.filter("apad", whole_dur=f"{length:.6f}")
     loudness = preset.loudness
     if loudness and not silent and not is_silence(measured):
         options = {
@@ -255,12 +269,14 @@ def rendition_command(
     duration_ms: int | None = None,
     fps: Fraction | None = None,
     silent_ms: int | None = None,
+    length_ms: int | None = None,
 ) -> list[str]:
     """One ffmpeg process that decodes the source (or a cut's range) once, for all outputs.
 
     A cut (`duration_ms` given) is frame-exact on each preset's frame grid (see above), its
     audio trimmed to the same span. `silent_ms`: the source has no audio and lasts this long;
     the outputs' audio is silence (as long as the full source, or as each cut's span).
+    `length_ms`: the source's length, to which full-length outputs' sound is padded.
     """
     cut = duration_ms is not None
     out_ms = in_ms + (duration_ms or 0)
@@ -296,7 +312,10 @@ def rendition_command(
                 silence = _trim_silence(audios.pop(0), length)
                 audio = _audio_chain(silence, preset, None, silent=True)
             else:
-                audio = _audio_chain(audios.pop(0), preset, output.measured_loudness, seconds)
+                length = None if cut or length_ms is None else length_ms / 1000
+                audio = _audio_chain(
+                    audios.pop(0), preset, output.measured_loudness, seconds, length=length
+                )
             streams.append(audio)
             options.update(_audio_options(preset))
         if preset.faststart:
@@ -472,7 +491,10 @@ def loudness_command(
         input_options["ss"] = _seconds(in_ms)
     if duration_ms is not None:
         input_options["t"] = _seconds(duration_ms)
-    audio = ffmpeg.input(str(source), **input_options).audio.filter(
+    audio = ffmpeg.input(str(source), **input_options).audio
+    if duration_ms is not None:  # a range after the sound's end: silence, not no measurement
+        audio = audio.filter("apad", whole_dur=_seconds(duration_ms))
+    audio = audio.filter(
         "loudnorm",
         I=loudness.get("integrated", -23.0),
         TP=loudness.get("true_peak", -1.0),

@@ -156,8 +156,9 @@ def run_job(
                 produced.append((output, path))
             silent_ms = first.out_ms - first.in_ms if job.silent else None
             command = encode.rendition_command(
-                exe, job.source, outputs, first.in_ms, duration, job.fps, silent_ms
-            )
+                exe, job.source, outputs, first.in_ms, duration, job.fps, silent_ms,
+                first.out_ms - first.in_ms,
+            )  # fmt: skip
             executor(command, first.out_ms - first.in_ms, on_progress)
         for output, path in produced:
             cache.put(output.key, path, measure_file(output, path))

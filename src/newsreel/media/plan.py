@@ -34,7 +34,7 @@ from newsreel.media.presets import Ladder, Preset, load_ladder, load_presets
 from newsreel.media.probe import MediaInfo
 from newsreel.media.reasons import read_index
 from newsreel.media.reasons import reason as why
-from newsreel.media.sources import Source, inspect
+from newsreel.media.sources import PICTURE_SLACK_MS, Source, inspect
 
 #: The images pages show of every cut, besides its poster (a JPEG, which feeds, sitemaps, link
 #: previews and the press kit carry): record field -> the still preset that makes it. The
@@ -114,7 +114,8 @@ def corrections(preset: Preset, source: MediaInfo) -> tuple[str, ...]:
     `display-shape`: an anamorphic source's pictures are fitted by their display shape, where
     they were squeezed (`encode._fitted`). `last-frame`: a source at another frame rate than
     the preset's keeps its last frame (the fps filter's `eof_action`). `deinterlaced`: an
-    interlaced source's frames are deinterlaced, where they kept their combs.
+    interlaced source's frames are deinterlaced, where they kept their combs. `sound-padded`:
+    the sound of a source whose sound stops before its end is padded with silence to it.
     """
     found = []
     if preset.kind != "audio" and not source.square_pixels:
@@ -123,6 +124,9 @@ def corrections(preset: Preset, source: MediaInfo) -> tuple[str, ...]:
         found.append("deinterlaced")
     if preset.kind == "video" and source.fps != preset.video.get("fps"):
         found.append("last-frame")
+    sound = source.sound_ms
+    if preset.needs_audio and sound is not None and sound < source.duration_ms - PICTURE_SLACK_MS:
+        found.append("sound-padded")
     return tuple(found)
 
 

@@ -8,7 +8,7 @@ come from the files themselves, not from the settings that made them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
 
@@ -35,6 +35,10 @@ class MediaInfo:
     sar: Fraction = Fraction(1)
     #: its frames are two fields each (50i broadcast material), as its codec says
     interlaced: bool = False
+    #: where its picture and its sound end (sources only, `probe_source`): either may stop
+    #: before the other, and `duration_ms` is the longer
+    picture_ms: int | None = None
+    sound_ms: int | None = None
 
     @property
     def square_pixels(self) -> bool:
@@ -82,6 +86,8 @@ def probe_source(path: Path) -> MediaInfo:
             if stream is None:
                 raise ProbeError("it has no video stream")
             declared = _declared_end(container, stream)
+            sound = container.streams.audio[0] if container.streams.audio else None
+            sound_ms = round(_declared_end(container, sound) * 1000) if sound else None
             decoded = _decoded_end(container, stream, max(0.0, declared - 1))
             if decoded is None and _decoded_end(container, stream, 0.0) is not None:
                 raise ProbeError(
@@ -99,7 +105,7 @@ def probe_source(path: Path) -> MediaInfo:
             f"its picture stops at {_clock(decoded)} where the file says {_clock(declared)}"
             " (truncated: the upload or copy did not finish?)"
         )
-    return info
+    return replace(info, picture_ms=round(decoded * 1000), sound_ms=sound_ms)
 
 
 def _clock(seconds: float) -> str:
@@ -113,9 +119,9 @@ def _origin(container) -> float:
 
 
 def _declared_end(container, stream) -> float:
-    """Where the file says its picture ends, in seconds from its start: the stream's own
-    length where the container keeps one (MP4, MOV; Matroska's DURATION tag), else the
-    file's."""
+    """Where the file says a stream (its picture, its sound) ends, in seconds from its start:
+    the stream's own length where the container keeps one (MP4, MOV; Matroska's DURATION
+    tag), else the file's."""
     if stream.duration:
         start = stream.start_time or 0
         return float((start + stream.duration) * stream.time_base) - _origin(container)
