@@ -216,3 +216,24 @@ def test_time_codes_past_the_picture_are_refused_when_the_sound_runs_on(
     assert message.count("\n") == 0, message
     assert "2025-10-15-test.toml: cuts['soundbite'].out: 00:00:06.000 is past the end of" in message
     assert "picture (00:00:04.000" in message and "ffmpeg" not in message
+
+
+def test_an_hdr_phone_video_gives_sdr_renditions(clips: Path, tmp_path: Path):
+    # phones film HDR by default (HEVC, 10 bits, BT.2020, HLG): the presets' 8-bit H.264 and
+    # JPEG are SDR, BT.709, what broadcasters' ingest and most screens expect; the renditions
+    # were the HDR signal in 8 bits, still labelled HLG (washed out where it is not read so)
+    make(clips / "sources" / "test.mp4",
+         "-f", "lavfi", "-i", "testsrc2=s=320x180:r=25:d=4", "-f", "lavfi",
+         "-i", "sine=r=48000:d=4", "-vf", "format=yuv420p10le", "-c:v", "libx265",
+         "-preset", "ultrafast", "-x265-params",
+         "log-level=error:colorprim=bt2020:transfer=arib-std-b67:colormatrix=bt2020nc",
+         "-color_primaries", "bt2020", "-color_trc", "arib-std-b67", "-colorspace", "bt2020nc",
+         "-tag:v", "hvc1", "-c:a", "aac", "-shortest")  # fmt: skip
+    assert probe_source(clips / "sources" / "test.mp4").hdr
+    video = build_media(clips, tmp_path / "out", tmp_path / "cache")["2025-10-15-test"]
+    for name, path in files_of(tmp_path / "out", video).items():
+        if path.suffix == ".mp4":
+            with av.open(str(path)) as container:
+                context = container.streams.video[0].codec_context
+                colour = (context.color_primaries, context.color_trc, context.colorspace)
+            assert colour == (1, 1, 1), f"{name}: {colour}, not BT.709"  # libavutil's numbers

@@ -114,7 +114,8 @@ def corrections(preset: Preset, source: MediaInfo) -> tuple[str, ...]:
     `display-shape`: an anamorphic source's pictures are fitted by their display shape, where
     they were squeezed (`encode._fitted`). `last-frame`: a source at another frame rate than
     the preset's keeps its last frame (the fps filter's `eof_action`). `deinterlaced`: an
-    interlaced source's frames are deinterlaced, where they kept their combs. `sound-padded`:
+    interlaced source's frames are deinterlaced, where they kept their combs. `sdr`: an HDR
+    source's frames are made SDR BT.709, where they kept HDR's. `sound-padded`:
     the sound of a source whose sound stops before its end is padded with silence to it.
     """
     found = []
@@ -122,6 +123,8 @@ def corrections(preset: Preset, source: MediaInfo) -> tuple[str, ...]:
         found.append("display-shape")
     if preset.kind != "audio" and source.interlaced:
         found.append("deinterlaced")
+    if preset.kind != "audio" and source.hdr:
+        found.append("sdr")
     if preset.kind == "video" and source.fps != preset.video.get("fps"):
         found.append("last-frame")
     sound = source.sound_ms
@@ -236,6 +239,8 @@ class Job:
     inputs: dict[str, str] = field(default_factory=dict)
     #: the source has no audio: its outputs' audio tracks are silence (`encode._silence`)
     silent: bool = False
+    #: the source's HDR transfer (`hlg`, `pq`): its frames are made SDR (`encode._fitted`)
+    hdr: str | None = None
 
     @property
     def needs(self) -> set[str]:
@@ -399,22 +404,24 @@ def _plan_video(
         missing = [o for o in renditions if not o.cached]
         whole = [o for o in missing if o.preset.kind != "still" and o.method == "encode"]
         smart = [o for o in missing if o.method == "smart"]
-        silent = not source.info.has_audio
+        silent, hdr = not source.info.has_audio, source.info.hdr
         if whole:
             reason = why(whole, index, source.sha256, plan.ffmpeg_version, refusals)
             reason += _silent_note(whole, silent)
-            plan.jobs.append(Job(manifest, source.path, cut, whole, reason, fps=fps, silent=silent))
+            plan.jobs.append(
+                Job(manifest, source.path, cut, whole, reason, fps=fps, silent=silent, hdr=hdr)
+            )
         if smart:
             reason = why(smart, index, source.sha256, plan.ffmpeg_version, refusals)
             reason += _silent_note(smart, silent)
             inputs = {o.key: full_keys[o.preset.name] for o in smart}
             plan.jobs.append(
-                Job(manifest, source.path, cut, smart, reason, "smart", fps, inputs, silent)
+                Job(manifest, source.path, cut, smart, reason, "smart", fps, inputs, silent, hdr)
             )
         stills = [o for o in missing if o.preset.kind == "still"]  # one frame: one process
         if stills:
             reason = why(stills, index, source.sha256, plan.ffmpeg_version)
-            plan.jobs.append(Job(manifest, source.path, cut, stills, reason, "still", fps))
+            plan.jobs.append(Job(manifest, source.path, cut, stills, reason, "still", fps, hdr=hdr))
     outputs += _plan_stream(plan, manifest, presets, source, full_keys, cache, index, fetch)
     plan.outputs[manifest.id] = outputs
 

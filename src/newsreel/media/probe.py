@@ -35,6 +35,8 @@ class MediaInfo:
     sar: Fraction = Fraction(1)
     #: its frames are two fields each (50i broadcast material), as its codec says
     interlaced: bool = False
+    #: its picture is HDR: `hlg` (as phones film by default) or `pq` (HDR10)
+    hdr: str | None = None
     #: where its picture and its sound end (sources only, `probe_source`): either may stop
     #: before the other, and `duration_ms` is the longer
     picture_ms: int | None = None
@@ -48,6 +50,11 @@ class MediaInfo:
 #: libavcodec's field orders from here on (top or bottom first, coded either way) are
 #: interlaced; below, unknown (0) and progressive (1).
 _FIELDS = 2
+
+
+#: libavutil's numbers of the HDR transfer characteristics: SMPTE ST 2084 (PQ, HDR10) and
+#: ARIB STD-B67 (HLG, what phones film).
+_HDR_TRANSFERS = {16: "pq", 18: "hlg"}
 
 
 class ProbeError(Exception):
@@ -190,6 +197,7 @@ def measure(path: Path, count_packets: bool = True) -> MediaInfo:
             audio_codec=audio.codec_context.name if audio else None,
             sar=Fraction(video.sample_aspect_ratio or 1) if video else Fraction(1),
             interlaced=bool(video and int(video.codec_context.field_order or 0) >= _FIELDS),
+            hdr=_HDR_TRANSFERS.get(video.codec_context.color_trc) if video else None,
         )
 
 
