@@ -237,3 +237,22 @@ def test_an_hdr_phone_video_gives_sdr_renditions(clips: Path, tmp_path: Path):
                 context = container.streams.video[0].codec_context
                 colour = (context.color_primaries, context.color_trc, context.colorspace)
             assert colour == (1, 1, 1), f"{name}: {colour}, not BT.709"  # libavutil's numbers
+
+
+def test_a_sound_track_that_runs_on_past_the_picture_ends_with_it(clips: Path, tmp_path: Path):
+    # the picture stops at 4 s, the sound runs to 7 s: the video is its picture, 4 s long;
+    # its renditions' sound stopped at 7 s, 3 s of a frozen last frame (and the manifest, the
+    # player and the HLS rungs said 7 s)
+    make(clips / "sources" / "test.mp4",
+         "-f", "lavfi", "-i", "testsrc2=s=320x180:r=25:d=4", "-f", "lavfi",
+         "-i", "sine=r=48000:d=7", "-c:v", "libx264", "-preset", "ultrafast", "-g", "50",
+         "-pix_fmt", "yuv420p", "-c:a", "aac")  # fmt: skip
+    out = tmp_path / "out"
+    video = build_media(clips, out, tmp_path / "cache")["2025-10-15-test"]
+    assert video["duration_ms"] == 4000
+    for name, path in files_of(out, video).items():
+        if path.suffix in (".mp4", ".m4a") and name.startswith("full/"):
+            with av.open(str(path)) as container:
+                sound = container.streams.audio[0]
+                seconds = float(sound.duration * sound.time_base)
+            assert abs(seconds - 4.0) < 0.05, f"{name}: {seconds} s of sound"

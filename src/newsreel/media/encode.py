@@ -217,7 +217,9 @@ def _audio_chain(
     with silence (`apad`) to the length of the range (`seconds`) or, at full length, to the
     source's (`length`), so every output's sound lasts as long as its picture, and a range
     after the sound's end has a silent track (without, ffmpeg fails on a stream with no
-    packet). A sound as long as the picture passes through `apad` untouched.
+    packet). A sound that runs on past the picture is cut where it ends (`atrim`). A sound as
+    long as the picture passes through both untouched (within a few milliseconds of it, as
+    AAC frames fall, it gains or loses those).
     """
     audio = preset.audio
     if seconds is not None:  # a range of the source: the same span as its video
@@ -226,6 +228,7 @@ def _audio_chain(
         stream = stream.filter("asetpts", "PTS-STARTPTS")
     elif length is not None:
         stream = stream.filter("apad", whole_dur=f"{length:.6f}")
+        stream = stream.filter("atrim", end=f"{length:.6f}")
     loudness = preset.loudness
     if loudness and not silent and not is_silence(measured):
         options = {

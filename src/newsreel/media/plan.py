@@ -31,10 +31,10 @@ from newsreel.media.cache import MediaCache, SourceHashes
 from newsreel.media.errors import MediaError, Problem, problem
 from newsreel.media.manifests import FULL, Cut, VideoManifest, load_manifest, manifest_paths
 from newsreel.media.presets import Ladder, Preset, load_ladder, load_presets
-from newsreel.media.probe import MediaInfo
+from newsreel.media.probe import PICTURE_SLACK_MS, MediaInfo
 from newsreel.media.reasons import read_index
 from newsreel.media.reasons import reason as why
-from newsreel.media.sources import PICTURE_SLACK_MS, Source, inspect
+from newsreel.media.sources import Source, inspect
 
 #: The images pages show of every cut, besides its poster (a JPEG, which feeds, sitemaps, link
 #: previews and the press kit carry): record field -> the still preset that makes it. The

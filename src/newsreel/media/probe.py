@@ -37,9 +37,8 @@ class MediaInfo:
     interlaced: bool = False
     #: its picture is HDR: `hlg` (as phones film by default) or `pq` (HDR10)
     hdr: str | None = None
-    #: where its picture and its sound end (sources only, `probe_source`): either may stop
-    #: before the other, and `duration_ms` is the longer
-    picture_ms: int | None = None
+    #: where its sound ends (sources only, `probe_source`): it may stop before the picture,
+    #: or run on past it (a source's `duration_ms` is its picture's)
     sound_ms: int | None = None
 
     @property
@@ -71,6 +70,12 @@ def _reason(error: Exception) -> str:
     `[Errno 1094995529]` (its error code, meaningless to a person) nor the path (in the line)."""
     return getattr(error, "strerror", None) or str(error)
 
+
+#: How much sooner than its sound a source's picture may end and the file's length still be
+#: the source's: a frame or two (sound comes in whole AAC frames). More, and the source is its
+#: picture (a cut or a poster past it has no frame to show, its renditions' sound is cut
+#: where the picture ends); a sound that stops that much sooner is padded with silence.
+PICTURE_SLACK_MS = 100
 
 #: How far short of the length its file declares a source's picture may stop: a stream's
 #: declared length and its last frame's may differ by a frame or two; an upload cut short
@@ -112,7 +117,10 @@ def probe_source(path: Path) -> MediaInfo:
             f"its picture stops at {_clock(decoded)} where the file says {_clock(declared)}"
             " (truncated: the upload or copy did not finish?)"
         )
-    return replace(info, picture_ms=round(decoded * 1000), sound_ms=sound_ms)
+    picture_ms = round(decoded * 1000)
+    if picture_ms < info.duration_ms - PICTURE_SLACK_MS:  # the sound runs on: not the video
+        info = replace(info, duration_ms=picture_ms)
+    return replace(info, sound_ms=sound_ms)
 
 
 def _clock(seconds: float) -> str:

@@ -16,7 +16,7 @@ from newsreel.media.cache import SourceHashes
 from newsreel.media.errors import MediaError, Problem, problem
 from newsreel.media.manifests import FULL, VideoManifest
 from newsreel.media.presets import Preset
-from newsreel.media.probe import MediaInfo, ProbeError, probe_source
+from newsreel.media.probe import PICTURE_SLACK_MS, MediaInfo, ProbeError, probe_source
 from newsreel.media.remote import fetch_source
 
 
@@ -72,7 +72,7 @@ def inspect(
                     error.fix or "replace it with a complete, readable video file")
         ) from None  # fmt: skip
     problems: list[Problem] = check_against_source(
-        manifest, info.duration_ms, info.has_audio, presets, info.picture_ms
+        manifest, info.duration_ms, info.has_audio, presets, info.sound_ms
     )
     cues: dict[str, list[captions.Cue]] = {}
     for lang, caption_path in manifest.captions.items():
@@ -90,30 +90,23 @@ def inspect(
     return Source(path, digest, info, cues)
 
 
-#: How much sooner than its sound a source's picture may stop and still be "the source's
-#: end" for time codes: a frame or two (sound comes in whole AAC frames); more, and time codes
-#: are checked against the picture, since a cut or a poster past it has no frame to show.
-PICTURE_SLACK_MS = 100
-
-
 def check_against_source(
     manifest: VideoManifest,
     duration_ms: int,
     has_audio: bool,
     presets: dict[str, Preset],
-    picture_ms: int | None = None,
+    sound_ms: int | None = None,
 ) -> list[Problem]:
-    """Problems only the probed source reveals: time codes past its end (its picture's, when
-    its sound runs on), an audio-only preset of a source without audio (video presets get a
-    silent track: silent B-roll is common)."""
+    """Problems only the probed source reveals: time codes past its end (its picture's: the
+    message says so when its sound runs on), an audio-only preset of a source without audio
+    (video presets get a silent track: silent B-roll is common)."""
     path = manifest.path
     end = f"the source ({timecode.format_ms(duration_ms)})"
-    if picture_ms is not None and picture_ms < duration_ms - PICTURE_SLACK_MS:
+    if sound_ms is not None and sound_ms > duration_ms + PICTURE_SLACK_MS:
         end = (
-            f"the source's picture ({timecode.format_ms(picture_ms)}; "
-            f"its sound runs to {timecode.format_ms(duration_ms)})"
+            f"the source's picture ({timecode.format_ms(duration_ms)}; "
+            f"its sound runs to {timecode.format_ms(sound_ms)})"
         )
-        duration_ms = picture_ms
     problems: list[Problem] = []
 
     def past_end(where: str, millis: int, strict: bool) -> None:
