@@ -215,7 +215,7 @@ def test_cuts_off_the_grid_are_exact(which, demo_source, ntsc_source, tmp_path: 
             assert abs(video_s - audio_s) <= 0.040, where
             assert abs(video_s - (end - first) / 25) < 0.001, where
     expected = ["scale=256:144", "scale=160:90"] if which == "demo" else ["scale=160:90"]
-    small = [c for c in runner.commands if any("scale=160:90" in arg for arg in c)]
+    small = [c for c in runner.commands if any(_FIT_160_90 in arg for arg in c)]
     assert len(small) >= 3  # the full length, and the edges of each cut
     for command in small:
         assert _scales_before(command, "scale=160:90") == expected, command
@@ -225,9 +225,20 @@ def test_cuts_off_the_grid_are_exact(which, demo_source, ntsc_source, tmp_path: 
     assert sum("concat" in command for command in runner.commands) == 2  # one per web cut
 
 
+#: How the scale filter of `encode._fitted` into 160x90 begins (its sizes are expressions of
+#: the input's display shape: `min(160,round(90*iw*sar/ih))`).
+_FIT_160_90 = "scale=min(160\\,round(90*"
+
+
+def _box(text: str) -> str:
+    """`scale=160:90`: the box a scale filter of `encode._fitted` fits frames into."""
+    match = re.match(r"scale=min\((\d+)\\,round\((\d+)\*", text)
+    return f"scale={match[1]}:{match[2]}" if match else text
+
+
 def _scales_before(command: list[str], target: str) -> list[str]:
-    """The scale filters on the path from the input to the node `target` (prefix of a filter)
-    in a command's filter graph, in order."""
+    """The scale filters on the path from the input to the node `target` (`scale=W:H`, the
+    box it fits frames into) in a command's filter graph, as boxes, in order."""
     graph = command[command.index("-filter_complex") + 1]
     made = {}  # output label -> (filter, input labels)
     for segment in graph.split(";"):
@@ -237,12 +248,12 @@ def _scales_before(command: list[str], target: str) -> list[str]:
         filter_text = re.sub(r"(\[[^\]]+\])+$", "", body)
         for label in re.findall(r"\[([^\]]+)\]", body[len(filter_text) :]):
             made[label] = (filter_text, labels_in)
-    node = next(label for label, (text, _) in made.items() if text.startswith(target))
+    node = next(label for label, (text, _) in made.items() if _box(text) == target)
     path = []
     while node in made:
         text, inputs = made[node]
         if text.startswith("scale="):
-            path.append(text.split(":")[0] + ":" + text.split(":")[1])
+            path.append(_box(text))
         node = inputs[0] if inputs else None
     return path[::-1]
 

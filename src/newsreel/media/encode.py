@@ -75,15 +75,64 @@ def fps_of(preset: Preset, source_fps: Fraction | None = None) -> int:
     return int(preset.video.get("fps") or round(source_fps or 25))
 
 
-def _fitted(stream, width: int, height: int, fps: int | None):
-    """Frames of `width` x `height` (bars where the shape differs), at `fps` if given."""
+#: HDR (BT.2020) to SDR BT.709, on frames already at their output size, per HDR transfer.
+#: HLG is scene-referred and made to be shown on SDR screens as it is: converted straight to
+#: BT.709's curve, primaries and matrix (measured on a converted test pattern: the SDR
+#: original's brightness, where tone-mapping it as if it were PQ darkened it by a third).
+#: PQ (HDR10) is display-referred, up to 10,000 nits: through linear light, tone-mapped
+#: (Mobius: linear up to SDR's white, highlights rolled off), back to BT.709.
+_TO_SDR = {
+    "hlg": (
+        ("zscale", {"t": "bt709", "p": "bt709", "m": "bt709", "r": "tv", "npl": 100}),
+        ("format", {"pix_fmts": "yuv420p"}),
+    ),
+    "pq": (
+        ("zscale", {"t": "linear", "npl": 100}),
+        ("format", {"pix_fmts": "gbrpf32le"}),
+        ("zscale", {"p": "bt709"}),
+        ("tonemap", {"tonemap": "mobius", "desat": 0}),
+        ("zscale", {"t": "bt709", "m": "bt709", "r": "tv"}),
+        ("format", {"pix_fmts": "yuv420p"}),
+    ),
+}
+
+
+def _fitted(stream, width: int, height: int, fps: int | None, to_sdr: str | None = None):
+    """Frames of `width` x `height` (bars where the shape differs), at `fps` if given.
+
+    The picture is fitted by its display shape, not its storage: anamorphic sources (16:9 PAL
+    or NTSC SD stored 720 wide, HDV's 1440x1080) have non-square pixels (`sar`), and scale's
+    `force_original_aspect_ratio` would keep the stored shape, squeezing a 16:9 picture
+    between bars. The sizes are those of `force_original_aspect_ratio=decrease` (the nearest
+    integer, never past the box) for square pixels, so their renditions are unchanged.
+
+    Interlaced frames (50i broadcast material: two fields 20 ms apart, woven) are
+    deinterlaced first, at the source's size, one frame per frame (`bwdif`, which keeps the
+    rate): scaled as they are, they show combs on every moving edge. Only frames flagged
+    interlaced are touched, so progressive sources keep their pixels.
+
+    `to_sdr`: the frames are HDR (`hlg`, as phones film, or HDR10's `pq`): they are made SDR
+    BT.709 (`_TO_SDR`) once scaled, where they were written in 8 bits still labelled HDR.
+
+    The rate conversion passes the source's last frame on (`eof_action=pass`): by default the
+    fps filter rounds where the last input frame starts, not where it ends, so a source at
+    another rate (179 frames at 29.97 fps last 5.973 s) lost the last frame of its 25 fps
+    renditions (frame 149, at 5.96 s), and every cut to its end one frame. A source at the
+    preset's own rate ends on the grid: the same frames either way.
+    """
+    stream = stream.filter("bwdif", mode="send_frame", deint="interlaced")
     stream = stream.filter(
-        "scale", width, height, force_original_aspect_ratio="decrease", flags="lanczos"
+        "scale",
+        f"min({width},round({height}*iw*sar/ih))",
+        f"min({height},round({width}*ih/(iw*sar)))",
+        flags="lanczos",
     )
+    for name, options in _TO_SDR.get(to_sdr or "", ()):
+        stream = stream.filter(name, **options)
     stream = stream.filter("pad", width, height, "(ow-iw)/2", "(oh-ih)/2")
     stream = stream.filter("setsar", 1)
     if fps is not None:
-        stream = stream.filter("fps", fps)
+        stream = stream.filter("fps", fps, eof_action="pass")
     return stream
 
 
@@ -91,12 +140,14 @@ def _size(preset: Preset) -> tuple[int, int, int | None]:
     return preset.video["width"], preset.video["height"], preset.video.get("fps")
 
 
-def _scaled(source_video, wanted: list[tuple[Preset, tuple[int, int] | None]]) -> list:
+def _scaled(
+    source_video, wanted: list[tuple[Preset, tuple[int, int] | None]], to_sdr: str | None = None
+) -> list:
     """A stream of frames for each (video preset, size it is scaled from), in order.
 
     Presets scaled from the same size share one scaling of the source to it (and a preset of
     exactly that size takes those frames as they are): the filter graph is a tree, not one
-    branch per preset (see `plan.scaling_base`).
+    branch per preset (see `plan.scaling_base`). `to_sdr`: the source's HDR transfer (`_fitted`).
     """
     bases: dict[tuple[int, int, int | None], list[int]] = {}
     for number, (preset, scaled_from) in enumerate(wanted):
@@ -113,9 +164,9 @@ def _scaled(source_video, wanted: list[tuple[Preset, tuple[int, int] | None]]) -
     sources = _fan_out(source_video, "split", len(direct) + len(bases))
     streams: list = [None] * len(wanted)
     for number, stream in zip(direct, sources[: len(direct)], strict=True):
-        streams[number] = _fitted(stream, *_size(wanted[number][0]))
+        streams[number] = _fitted(stream, *_size(wanted[number][0]), to_sdr)
     for (size, users), stream in zip(bases.items(), sources[len(direct) :], strict=True):
-        base = _fitted(stream, *size)
+        base = _fitted(stream, *size, to_sdr)
         for number, frames in zip(users, _fan_out(base, "split", len(users)), strict=True):
             preset, scaled_from = wanted[number]
             streams[number] = _fitted(frames, *_size(preset)) if scaled_from else frames
@@ -153,14 +204,31 @@ def is_silence(measured: dict[str, str] | None) -> bool:
 
 
 def _audio_chain(
-    stream, preset: Preset, measured: dict[str, str] | None, seconds=None, silent: bool = False
+    stream,
+    preset: Preset,
+    measured: dict[str, str] | None,
+    seconds=None,
+    silent: bool = False,
+    length: float | None = None,
 ):
-    """The preset's audio from `stream` (`silent`: generated silence, never normalised)."""
+    """The preset's audio from `stream` (`silent`: generated silence, never normalised).
+
+    A source's sound may stop before its picture (a camera's sound cut off): it is padded
+    with silence (`apad`) to the length of the range (`seconds`) or, at full length, to the
+    source's (`length`), so every output's sound lasts as long as its picture, and a range
+    after the sound's end has a silent track (without, ffmpeg fails on a stream with no
+    packet). A sound that runs on past the picture is cut where it ends (`atrim`). A sound as
+    long as the picture passes through both untouched (within a few milliseconds of it, as
+    AAC frames fall, it gains or loses those).
+    """
     audio = preset.audio
     if seconds is not None:  # a range of the source: the same span as its video
         start, end = seconds
-        stream = stream.filter("atrim", start=f"{start:.6f}", end=f"{end:.6f}")
+        stream = stream.filter("apad").filter("atrim", start=f"{start:.6f}", end=f"{end:.6f}")
         stream = stream.filter("asetpts", "PTS-STARTPTS")
+    elif length is not None:
+        stream = stream.filter("apad", whole_dur=f"{length:.6f}")
+        stream = stream.filter("atrim", end=f"{length:.6f}")
     loudness = preset.loudness
     if loudness and not silent and not is_silence(measured):
         options = {
@@ -233,19 +301,23 @@ def rendition_command(
     duration_ms: int | None = None,
     fps: Fraction | None = None,
     silent_ms: int | None = None,
+    length_ms: int | None = None,
+    to_sdr: str | None = None,
 ) -> list[str]:
     """One ffmpeg process that decodes the source (or a cut's range) once, for all outputs.
 
     A cut (`duration_ms` given) is frame-exact on each preset's frame grid (see above), its
     audio trimmed to the same span. `silent_ms`: the source has no audio and lasts this long;
     the outputs' audio is silence (as long as the full source, or as each cut's span).
+    `length_ms`: the source's length, to which full-length outputs' sound is padded.
+    `to_sdr`: the source's HDR transfer; its frames are made SDR (`_fitted`).
     """
     cut = duration_ms is not None
     out_ms = in_ms + (duration_ms or 0)
     source_stream = _range_input(source, in_ms, out_ms) if cut else ffmpeg.input(str(source))
     video_users = [o for o in outputs if o.preset.kind == "video"]
     audio_users = [o for o in outputs if o.preset.needs_audio]
-    videos = _scaled(source_stream.video, [(o.preset, o.scaled_from) for o in video_users])
+    videos = _scaled(source_stream.video, [(o.preset, o.scaled_from) for o in video_users], to_sdr)
     silent = silent_ms is not None
     audios = (
         _silences(((duration_ms if cut else silent_ms) or 0) / 1000 + 1, len(audio_users))
@@ -274,7 +346,10 @@ def rendition_command(
                 silence = _trim_silence(audios.pop(0), length)
                 audio = _audio_chain(silence, preset, None, silent=True)
             else:
-                audio = _audio_chain(audios.pop(0), preset, output.measured_loudness, seconds)
+                length = None if cut or length_ms is None else length_ms / 1000
+                audio = _audio_chain(
+                    audios.pop(0), preset, output.measured_loudness, seconds, length=length
+                )
             streams.append(audio)
             options.update(_audio_options(preset))
         if preset.faststart:
@@ -304,11 +379,14 @@ class Edge:
     scaled_from: tuple[int, int] | None = None  # as its full-length rendition's frames
 
 
-def edges_command(exe: str, source: Path, edges: list[Edge]) -> list[str]:
+def edges_command(
+    exe: str, source: Path, edges: list[Edge], to_sdr: str | None = None
+) -> list[str]:
     """The partial GOPs of a smart cut, every preset's, in one process.
 
     Each distinct range of the source is decoded once (and split between the presets that
-    need it), then encoded with exactly the settings of the full-length rendition.
+    need it), then encoded with exactly the settings of the full-length rendition (`to_sdr`
+    too: the source's HDR transfer).
     """
     groups: dict[tuple[int, int], list[Edge]] = {}
     for edge in edges:
@@ -318,7 +396,7 @@ def edges_command(exe: str, source: Path, edges: list[Edge]) -> list[str]:
     rendered = []
     for (first_ms, end_ms), group in groups.items():
         source_video = _range_input(source, first_ms, end_ms).video
-        videos = _scaled(source_video, [(edge.preset, edge.scaled_from) for edge in group])
+        videos = _scaled(source_video, [(edge.preset, edge.scaled_from) for edge in group], to_sdr)
         for edge, stream in zip(group, videos, strict=True):
             stream = _trimmed(stream, edge.span)
             options = _video_options(edge.preset, edge.span.count)
@@ -422,15 +500,15 @@ def _image_quality(preset: Preset) -> dict[str, object]:
 
 
 def still_command(
-    exe: str, source: Path, at_ms: int, stills: list[tuple[Preset, Path]]
+    exe: str, source: Path, at_ms: int, stills: list[tuple[Preset, Path]], to_sdr: str | None = None
 ) -> list[str]:
     """The frame at `at_ms` as JPEG, once per still preset (a poster and its thumbnail), from
-    one decode of the source."""
+    one decode of the source (`to_sdr`: its HDR transfer, made SDR as in `_fitted`)."""
     frame = ffmpeg.input(str(source), ss=_seconds(at_ms)).video
     copies = _fan_out(frame, "split", len(stills))
     rendered = [
         ffmpeg.output(
-            _fitted(copy, *_size(preset)),
+            _fitted(copy, *_size(preset), to_sdr),
             str(path),
             **{"frames:v": 1, "update": 1, **_image_quality(preset)},
             f=preset.container,
@@ -450,7 +528,10 @@ def loudness_command(
         input_options["ss"] = _seconds(in_ms)
     if duration_ms is not None:
         input_options["t"] = _seconds(duration_ms)
-    audio = ffmpeg.input(str(source), **input_options).audio.filter(
+    audio = ffmpeg.input(str(source), **input_options).audio
+    if duration_ms is not None:  # a range after the sound's end: silence, not no measurement
+        audio = audio.filter("apad", whole_dur=_seconds(duration_ms))
+    audio = audio.filter(
         "loudnorm",
         I=loudness.get("integrated", -23.0),
         TP=loudness.get("true_peak", -1.0),

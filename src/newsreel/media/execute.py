@@ -140,7 +140,8 @@ def run_job(
                 produced.append((output, cache.scratch_file(output.key, output.preset.extension)))
             at = first.still_at_ms or 0
             stills = [(output.preset, path) for output, path in produced]
-            executor(encode.still_command(exe, job.source, at, stills), None, on_progress)
+            command = encode.still_command(exe, job.source, at, stills, job.hdr)
+            executor(command, None, on_progress)
         else:
             duration = None if job.cut.id == FULL else first.out_ms - first.in_ms
             outputs = []
@@ -156,8 +157,9 @@ def run_job(
                 produced.append((output, path))
             silent_ms = first.out_ms - first.in_ms if job.silent else None
             command = encode.rendition_command(
-                exe, job.source, outputs, first.in_ms, duration, job.fps, silent_ms
-            )
+                exe, job.source, outputs, first.in_ms, duration, job.fps, silent_ms,
+                first.out_ms - first.in_ms, job.hdr,
+            )  # fmt: skip
             executor(command, first.out_ms - first.in_ms, on_progress)
         for output, path in produced:
             cache.put(output.key, path, measure_file(output, path))

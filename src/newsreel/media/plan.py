@@ -31,7 +31,7 @@ from newsreel.media.cache import MediaCache, SourceHashes
 from newsreel.media.errors import MediaError, Problem, problem
 from newsreel.media.manifests import FULL, Cut, VideoManifest, load_manifest, manifest_paths
 from newsreel.media.presets import Ladder, Preset, load_ladder, load_presets
-from newsreel.media.probe import MediaInfo
+from newsreel.media.probe import PICTURE_SLACK_MS, MediaInfo
 from newsreel.media.reasons import read_index
 from newsreel.media.reasons import reason as why
 from newsreel.media.sources import Source, inspect
@@ -83,9 +83,11 @@ def cache_key(
     still_at_ms: int | None = None,
     method: str = "encode",
     scaled_from: tuple[int, int] | None = None,
+    corrections: tuple[str, ...] = (),
 ) -> str:
     """`method`: how the output is made from its inputs (`encode`, `smart`, `cmaf-video`,
-    `cmaf-audio`); `scaled_from`: the size its frames are scaled from (`scaling_base`)."""
+    `cmaf-audio`); `scaled_from`: the size its frames are scaled from (`scaling_base`);
+    `corrections`: the fixes of the pipeline that change this output (`corrections`)."""
     parts = [
         f"source={source_sha256}",
         f"preset={preset.normalised()}",
@@ -99,7 +101,36 @@ def cache_key(
         parts.append(f"method_version={METHOD_VERSIONS[method]}")
     if scaled_from:
         parts.append("scaled_from={}x{}".format(*scaled_from))
+    parts += [f"corrected={name}" for name in corrections]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def corrections(preset: Preset, source: MediaInfo) -> tuple[str, ...]:
+    """The fixes of the pipeline that change what an output of `source` in `preset` holds,
+    for the sources they change only, named in its cache key: what a cache holds of those is
+    made again, while every other output keeps its key and file (bumping PIPELINE_VERSION
+    would encode every newsroom's whole cache again).
+
+    `display-shape`: an anamorphic source's pictures are fitted by their display shape, where
+    they were squeezed (`encode._fitted`). `last-frame`: a source at another frame rate than
+    the preset's keeps its last frame (the fps filter's `eof_action`). `deinterlaced`: an
+    interlaced source's frames are deinterlaced, where they kept their combs. `sdr`: an HDR
+    source's frames are made SDR BT.709, where they kept HDR's. `sound-padded`:
+    the sound of a source whose sound stops before its end is padded with silence to it.
+    """
+    found = []
+    if preset.kind != "audio" and not source.square_pixels:
+        found.append("display-shape")
+    if preset.kind != "audio" and source.interlaced:
+        found.append("deinterlaced")
+    if preset.kind != "audio" and source.hdr:
+        found.append("sdr")
+    if preset.kind == "video" and source.fps != preset.video.get("fps"):
+        found.append("last-frame")
+    sound = source.sound_ms
+    if preset.needs_audio and sound is not None and sound < source.duration_ms - PICTURE_SLACK_MS:
+        found.append("sound-padded")
+    return tuple(found)
 
 
 def scaling_base(
@@ -168,6 +199,7 @@ class PlannedOutput:
     stream: bool = False  # a fragmented MP4 rung of the HLS presentation
     method: str = "encode"  # how: encode (from the source), smart, cmaf-video, cmaf-audio
     scaled_from: tuple[int, int] | None = None  # see `scaling_base`
+    corrections: tuple[str, ...] = ()  # see `corrections`
 
     @property
     def role(self) -> str:
@@ -207,6 +239,8 @@ class Job:
     inputs: dict[str, str] = field(default_factory=dict)
     #: the source has no audio: its outputs' audio tracks are silence (`encode._silence`)
     silent: bool = False
+    #: the source's HDR transfer (`hlg`, `pq`): its frames are made SDR (`encode._fitted`)
+    hdr: str | None = None
 
     @property
     def needs(self) -> set[str]:
@@ -370,22 +404,24 @@ def _plan_video(
         missing = [o for o in renditions if not o.cached]
         whole = [o for o in missing if o.preset.kind != "still" and o.method == "encode"]
         smart = [o for o in missing if o.method == "smart"]
-        silent = not source.info.has_audio
+        silent, hdr = not source.info.has_audio, source.info.hdr
         if whole:
             reason = why(whole, index, source.sha256, plan.ffmpeg_version, refusals)
             reason += _silent_note(whole, silent)
-            plan.jobs.append(Job(manifest, source.path, cut, whole, reason, fps=fps, silent=silent))
+            plan.jobs.append(
+                Job(manifest, source.path, cut, whole, reason, fps=fps, silent=silent, hdr=hdr)
+            )
         if smart:
             reason = why(smart, index, source.sha256, plan.ffmpeg_version, refusals)
             reason += _silent_note(smart, silent)
             inputs = {o.key: full_keys[o.preset.name] for o in smart}
             plan.jobs.append(
-                Job(manifest, source.path, cut, smart, reason, "smart", fps, inputs, silent)
+                Job(manifest, source.path, cut, smart, reason, "smart", fps, inputs, silent, hdr)
             )
         stills = [o for o in missing if o.preset.kind == "still"]  # one frame: one process
         if stills:
             reason = why(stills, index, source.sha256, plan.ffmpeg_version)
-            plan.jobs.append(Job(manifest, source.path, cut, stills, reason, "still", fps))
+            plan.jobs.append(Job(manifest, source.path, cut, stills, reason, "still", fps, hdr=hdr))
     outputs += _plan_stream(plan, manifest, presets, source, full_keys, cache, index, fetch)
     plan.outputs[manifest.id] = outputs
 
@@ -453,7 +489,10 @@ def _planned(
     in_ms, out_ms, still_at = span
     at = still_at if preset.kind == "still" else None
     base = scaling_base(preset, _full_length_presets(plan, manifest), source.info)
-    key = cache_key(source.sha256, preset, in_ms, out_ms, plan.ffmpeg_version, at, method, base)
+    fixes = corrections(preset, source.info)
+    key = cache_key(
+        source.sha256, preset, in_ms, out_ms, plan.ffmpeg_version, at, method, base, fixes
+    )
     if method == "cmaf-video":
         name = record.rung_names(preset.suffix)[0]
     elif method == "cmaf-audio":
@@ -464,5 +503,5 @@ def _planned(
     return PlannedOutput(
         manifest.id, cut, preset, key, name, in_ms, out_ms, at, cached, poster, listed,
         page_image=page_image, stream=method.startswith("cmaf"), method=method,
-        scaled_from=base,
+        scaled_from=base, corrections=fixes,
     )  # fmt: skip

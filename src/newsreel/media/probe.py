@@ -8,7 +8,7 @@ come from the files themselves, not from the settings that made them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
 
@@ -31,10 +31,38 @@ class MediaInfo:
     audio_bitrate: int | None = None
     video_codec: str | None = None
     audio_codec: str | None = None
+    #: the shape of its pixels (sample aspect ratio): 1 but for anamorphic video (16:9 SD)
+    sar: Fraction = Fraction(1)
+    #: its frames are two fields each (50i broadcast material), as its codec says
+    interlaced: bool = False
+    #: its picture is HDR: `hlg` (as phones film by default) or `pq` (HDR10)
+    hdr: str | None = None
+    #: where its sound ends (sources only, `probe_source`): it may stop before the picture,
+    #: or run on past it (a source's `duration_ms` is its picture's)
+    sound_ms: int | None = None
+
+    @property
+    def square_pixels(self) -> bool:
+        return self.sar == 1
+
+
+#: libavcodec's field orders from here on (top or bottom first, coded either way) are
+#: interlaced; below, unknown (0) and progressive (1).
+_FIELDS = 2
+
+
+#: libavutil's numbers of the HDR transfer characteristics: SMPTE ST 2084 (PQ, HDR10) and
+#: ARIB STD-B67 (HLG, what phones film).
+_HDR_TRANSFERS = {16: "pq", 18: "hlg"}
 
 
 class ProbeError(Exception):
-    """The file cannot be read as media (missing, corrupt, truncated)."""
+    """The file cannot be read as media (missing, corrupt, truncated); `fix`, when the usual
+    one (a complete, readable file) is not the right one."""
+
+    def __init__(self, message: str, fix: str | None = None):
+        super().__init__(message)
+        self.fix = fix
 
 
 def _reason(error: Exception) -> str:
@@ -43,24 +71,97 @@ def _reason(error: Exception) -> str:
     return getattr(error, "strerror", None) or str(error)
 
 
+#: How much sooner than its sound a source's picture may end and the file's length still be
+#: the source's: a frame or two (sound comes in whole AAC frames). More, and the source is its
+#: picture (a cut or a poster past it has no frame to show, its renditions' sound is cut
+#: where the picture ends); a sound that stops that much sooner is padded with silence.
+PICTURE_SLACK_MS = 100
+
+#: How far short of the length its file declares a source's picture may stop: a stream's
+#: declared length and its last frame's may differ by a frame or two; an upload cut short
+#: loses far more.
+END_SLACK_S = 0.5
+
+
 def probe_source(path: Path) -> MediaInfo:
-    """Probe a source and decode its last second, to catch truncated files early."""
+    """Probe a source and decode its last frames, to catch truncated files early.
+
+    A file cut short by an interrupted upload or copy can keep its index (an MP4 written
+    with `faststart`), which still declares the whole length: the demuxer reads the packets
+    that arrived and stops. So the end of the last frame that decodes is compared with the
+    end the file declares for its picture, not only checked to exist.
+    """
     info = measure(path, count_packets=False)
     try:
         with av.open(str(path)) as container:
             stream = container.streams.video[0] if container.streams.video else None
             if stream is None:
                 raise ProbeError("it has no video stream")
-            target = max(0, info.duration_ms - 1000) / 1000
-            container.seek(int(target / stream.time_base), stream=stream)
-            decoded = 0
-            for _ in container.decode(stream):
-                decoded += 1
-            if decoded == 0:
-                raise ProbeError("its last second cannot be decoded (truncated?)")
+            declared = _declared_end(container, stream)
+            sound = container.streams.audio[0] if container.streams.audio else None
+            sound_ms = round(_declared_end(container, sound) * 1000) if sound else None
+            decoded = _decoded_end(container, stream, max(0.0, declared - 1))
+            if decoded is None and _decoded_end(container, stream, 0.0) is not None:
+                raise ProbeError(
+                    "no frame of its last second can be reached by seeking (keyframes too "
+                    "far apart, in a container without an index such as MPEG-TS): cuts "
+                    "and posters could not be made from it",
+                    "rewrap it as MP4 (`ffmpeg -i <file> -c copy <name>.mp4`) and name that",
+                )
     except av.error.FFmpegError as error:
         raise ProbeError(f"it cannot be decoded to the end ({_reason(error)})") from None
-    return info
+    if decoded is None:
+        raise ProbeError("its last second cannot be decoded (truncated?)")
+    if decoded < declared - END_SLACK_S:
+        raise ProbeError(
+            f"its picture stops at {_clock(decoded)} where the file says {_clock(declared)}"
+            " (truncated: the upload or copy did not finish?)"
+        )
+    picture_ms = round(decoded * 1000)
+    if picture_ms < info.duration_ms - PICTURE_SLACK_MS:  # the sound runs on: not the video
+        info = replace(info, duration_ms=picture_ms)
+    return replace(info, sound_ms=sound_ms)
+
+
+def _clock(seconds: float) -> str:
+    whole = int(seconds)
+    return f"{whole // 3600:02d}:{whole // 60 % 60:02d}:{seconds % 60:06.3f}"
+
+
+def _origin(container) -> float:
+    """Where the file's timeline starts, in seconds (MPEG-TS: anywhere, often hours in)."""
+    return (container.start_time or 0) / av.time_base
+
+
+def _declared_end(container, stream) -> float:
+    """Where the file says a stream (its picture, its sound) ends, in seconds from its start:
+    the stream's own length where the container keeps one (MP4, MOV; Matroska's DURATION
+    tag), else the file's."""
+    if stream.duration:
+        start = stream.start_time or 0
+        return float((start + stream.duration) * stream.time_base) - _origin(container)
+    tag = stream.metadata.get("DURATION", "")  # Matroska, as mkvmerge and ffmpeg write it
+    try:
+        hours, minutes, seconds = tag.split(":")
+        return int(hours) * 3600 + int(minutes) * 60 + float(seconds)
+    except ValueError:
+        return (container.duration or 0) / av.time_base
+
+
+def _decoded_end(container, stream, at: float) -> float | None:
+    """The end of the last frame that decodes after seeking to `at` seconds (from the file's
+    start), in the same seconds; None: not one frame decodes from there. Seeking goes to the
+    keyframe before `at` where the file has an index (MP4, MOV, Matroska); in MPEG-TS it lands
+    by time, and a decoder shows nothing until the next keyframe."""
+    base = stream.time_base
+    rate = stream.average_rate or 25
+    container.seek(int((_origin(container) + at) / base), stream=stream)
+    end = None
+    for frame in container.decode(stream):
+        if frame.pts is not None:
+            length = frame.duration or 1 / (rate * base)
+            end = float((frame.pts + length) * base) - _origin(container)
+    return end
 
 
 def measure(path: Path, count_packets: bool = True) -> MediaInfo:
@@ -102,6 +203,9 @@ def measure(path: Path, count_packets: bool = True) -> MediaInfo:
             audio_bitrate=round(audio_bytes * 8 / seconds) if audio and count_packets else None,
             video_codec=video.codec_context.name if video else None,
             audio_codec=audio.codec_context.name if audio else None,
+            sar=Fraction(video.sample_aspect_ratio or 1) if video else Fraction(1),
+            interlaced=bool(video and int(video.codec_context.field_order or 0) >= _FIELDS),
+            hdr=_HDR_TRANSFERS.get(video.codec_context.color_trc) if video else None,
         )
 
 

@@ -45,6 +45,8 @@ def reason(
             why = "cut method changed"
         elif before.get("scaled_from") != _size(output.scaled_from):
             why = "scaled from other frames"
+        elif before.get("corrections", []) != list(output.corrections):
+            why = f"a fix of the pipeline for this source ({', '.join(output.corrections)})"
         else:
             why = "missing from the cache"
         reasons.append(f"{output.preset.name}: {why}{_how(output, refusals or {})}")
@@ -88,6 +90,7 @@ def write_index(cache_dir: Path, plan: MediaPlan, kits: dict[str, str]) -> None:
                 "ffmpeg": plan.ffmpeg_version,
                 "method": output.method,
                 "scaled_from": _size(output.scaled_from),
+                "corrections": list(output.corrections),
             }
     for video_id, key in kits.items():
         index[f"{video_id}/press-kit"] = {"key": key}

@@ -16,7 +16,7 @@ from newsreel.media.cache import SourceHashes
 from newsreel.media.errors import MediaError, Problem, problem
 from newsreel.media.manifests import FULL, VideoManifest
 from newsreel.media.presets import Preset
-from newsreel.media.probe import MediaInfo, ProbeError, probe_source
+from newsreel.media.probe import PICTURE_SLACK_MS, MediaInfo, ProbeError, probe_source
 from newsreel.media.remote import fetch_source
 
 
@@ -69,10 +69,10 @@ def inspect(
     except ProbeError as error:
         raise MediaError(
             problem(where, "source", f"{manifest.source}: {error}",
-                    "replace it with a complete, readable video file")
+                    error.fix or "replace it with a complete, readable video file")
         ) from None  # fmt: skip
     problems: list[Problem] = check_against_source(
-        manifest, info.duration_ms, info.has_audio, presets
+        manifest, info.duration_ms, info.has_audio, presets, info.sound_ms
     )
     cues: dict[str, list[captions.Cue]] = {}
     for lang, caption_path in manifest.captions.items():
@@ -91,12 +91,22 @@ def inspect(
 
 
 def check_against_source(
-    manifest: VideoManifest, duration_ms: int, has_audio: bool, presets: dict[str, Preset]
+    manifest: VideoManifest,
+    duration_ms: int,
+    has_audio: bool,
+    presets: dict[str, Preset],
+    sound_ms: int | None = None,
 ) -> list[Problem]:
-    """Problems only the probed source reveals: time codes past its end, an audio-only preset
-    of a source without audio (video presets get a silent track: silent B-roll is common)."""
+    """Problems only the probed source reveals: time codes past its end (its picture's: the
+    message says so when its sound runs on), an audio-only preset of a source without audio
+    (video presets get a silent track: silent B-roll is common)."""
     path = manifest.path
-    end = timecode.format_ms(duration_ms)
+    end = f"the source ({timecode.format_ms(duration_ms)})"
+    if sound_ms is not None and sound_ms > duration_ms + PICTURE_SLACK_MS:
+        end = (
+            f"the source's picture ({timecode.format_ms(duration_ms)}; "
+            f"its sound runs to {timecode.format_ms(sound_ms)})"
+        )
     problems: list[Problem] = []
 
     def past_end(where: str, millis: int, strict: bool) -> None:
@@ -105,7 +115,7 @@ def check_against_source(
                 problem(
                     path,
                     where,
-                    f"{timecode.format_ms(millis)} is past the end of the source ({end})",
+                    f"{timecode.format_ms(millis)} is past the end of {end}",
                     "use a time code before the end",
                 )
             )

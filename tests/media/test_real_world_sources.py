@@ -1,0 +1,258 @@
+"""Sources as newsrooms really send them: anamorphic SD, interlaced broadcast material, phone
+footage at NTSC rates, sound and picture of different lengths, truncated uploads. Each one
+either gives correct renditions or stops the build with one line naming the file and the fix."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+from newsreel.media.encode import ffmpeg_exe
+from newsreel.media.errors import MediaError
+from newsreel.media.plan import cache_key
+from newsreel.media.probe import probe_source
+from newsreel.media.reasons import reason
+
+from .conftest import build_media, plan_media, write_manifest
+
+
+def make(path: Path, *args: str) -> Path:
+    """A source made by ffmpeg from lavfi inputs: `args` are everything between the
+    command's global options and the output file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    command = [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y", *args, str(path)]
+    subprocess.run(command, check=True)
+    return path
+
+
+def luma(path: Path, at: int = 0) -> np.ndarray:
+    """The luma plane of frame `at` of a file (a still: its only frame)."""
+    with av.open(str(path)) as container:
+        for number, frame in enumerate(container.decode(video=0)):
+            if number == at:
+                return frame.to_ndarray(format="gray").astype(np.float64)
+    raise AssertionError(f"{path.name} has no frame {at}")
+
+
+def files_of(out: Path, video: dict) -> dict[str, Path]:
+    """`cut/preset` -> the file in `out`, for every rendition and poster of a video."""
+    found = {}
+    for cut in video["cuts"]:
+        for entry in cut["files"]:
+            found[f"{cut['id']}/{entry['preset']}"] = out / (
+                entry.get("private_path") or entry["url"].lstrip("/")
+            )
+        found[f"{cut['id']}/poster"] = out / cut["poster"]["url"].lstrip("/")
+    return found
+
+
+def test_an_anamorphic_source_fills_a_preset_of_its_display_shape(clips: Path, tmp_path: Path):
+    # 16:9 PAL SD as broadcasters deliver it: 5:4 pixels (here 240x192) with SAR 64:45; shown
+    # 16:9, it must fill a 16:9 preset (no bars), not be squeezed to 5:4 between black bars
+    make(clips / "sources" / "test.mp4",
+         "-f", "lavfi", "-i", "color=white:s=240x192:r=25:d=4", "-f", "lavfi",
+         "-i", "sine=r=48000:d=4", "-vf", "setsar=64/45", "-c:v", "libx264",
+         "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest")  # fmt: skip
+    video = build_media(clips, tmp_path / "out", tmp_path / "cache")["2025-10-15-test"]
+    for name, path in files_of(tmp_path / "out", video).items():
+        if path.suffix in (".mp4", ".jpg"):
+            picture = luma(path)
+            edges = np.concatenate([picture[:, :4], picture[:, -4:]], axis=1)
+            assert edges.min() > 200, f"{name}: black bars at the sides of a 16:9 picture"
+
+
+def test_an_anamorphic_source_has_keys_of_its_own(clips: Path, tmp_path: Path):
+    # its renditions made before pictures were fitted by their display shape were squeezed:
+    # a cache holding them must make them again; a square-pixel source keeps its keys
+    square = plan_media(clips, tmp_path / "cache")
+    make(clips / "sources" / "test.mp4",
+         "-f", "lavfi", "-i", "testsrc2=s=240x192:r=25:d=4", "-f", "lavfi",
+         "-i", "sine=r=48000:d=4", "-vf", "setsar=64/45", "-c:v", "libx264",
+         "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest")  # fmt: skip
+    assert probe_source(clips / "sources" / "test.mp4").sar == Fraction(64, 45)
+    anamorphic = plan_media(clips, tmp_path / "cache")
+    hd = next(o for o in anamorphic.outputs["2025-10-15-test"] if o.preset.name == "hd")
+    source = anamorphic.sources["2025-10-15-test"]
+    args = (source.sha256, hd.preset, hd.in_ms, hd.out_ms, anamorphic.ffmpeg_version)
+    assert hd.key == cache_key(*args, corrections=("display-shape",)) != cache_key(*args)
+    old = next(o for o in square.outputs["2025-10-15-test"] if o.preset.name == "hd")
+    sha256 = square.sources["2025-10-15-test"].sha256
+    assert old.key == cache_key(sha256, old.preset, old.in_ms, old.out_ms, square.ffmpeg_version)
+
+
+LONG_GOP = ("-f", "lavfi", "-i", "testsrc2=s=320x180:r=25:d=6", "-f", "lavfi",
+            "-i", "sine=r=48000:d=6", "-c:v", "libx264", "-preset", "ultrafast", "-g", "250",
+            "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest")  # fmt: skip
+
+
+def test_a_source_cut_short_after_its_index_is_refused(clips: Path, tmp_path: Path):
+    # an upload that stopped two thirds in: the index (moov, up front) still promises 6 s,
+    # and its one keyframe (a long GOP, as screen recorders and x264's defaults make) is in
+    # the part that arrived: seeking to "the last second" lands on it, and frames decode
+    whole = make(tmp_path / "whole.mp4", *LONG_GOP, "-movflags", "+faststart")
+    data = whole.read_bytes()
+    (clips / "sources" / "test.mp4").write_bytes(data[: len(data) * 2 // 3])
+    with pytest.raises(MediaError) as raised:
+        build_media(clips, tmp_path / "out", tmp_path / "cache")
+    message = str(raised.value)
+    assert "2025-10-15-test.toml: source: sources/test.mp4:" in message
+    assert "truncated" in message and "replace it with a complete" in message
+    assert "\n" not in message and "Traceback" not in message
+    assert not list((tmp_path / "out").rglob("*.mp4")), "nothing written"
+
+
+def test_an_mpeg_ts_source_without_reachable_keyframes_says_how_to_rewrap_it(
+    clips: Path, tmp_path: Path
+):
+    # MPEG-TS has no index: seeking by time lands between keyframes, and with a long GOP there
+    # is no keyframe left before the end: ffmpeg's posters and cuts would come out empty. The
+    # file is complete, so not "truncated": the fix is to rewrap it, which gives it an index
+    make(clips / "sources" / "test.ts", *LONG_GOP, "-output_ts_offset", "3600", "-f", "mpegts")
+    write_manifest(clips, **{"sources/test.mp4": "sources/test.ts"})
+    with pytest.raises(MediaError) as raised:
+        build_media(clips, tmp_path / "out", tmp_path / "cache")
+    message = str(raised.value)
+    assert "2025-10-15-test.toml: source: sources/test.ts: no frame of its last second" in message
+    assert "truncated" not in message and "rewrap it as MP4 (`ffmpeg -i" in message
+    assert "\n" not in message
+
+
+def test_a_29_97_source_keeps_its_last_frame_in_25_fps_renditions(clips: Path, tmp_path: Path):
+    # phone and NTSC footage: 179 frames at 30000/1001 fps last 5.973 s, so frame 149 of a
+    # 25 fps rendition (at 5.96 s) shows the source's last one; ffmpeg's fps filter dropped it
+    # (it rounds the last input frame's start, not its end), one frame short of every cut to
+    # the end, which was not frame-exact any more
+    make(clips / "sources" / "test.mp4",
+         "-f", "lavfi", "-i", "testsrc2=s=320x180:r=30000/1001:d=6", "-f", "lavfi",
+         "-i", "sine=r=48000:d=6", "-c:v", "libx264", "-preset", "ultrafast", "-g", "60",
+         "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest")  # fmt: skip
+    write_manifest(clips, cut_in="00:00:01.000", cut_out="00:00:06.000")
+    video = build_media(clips, tmp_path / "out", tmp_path / "cache")["2025-10-15-test"]
+    full, cut = video["cuts"]
+    for entry in full["files"] + cut["files"]:
+        if entry["kind"] == "video":
+            expected = 150 if entry in full["files"] else 125
+            assert entry["frames"] == expected, entry["filename"]
+    # its renditions made before (a frame short) are made again: their keys name the fix, and
+    # `clips plan` says so
+    plan = plan_media(clips, tmp_path / "cache")
+    web = next(o for o in plan.outputs["2025-10-15-test"]
+               if o.preset.name == "web" and o.cut.id == "full")  # fmt: skip
+    assert web.corrections == ("last-frame",)
+    digest = plan.sources["2025-10-15-test"].sha256
+    before = json.loads((tmp_path / "cache" / "index.json").read_text("utf-8"))[web.index_id]
+    del before["corrections"]  # as a build before the fix recorded it
+    said = reason([web], {web.index_id: before}, digest, plan.ffmpeg_version)
+    assert said == "web: a fix of the pipeline for this source (last-frame)"
+
+
+def test_an_interlaced_source_is_deinterlaced(clips: Path, tmp_path: Path):
+    # 50i broadcast material, top field first: each frame holds two fields 20 ms apart. Here
+    # they differ as much as they can (one white, the other black, in turn: a flashing
+    # picture, all motion), so a rendition that keeps them woven shows stripes, line after
+    # line (combing), and a deinterlaced one a plain picture
+    make(clips / "sources" / "test.mp4",
+         "-f", "lavfi", "-i", "color=white:s=320x180:r=50:d=4", "-f", "lavfi",
+         "-i", "sine=r=48000:d=4", "-vf",
+         "geq=lum='if(mod(floor((N+1)/2),2),16,235)':cb=128:cr=128,tinterlace=mode=interleave_top,"
+         "setfield=tff", "-flags", "+ildct+ilme", "-c:v", "libx264", "-preset", "ultrafast",
+         "-x264-params", "tff=1", "-g", "50", "-pix_fmt", "yuv420p",
+         "-c:a", "aac", "-shortest")  # fmt: skip
+    with av.open(str(clips / "sources" / "test.mp4")) as container:
+        assert next(container.decode(video=0)).interlaced_frame, "an interlaced source"
+    assert probe_source(clips / "sources" / "test.mp4").interlaced  # in its outputs' keys
+    video = build_media(clips, tmp_path / "out", tmp_path / "cache")["2025-10-15-test"]
+    for name, path in files_of(tmp_path / "out", video).items():
+        if path.suffix in (".mp4", ".jpg"):
+            for at in (0, 1, 2) if path.suffix == ".mp4" else (0,):
+                picture = luma(path, at)
+                stripes = float(np.abs(np.diff(picture, axis=0)).mean())
+                assert stripes < 20, f"{name}, frame {at}: combed ({stripes:.0f})"
+
+
+def test_a_sound_track_that_stops_early_is_padded_with_silence(clips: Path, tmp_path: Path):
+    # a camera whose sound stopped at 3 s of 6: every rendition's sound lasts as long as its
+    # picture (broadcasters' ingest and players expect it), and a cut after the sound's end
+    # has a silent track, where ffmpeg failed on a stream without a packet
+    make(clips / "sources" / "test.mp4",
+         "-f", "lavfi", "-i", "testsrc2=s=320x180:r=25:d=6", "-f", "lavfi",
+         "-i", "sine=r=48000:d=3", "-c:v", "libx264", "-preset", "ultrafast", "-g", "50",
+         "-pix_fmt", "yuv420p", "-c:a", "aac")  # fmt: skip
+    write_manifest(clips, cut_in="00:00:04.000", cut_out="00:00:05.520")
+    out = tmp_path / "out"
+    video = build_media(clips, out, tmp_path / "cache")["2025-10-15-test"]
+    for name, path in files_of(out, video).items():
+        if path.suffix in (".mp4", ".m4a"):
+            with av.open(str(path)) as container:
+                sound = container.streams.audio[0]
+                seconds = float(sound.duration * sound.time_base)
+            expected = 6.0 if name.startswith("full/") else 1.52
+            assert abs(seconds - expected) < 0.05, f"{name}: {seconds} s of sound"
+    # what a cache holds of its full-length renditions (their sound 3 s long) is made again
+    plan = plan_media(clips, tmp_path / "cache")
+    assert {o.corrections for o in plan.outputs["2025-10-15-test"]
+            if o.preset.needs_audio} == {("sound-padded",)}  # fmt: skip
+
+
+def test_time_codes_past_the_picture_are_refused_when_the_sound_runs_on(
+    clips: Path, tmp_path: Path
+):
+    # the picture stops at 4 s, the sound runs to 7 s (the file says 7 s): a cut or a poster
+    # past the picture has no frame to show, and ffmpeg failed with its own output
+    make(clips / "sources" / "test.mp4",
+         "-f", "lavfi", "-i", "testsrc2=s=320x180:r=25:d=4", "-f", "lavfi",
+         "-i", "sine=r=48000:d=7", "-c:v", "libx264", "-preset", "ultrafast", "-g", "50",
+         "-pix_fmt", "yuv420p", "-c:a", "aac")  # fmt: skip
+    write_manifest(clips, cut_in="00:00:03.000", cut_out="00:00:06.000")
+    with pytest.raises(MediaError) as raised:
+        build_media(clips, tmp_path / "out", tmp_path / "cache")
+    message = str(raised.value)
+    assert message.count("\n") == 0, message
+    assert "2025-10-15-test.toml: cuts['soundbite'].out: 00:00:06.000 is past the end of" in message
+    assert "picture (00:00:04.000" in message and "ffmpeg" not in message
+
+
+def test_an_hdr_phone_video_gives_sdr_renditions(clips: Path, tmp_path: Path):
+    # phones film HDR by default (HEVC, 10 bits, BT.2020, HLG): the presets' 8-bit H.264 and
+    # JPEG are SDR, BT.709, what broadcasters' ingest and most screens expect; the renditions
+    # were the HDR signal in 8 bits, still labelled HLG (washed out where it is not read so)
+    make(clips / "sources" / "test.mp4",
+         "-f", "lavfi", "-i", "testsrc2=s=320x180:r=25:d=4", "-f", "lavfi",
+         "-i", "sine=r=48000:d=4", "-vf", "format=yuv420p10le", "-c:v", "libx265",
+         "-preset", "ultrafast", "-x265-params",
+         "log-level=error:colorprim=bt2020:transfer=arib-std-b67:colormatrix=bt2020nc",
+         "-color_primaries", "bt2020", "-color_trc", "arib-std-b67", "-colorspace", "bt2020nc",
+         "-tag:v", "hvc1", "-c:a", "aac", "-shortest")  # fmt: skip
+    assert probe_source(clips / "sources" / "test.mp4").hdr
+    video = build_media(clips, tmp_path / "out", tmp_path / "cache")["2025-10-15-test"]
+    for name, path in files_of(tmp_path / "out", video).items():
+        if path.suffix == ".mp4":
+            with av.open(str(path)) as container:
+                context = container.streams.video[0].codec_context
+                colour = (context.color_primaries, context.color_trc, context.colorspace)
+            assert colour == (1, 1, 1), f"{name}: {colour}, not BT.709"  # libavutil's numbers
+
+
+def test_a_sound_track_that_runs_on_past_the_picture_ends_with_it(clips: Path, tmp_path: Path):
+    # the picture stops at 4 s, the sound runs to 7 s: the video is its picture, 4 s long;
+    # its renditions' sound stopped at 7 s, 3 s of a frozen last frame (and the manifest, the
+    # player and the HLS rungs said 7 s)
+    make(clips / "sources" / "test.mp4",
+         "-f", "lavfi", "-i", "testsrc2=s=320x180:r=25:d=4", "-f", "lavfi",
+         "-i", "sine=r=48000:d=7", "-c:v", "libx264", "-preset", "ultrafast", "-g", "50",
+         "-pix_fmt", "yuv420p", "-c:a", "aac")  # fmt: skip
+    out = tmp_path / "out"
+    video = build_media(clips, out, tmp_path / "cache")["2025-10-15-test"]
+    assert video["duration_ms"] == 4000
+    for name, path in files_of(out, video).items():
+        if path.suffix in (".mp4", ".m4a") and name.startswith("full/"):
+            with av.open(str(path)) as container:
+                sound = container.streams.audio[0]
+                seconds = float(sound.duration * sound.time_base)
+            assert abs(seconds - 4.0) < 0.05, f"{name}: {seconds} s of sound"
