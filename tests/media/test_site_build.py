@@ -34,6 +34,43 @@ def test_a_broken_manifest_stops_the_build_and_keeps_the_site(site_with_video):
     assert page.read_text("utf-8") == before
 
 
+def test_a_cut_past_the_end_comes_with_the_items_mistakes_in_one_round(site_with_video):
+    """What only the source shows (a cut past its end) is found with the items' mistakes,
+    before anything is built: an editor fixes both at once, not one build after the other."""
+    write_manifest(site_with_video.clips, cut_out="00:09:00.000")
+    page = site_with_video.root / "content/news/clip.en.md"
+    page.write_text(item("With video", "en", video="2025-10-15-test").replace(
+        "Date: ", "Date: 15/10/2025 "), encoding="utf-8")  # fmt: skip
+    with pytest.raises(BuildError) as raised:
+        build_site(site_with_video)
+    lines = raised.value.lines()
+    assert any(line.startswith("content/news/clip.en.md: date:") for line in lines), lines
+    assert any("cuts['soundbite'].out: 00:09:00.000 is past the end" in line for line in lines)
+    assert not site_with_video.output.exists()  # nothing built, nothing encoded
+
+
+def test_a_source_is_probed_once_whatever_asks(site_with_video, monkeypatch):
+    """A probe decodes the end of the file: the check before a build and the build's plan
+    share one, and the next build (the same bytes) makes none."""
+    from newsreel.media import sources
+
+    probed: list[str] = []
+    real = sources.probe_source
+    monkeypatch.setattr(
+        sources, "probe_source", lambda path: probed.append(path.name) or real(path)
+    )
+    build_site(site_with_video, search_index="off")
+    assert probed == ["test.mp4"]
+    build_site(site_with_video, search_index="off")
+    assert probed == ["test.mp4"]
+    # the same name, other bytes (the editor replaced the file): probed again, and refused
+    (site_with_video.clips / "sources" / "test.mp4").write_bytes(b"not a video")
+    with pytest.raises(BuildError) as raised:
+        build_site(site_with_video, search_index="off")
+    assert probed == ["test.mp4", "test.mp4"]
+    assert "sources/test.mp4: it is not a readable media file" in raised.value.lines()[0]
+
+
 def test_an_unknown_video_is_an_editors_mistake(site_with_video):
     path = site_with_video.root / "content/news/clip.en.md"
     path.write_text(item("With video", "en", video="no-such-video"), encoding="utf-8")

@@ -214,18 +214,13 @@ def _run_languages(
 
 
 def _manifest_problems(project: Project) -> list[Problem]:
-    """Every problem of the presets and the manifests, read before anything is built (the
-    sources' timings are checked when they are probed, with the encodes)."""
+    """Every problem of the presets, the manifests and their sources (a cut past the end of
+    its video included), found before anything is built."""
     if not project.has_media:
         return []
-    from newsreel.media.errors import MediaError
-    from newsreel.media.plan import load_all
+    from newsreel.media.plan import problems_before_encoding
 
-    try:
-        load_all(project.media_settings())
-    except MediaError as error:
-        return list(error.problems)
-    return []
+    return problems_before_encoding(project.media_settings())
 
 
 def _build_media(project: Project, staging: Path, jobs: int | None, reporter: Reporter) -> None:

@@ -34,7 +34,7 @@ from newsreel.media.presets import Ladder, Preset, load_ladder, load_presets
 from newsreel.media.probe import PICTURE_SLACK_MS, MediaInfo
 from newsreel.media.reasons import read_index
 from newsreel.media.reasons import reason as why
-from newsreel.media.sources import Source, inspect
+from newsreel.media.sources import Source, SourceProbes, inspect
 
 #: The images pages show of every cut, besides its poster (a JPEG, which feeds, sitemaps, link
 #: previews and the press kit carry): record field -> the still preset that makes it. The
@@ -291,6 +291,39 @@ class MediaPlan:
 
 def load_all(settings: MediaSettings) -> tuple[dict[str, Preset], list[VideoManifest]]:
     """Presets and every manifest; all problems of all files in one MediaError."""
+    presets, manifests, problems = _read_all(settings)
+    if problems:
+        raise MediaError(problems)
+    return presets, manifests
+
+
+def problems_before_encoding(settings: MediaSettings) -> list[Problem]:
+    """Every problem a build would stop on before it encodes anything: the presets', the
+    manifests', and their sources' (missing, corrupt, time codes past their end, captions
+    that do not fit), for every video at once.
+
+    A build asks before it builds a page, so that an editor hears of a cut past the end of
+    its source with the items' mistakes, in one round, not after fixing those. Probes are
+    remembered (`SourceProbes`): the build's own plan does not make them again.
+    """
+    try:
+        presets, manifests, problems = _read_all(settings)
+    except MediaError as error:  # the presets: no manifest can be read without them
+        return list(error.problems)
+    hashes, probes = SourceHashes(settings.cache), SourceProbes(settings.cache)
+    for manifest in manifests:
+        try:
+            inspect(manifest, presets, settings.cache, hashes, probes)
+        except MediaError as error:
+            problems += error.problems
+    return problems
+
+
+def _read_all(
+    settings: MediaSettings,
+) -> tuple[dict[str, Preset], list[VideoManifest], list[Problem]]:
+    """Presets (MediaError if they have problems), the manifests that could be read, and the
+    problems of all of them."""
     presets = load_presets(settings.clips / "presets.toml", settings.languages)
     manifests: list[VideoManifest] = []
     problems: list[Problem] = []
@@ -307,9 +340,7 @@ def load_all(settings: MediaSettings) -> tuple[dict[str, Preset], list[VideoMani
                         "name a public or account preset; the ladder is in presets.toml")
                 for name in cut.presets if presets[name].access == "stream"
             ]  # fmt: skip
-    if problems:
-        raise MediaError(problems)
-    return presets, manifests
+    return presets, manifests, problems
 
 
 #: Says, for a key the local cache lacks, whether another cache (the shared one) had it and
@@ -328,13 +359,13 @@ def plan_media(
     path = settings.clips / "presets.toml"
     ladder = load_ladder(path, presets, smartcut.KEYFRAME_EVERY_S)
     cache = MediaCache(settings.cache)
-    hashes = SourceHashes(settings.cache)
+    hashes, probes = SourceHashes(settings.cache), SourceProbes(settings.cache)
     index = read_index(settings.cache)
     plan = MediaPlan(manifests, ffmpeg_version, ladder=ladder, presets=presets)
     problems: list[Problem] = []
     for manifest in manifests:
         try:
-            source = inspect(manifest, presets, settings.cache, hashes)
+            source = inspect(manifest, presets, settings.cache, hashes, probes)
         except MediaError as error:
             problems += error.problems
             continue

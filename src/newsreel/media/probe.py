@@ -13,6 +13,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import av
+import msgspec
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,33 @@ _FIELDS = 2
 #: libavutil's numbers of the HDR transfer characteristics: SMPTE ST 2084 (PQ, HDR10) and
 #: ARIB STD-B67 (HLG, what phones film).
 _HDR_TRANSFERS = {16: "pq", 18: "hlg"}
+
+
+#: Bumped whenever `probe_source` learns to find something new in a file: what an older one
+#: found and `sources.SourceProbes` remembered is then probed again.
+PROBE_VERSION = 2
+
+
+def _encode_hook(value: object) -> object:
+    if isinstance(value, Fraction):
+        return str(value)
+    raise NotImplementedError(type(value))
+
+
+def _decode_hook(kind: type, value: object) -> object:
+    if kind is Fraction and isinstance(value, str):
+        return Fraction(value)
+    raise NotImplementedError(kind)
+
+
+def encode_info(info: MediaInfo) -> bytes:
+    """`info` as JSON (fractions as `30000/1001`), for `decode_info`."""
+    return msgspec.json.encode(info, enc_hook=_encode_hook)
+
+
+def decode_info(data: bytes | str) -> MediaInfo:
+    """A `MediaInfo` from `encode_info`'s JSON; msgspec.ValidationError if it is not one."""
+    return msgspec.json.decode(data, type=MediaInfo, dec_hook=_decode_hook)
 
 
 class ProbeError(Exception):

@@ -8,15 +8,28 @@ in one go, and nothing is encoded from a source that would fail half-way.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+import av
+import msgspec
 
 from newsreel.media import captions, timecode
-from newsreel.media.cache import SourceHashes
+from newsreel.media.cache import SourceHashes, write_atomic
 from newsreel.media.errors import MediaError, Problem, problem
 from newsreel.media.manifests import FULL, VideoManifest
 from newsreel.media.presets import Preset
-from newsreel.media.probe import PICTURE_SLACK_MS, MediaInfo, ProbeError, probe_source
+from newsreel.media.probe import (
+    PICTURE_SLACK_MS,
+    PROBE_VERSION,
+    MediaInfo,
+    ProbeError,
+    decode_info,
+    encode_info,
+    probe_source,
+)
 from newsreel.media.remote import fetch_source
 
 
@@ -30,10 +43,50 @@ class Source:
     cues: dict[str, list[captions.Cue]] = field(default_factory=dict)  # lang -> captions
 
 
+class SourceProbes:
+    """What `probe_source` found in each source, remembered by the source's SHA-256.
+
+    A probe decodes the end of the file to be sure it is whole (a tenth of a second or more a
+    source): a newsroom's hundreds of videos would cost every build, and the check before a
+    build (`plan.problems_before_encoding`) as much again, for files that have not changed. The
+    same bytes hold the same pictures, so what was found stays true while the probe and the
+    PyAV that made it are the same (`PROBE_VERSION`, PyAV's version). A file that fails its
+    probe is not remembered: it is probed again, and refused again, until it is replaced.
+    """
+
+    def __init__(self, cache_root: Path):
+        self.path = cache_root / "probes.json"
+        self.stamp = f"probe {PROBE_VERSION}, PyAV {av.__version__}"
+        try:
+            self.known: dict[str, dict[str, Any]] = json.loads(self.path.read_text("utf-8"))
+        except (FileNotFoundError, json.JSONDecodeError, UnicodeDecodeError):
+            self.known = {}
+        if not isinstance(self.known, dict):
+            self.known = {}
+
+    def probe(self, source: Path, sha256: str) -> MediaInfo:
+        """`probe_source(source)`, whose bytes have this SHA-256; ProbeError as it raises."""
+        remembered = self.known.get(sha256)
+        if isinstance(remembered, dict) and remembered.get("stamp") == self.stamp:
+            try:
+                return decode_info(json.dumps(remembered.get("info")))
+            except msgspec.ValidationError:
+                pass  # written by hand, or half a version: probed again below
+        info = probe_source(source)
+        self.known[sha256] = {"stamp": self.stamp, "info": json.loads(encode_info(info))}
+        write_atomic(self.path, json.dumps(self.known, indent=2).encode())
+        return info
+
+
 def inspect(
-    manifest: VideoManifest, presets: dict[str, Preset], cache_dir: Path, hashes: SourceHashes
+    manifest: VideoManifest,
+    presets: dict[str, Preset],
+    cache_dir: Path,
+    hashes: SourceHashes,
+    probes: SourceProbes | None = None,
 ) -> Source:
-    """The source of `manifest`, checked against it; MediaError with every problem found."""
+    """The source of `manifest`, checked against it; MediaError with every problem found.
+    `probes`: what earlier probes found (every source is probed otherwise)."""
     where = manifest.path
     try:
         path = fetch_source(manifest.source, cache_dir) if manifest.source_is_remote else None
@@ -65,7 +118,7 @@ def inspect(
                     "check that the right file is in place, or update sha256")
         )  # fmt: skip
     try:
-        info = probe_source(path)
+        info = probes.probe(path, digest) if probes else probe_source(path)
     except ProbeError as error:
         raise MediaError(
             problem(where, "source", f"{manifest.source}: {error}",
