@@ -19,7 +19,7 @@ from newsreel.media.plan import cache_key
 from newsreel.media.probe import probe_source
 from newsreel.media.reasons import reason
 
-from .conftest import build_media, plan_media, write_manifest
+from .conftest import build_media, make_source, plan_media, write_manifest
 
 
 def make(path: Path, *args: str) -> Path:
@@ -256,3 +256,50 @@ def test_a_sound_track_that_runs_on_past_the_picture_ends_with_it(clips: Path, t
                 sound = container.streams.audio[0]
                 seconds = float(sound.duration * sound.time_base)
             assert abs(seconds - 4.0) < 0.05, f"{name}: {seconds} s of sound"
+
+
+def test_a_source_smaller_than_its_presets_is_made_with_a_warning(clips: Path, tmp_path: Path):
+    """A 160x90 clip in the 320x180 and 256x144 presets: the files are made (broadcasters'
+    systems want those sizes), and the editor is told that their pictures are enlarged."""
+    make_source(clips / "sources" / "test.mp4", size="160x90")
+    plan = plan_media(clips, tmp_path / "cache")
+    assert plan.warnings == [
+        "clips/2025-10-15-test.toml: source: sources/test.mp4 is 160x90, so hd (320x180), "
+        "web (256x144) enlarge its picture (no sharper than the source); use a larger "
+        "original if there is one, or drop those presets"
+    ]
+    # a source as large as the largest preset: nothing to say
+    make_source(clips / "sources" / "test.mp4", size="320x180")
+    assert plan_media(clips, tmp_path / "cache").warnings == []
+
+
+def test_clips_plan_and_a_build_say_which_presets_enlarge_a_source(site_with_video, tmp_path):
+    from typer.testing import CliRunner
+
+    from newsreel.build import build_site
+    from newsreel.cli import app
+
+    make_source(site_with_video.clips / "sources" / "test.mp4", size="192x108")
+    said = CliRunner().invoke(app, ["clips", "plan", "--root", str(site_with_video.root)])
+    assert said.exit_code == 0, said.output
+    assert "sources/test.mp4 is 192x108, so hd (320x180), web (256x144) enlarge" in " ".join(
+        said.output.split()
+    )
+
+    class Recording:
+        def __init__(self):
+            self.warnings: list[str] = []
+
+        def __getattr__(self, name):
+            return lambda *args, **kwargs: None
+
+        def warn(self, message: str) -> None:
+            self.warnings.append(message)
+
+    reporter = Recording()
+    build_site(site_with_video, reporter=reporter, search_index="off")
+    assert [w for w in reporter.warnings if "enlarge" in w] == [
+        "clips/2025-10-15-test.toml: source: sources/test.mp4 is 192x108, so hd (320x180), "
+        "web (256x144) enlarge its picture (no sharper than the source); use a larger "
+        "original if there is one, or drop those presets"
+    ]

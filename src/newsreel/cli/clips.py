@@ -55,6 +55,8 @@ def plan(root: RootOption = Path("."), settings: SettingsOption = "pelicanconf.p
 
     media_plan = pipeline.plan(Project.at(root, settings).media_settings())
     out.print(plan_tables(media_plan))
+    for line in media_plan.warnings:
+        out.print(line, style="yellow", markup=False, highlight=False, soft_wrap=True)
     summary = media_plan.describe().splitlines()[0]
     out.print(summary, style="yellow" if media_plan.jobs else "green", highlight=False)
 

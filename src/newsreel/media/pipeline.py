@@ -78,6 +78,8 @@ def _build_media(
     fetch = (lambda key: remote.fetch(key, local)) if remote else None
     media_plan = plan_media(settings, ffmpeg_version(settings), fetch)
     logger.debug("media plan: %s", media_plan.describe())
+    for line in media_plan.warnings:
+        reporter.warn(line)
     executor = Executor(encode.ffmpeg_exe(settings.ffmpeg), runner)
     run_jobs(media_plan.jobs, local, executor, jobs or os.cpu_count() or 1, reporter)
     if remote is not None:  # what it encoded, and what the local cache held before

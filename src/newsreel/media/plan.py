@@ -133,6 +133,32 @@ def corrections(preset: Preset, source: MediaInfo) -> tuple[str, ...]:
     return tuple(found)
 
 
+def enlarged(manifest: VideoManifest, presets: dict[str, Preset], info: MediaInfo) -> list[str]:
+    """A warning when the manifest's downloads enlarge its source's picture (a 640x360 phone
+    clip in a 1920x1080 broadcast preset): the file is made, as broadcasters' systems want
+    that size, but its picture is no sharper than the source's, which the preset's name and
+    bit rate promise. The adaptive stream's rungs are left out (a player picks a smaller one)."""
+    if not info.width or not info.height:
+        return []
+    shown_width = info.width * info.sar  # the picture's width as shown (anamorphic sources)
+    named = {name for cut in manifest.all_cuts() for name in cut.presets}
+    larger = [
+        presets[name]
+        for name in sorted(named)
+        if presets[name].kind == "video"
+        and min(presets[name].video["width"] / shown_width,
+                presets[name].video["height"] / info.height) > 1
+    ]  # fmt: skip
+    if not larger:
+        return []
+    sizes = ", ".join(f"{p.name} ({p.video['width']}x{p.video['height']})" for p in larger)
+    return [
+        f"{manifest.path.parent.name}/{manifest.path.name}: source: {manifest.source} is "
+        f"{round(shown_width)}x{info.height}, so {sizes} enlarge its picture (no sharper than "
+        "the source); use a larger original if there is one, or drop those presets"
+    ]
+
+
 def scaling_base(
     preset: Preset, presets: Iterable[Preset], source: MediaInfo
 ) -> tuple[int, int] | None:
@@ -269,6 +295,8 @@ class MediaPlan:
     sources: dict[str, Source] = field(default_factory=dict)
     ladder: Ladder | None = None
     presets: dict[str, Preset] = field(default_factory=dict)  # all of `presets.toml`
+    #: what a person should look at, though nothing stops the build (`enlarged`)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def keys(self) -> set[str]:
@@ -370,6 +398,7 @@ def plan_media(
             problems += error.problems
             continue
         plan.sources[manifest.id] = source
+        plan.warnings += enlarged(manifest, presets, source.info)
         _plan_video(plan, manifest, presets, source, cache, index, fetch)
     if problems:
         raise MediaError(problems)
