@@ -282,3 +282,40 @@ def test_ctrl_c_mid_upload_says_how_to_finish_and_the_next_publish_does(versions
     assert result.returncode == 0, result.stdout + result.stderr
     assert live_problems(s3, targets) == []
     assert run.plan(versions.new, targets, delete=True).plan.uploads == []
+
+
+@pytest.mark.parametrize(
+    "refusal",
+    [
+        (400, "TooManyInvalidationsInProgress", "Your request contains too many invalidations."),
+        (403, "AccessDenied", "User is not authorized to perform: cloudfront:CreateInvalidation"),
+    ],
+)
+def test_a_failed_invalidation_says_the_files_are_up_and_the_next_publish_sends_it(
+    versions, targets, s3, aws, refusal
+):
+    """CloudFront refusing the invalidation (too many in progress, no right to invalidate)
+    comes after every file is up: one line that says so, names the distribution and the
+    refusal, and the next publish sends the invalidation."""
+    publish(versions.old, targets)
+    expected = run.plan(versions.new, targets, delete=True).invalidation_paths
+
+    def decide(number: int, method: str, path: str) -> tuple[int, str, str] | None:
+        return refusal if method == "POST" and path.endswith("/invalidation") else None
+
+    with FaultProxy(aws.endpoint, decide) as proxy:
+        env = {**os.environ, "AWS_ENDPOINT_URL": proxy.url, "COLUMNS": "400", "NO_COLOR": "1"}
+        result = subprocess.run(command(versions.new, targets), env=env, capture_output=True,
+                                text=True, timeout=120)  # fmt: skip
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
+    said = [line for line in result.stderr.splitlines() if "CloudFront" in line]
+    assert len(said) == 1, result.stderr
+    assert said[0].startswith(f"CloudFront distribution {targets.distribution}: "), said
+    assert "files are published" in said[0] and "run the same command again" in said[0], said
+    assert refusal[1] in said[0] or "access denied" in said[0], said
+    assert live_problems(s3, targets) == []
+    again = run.plan(versions.new, targets, delete=True)
+    assert again.plan.uploads == [] and set(expected) <= set(again.invalidation_paths)
+    run.carry_out(again)
+    assert set(expected) <= sent_paths(aws, targets.distribution)

@@ -34,7 +34,14 @@ from newsreel.progress import SILENT, Reporter
 from newsreel.project import Project
 from newsreel.publish import preflight as checks
 from newsreel.publish import state
-from newsreel.publish.plan import PublishPlan, RemoteObject, diff, is_hidden, local_files
+from newsreel.publish.plan import (
+    GRACE_S,
+    PublishPlan,
+    RemoteObject,
+    diff,
+    is_hidden,
+    local_files,
+)
 from newsreel.publish.sync import apply, invalidate
 
 #: The largest share of a bucket's objects one publish deletes without `--force-delete`: more
@@ -271,11 +278,34 @@ def carry_out(
                               "everything (/*) instead")  # fmt: skip
                 invalidation = invalidate(["/*"], cloudfront, targets.distribution)
         except Exception as error:
-            raise cloud.explain(error, where) or error from None
+            raise _invalidation_failed(error, where, len(publish.invalidation_paths)) from None
     for name, after in _states_after(publish, done=True).items():
         if after != stored[name]:  # the journal's pending invalidation is cleared too
             _write_state(s3, name, after)
     return invalidation
+
+
+def _invalidation_failed(error: Exception, where: str, paths: int) -> Exception:
+    """The one line for an invalidation CloudFront refused or never got: it comes after every
+    file is up, so the operator hears that, what CloudFront said, and that the same command
+    sends it (it stays pending in the site bucket's state). A bug stays a bug."""
+    explained = cloud.explain(error, where)
+    if explained is None and isinstance(error, ClientError):
+        details = error.response.get("Error", {})
+        said = f"{details.get('Code', '')} ({details.get('Message') or 'no message'})"
+        explained = NewsreelError(Problem(where, "", f"refused the invalidation: {said}", ""))
+    if explained is None:
+        return error
+    first = explained.problems[0]
+    again = "run the command again" in first.fix  # AWS failing for a while: said below
+    fix = f"{first.fix}; then " if first.fix and not again else ""
+    return NewsreelError(
+        Problem(first.where, first.field, f"{first.message}; the files are published, but "
+                f"the CDN may serve the {paths} replaced or deleted paths as they were for up "
+                f"to {GRACE_S // 60} minutes", f"{fix}run the same command again (in a few "
+                "minutes if CloudFront has too many invalidations in progress): it sends the "
+                "invalidation, and nothing else")
+    )  # fmt: skip
 
 
 def _write_state(s3: object, bucket: str, value: state.BucketState) -> None:
