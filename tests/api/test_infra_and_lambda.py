@@ -255,3 +255,45 @@ def test_budgets_count_the_cloudfront_viewer_not_forwarded_headers(stack):
         viewer="2001:db8:1:2::7:40000",
     )
     assert api(other_viewer, None)["statusCode"] == 202
+
+
+def signed_in(api, sender, sqs, queue_url: str, address: str) -> list[str]:
+    """Register and verify `address` through the handlers; returns the session cookie."""
+    event = function_url_event(
+        "POST", "/api/account/register", {"email": address, "password": PASSWORD}
+    )
+    assert api(event, None)["statusCode"] == 202
+    deliver_queued_mail(sender, sqs, queue_url)
+    verify = api(
+        function_url_event("POST", "/api/account/verify",
+                           {"email": address, "code": sent_code(address), "password": PASSWORD}),
+        None,
+    )  # fmt: skip
+    assert verify["statusCode"] == 200, verify
+    return [next(c for c in verify["cookies"] if c.startswith("newsreel_session=")).split(";")[0]]
+
+
+def test_a_manifest_the_function_may_not_list_is_a_404_not_a_500(stack, aws, monkeypatch):
+    """The function may read `media/*/manifest.json` but not list the site bucket (template.yaml),
+    so S3 answers a missing manifest with 403 AccessDenied, not 404: an unknown video (an old
+    link, a typo) must be a JSON 404, as locally, and never a 500."""
+    from publish.faults import FaultProxy
+
+    api, sender, sqs, queue_url = stack
+    session = signed_in(api, sender, sqs, queue_url, "desk@example.org")
+    denied = (403, "AccessDenied", "Access Denied")
+
+    def decide(number: int, method: str, path: str) -> tuple[int, str, str] | None:
+        missing = method == "GET" and path.endswith("/media/2025-01-01-gone/manifest.json")
+        return denied if missing else None
+
+    with FaultProxy(aws.endpoint, decide) as proxy:
+        monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.url)  # the S3 clients are made on first use
+        gone = api(function_url_event("GET", "/api/download/2025-01-01-gone/full/broadcast",
+                                      cookies=session), None)  # fmt: skip
+        found = api(function_url_event("GET", f"/api/download/{VIDEO}/full/broadcast",
+                                       cookies=session), None)  # fmt: skip
+    assert proxy.faults() == {"AccessDenied": 1}
+    assert gone["statusCode"] == 404, gone
+    assert json.loads(gone["body"])["error"] == "not_found"
+    assert found["statusCode"] == 200, found
