@@ -297,3 +297,32 @@ def test_a_manifest_the_function_may_not_list_is_a_404_not_a_500(stack, aws, mon
     assert gone["statusCode"] == 404, gone
     assert json.loads(gone["body"])["error"] == "not_found"
     assert found["statusCode"] == 200, found
+
+
+def test_a_deployment_missing_a_setting_says_which_in_one_line(stack, aws, monkeypatch):
+    """A function deployed without one of its variables, or with an SSM parameter that does not
+    exist, stops at start with one line naming each and the fix, not a KeyError or a botocore
+    traceback in the logs; an origin secret stored with a trailing newline still matches."""
+    from newsreel.api.config import ApiConfig
+    from newsreel.errors import NewsreelError
+
+    monkeypatch.delenv("NEWSREEL_TABLE")
+    monkeypatch.delenv("NEWSREEL_SITE_BUCKET")
+    with pytest.raises(NewsreelError) as missing:
+        ApiConfig.from_env()
+    said = missing.value.lines()
+    assert [line.split(":")[0] for line in said] == ["NEWSREEL_TABLE", "NEWSREEL_SITE_BUCKET"]
+    assert all("infra/template.yaml" in line for line in said), said
+    monkeypatch.setenv("NEWSREEL_TABLE", "t")
+    monkeypatch.setenv("NEWSREEL_SITE_BUCKET", "b")
+    monkeypatch.setenv("NEWSREEL_SECRET_PARAMETER", "/newsreel/no-such-secret")
+    with pytest.raises(NewsreelError) as absent:
+        ApiConfig.from_env()
+    assert absent.value.lines()[0].startswith("SSM parameter /newsreel/no-such-secret: "), absent
+    assert "aws ssm put-parameter" in absent.value.lines()[0]
+
+    monkeypatch.setenv("NEWSREEL_SECRET_PARAMETER", "/newsreel/secret")
+    aws("client", "ssm").put_parameter(Name="/newsreel/origin-secret", Value=ORIGIN_SECRET + "\n",
+                                       Type="SecureString", Overwrite=True)  # fmt: skip
+    api = importlib.reload(importlib.import_module("newsreel.api.lambda_handler")).handler
+    assert api(function_url_event("GET", "/api/account/me"), None)["statusCode"] == 401
