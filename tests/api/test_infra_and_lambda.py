@@ -326,3 +326,36 @@ def test_a_deployment_missing_a_setting_says_which_in_one_line(stack, aws, monke
                                        Type="SecureString", Overwrite=True)  # fmt: skip
     api = importlib.reload(importlib.import_module("newsreel.api.lambda_handler")).handler
     assert api(function_url_event("GET", "/api/account/me"), None)["statusCode"] == 401
+
+
+@pytest.mark.parametrize("region", ["eu-west-3", "us-east-1"])
+def test_the_cdn_lets_pages_play_and_read_the_links_the_function_signs(region, monkeypatch):
+    """The function's signed links name the private bucket by the host botocore presigns with
+    (the global `<bucket>.s3.amazonaws.com`, in every region): the site's CSP must allow that
+    host for `<video>` (media-src) and for the clip tool's range reads (connect-src), or a
+    signed-in downloader's broadcast preview is blocked by the browser, in production only."""
+    from urllib.parse import urlsplit
+
+    from newsreel.api.config import aws_client
+    from newsreel.api.downloads import S3Downloader
+
+
+    bucket = "newsreel-private-media-1a2b3c"
+    for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", region)
+    link = S3Downloader(aws_client("s3", signature_version="s3v4"), bucket).url_for(
+        "_private/media/v/0123456789abcdef/v-1080p.mp4", "v-1080p.mp4"
+    )
+    host = f"https://{urlsplit(link).netloc}"
+    template = (REPO / "infra/site.yaml").read_text("utf-8")
+    csp = template.split("ContentSecurityPolicy: !Sub ", 1)[1].splitlines()[0].strip('"')
+    csp = csp.replace(
+        "${PrivateMediaBucket.RegionalDomainName}", f"{bucket}.s3.{region}.amazonaws.com"
+    )
+    csp = csp.replace("${PrivateMediaBucket.DomainName}", f"{bucket}.s3.amazonaws.com")
+    for directive in ("media-src", "connect-src"):
+        allowed = re.search(rf"{directive} ([^;]*)", csp).group(1).split()
+        assert host in allowed, f"{directive} does not allow {host}: {allowed}"
