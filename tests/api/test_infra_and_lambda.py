@@ -27,7 +27,7 @@ CONTENT = bytes(range(256)) * 64
 PASSWORD = "Correct-Horse-9-Battery"
 
 
-@pytest.mark.parametrize("template", ["template.yaml", "site.yaml"])
+@pytest.mark.parametrize("template", ["template.yaml", "site.yaml", "edge.yaml"])
 def test_templates_pass_cfn_lint(template: str):
     cfn_lint = Path(sys.executable).with_name("cfn-lint")
     result = subprocess.run(
@@ -339,7 +339,6 @@ def test_the_cdn_lets_pages_play_and_read_the_links_the_function_signs(region, m
     from newsreel.api.config import aws_client
     from newsreel.api.downloads import S3Downloader
 
-
     bucket = "newsreel-private-media-1a2b3c"
     for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3"):
         monkeypatch.delenv(name, raising=False)
@@ -359,3 +358,35 @@ def test_the_cdn_lets_pages_play_and_read_the_links_the_function_signs(region, m
     for directive in ("media-src", "connect-src"):
         allowed = re.search(rf"{directive} ([^;]*)", csp).group(1).split()
         assert host in allowed, f"{directive} does not allow {host}: {allowed}"
+
+
+def _template_parameters(name: str) -> dict:
+    import yaml
+
+    class CloudFormation(yaml.SafeLoader):
+        """Reads `!Sub`, `!Ref`... as their plain value."""
+
+    CloudFormation.add_multi_constructor(
+        "!",
+        lambda loader, suffix, node: (
+            loader.construct_scalar(node) if isinstance(node, yaml.ScalarNode) else None
+        ),
+    )
+    text = (REPO / "infra" / name).read_text("utf-8")
+    return yaml.load(text, CloudFormation)["Parameters"]  # noqa: S506
+
+
+@pytest.mark.parametrize("template", ["template.yaml", "site.yaml"])
+def test_the_site_url_is_refused_at_deploy_unless_it_is_an_origin(template: str):
+    """`https://multimedia.example.org/`, pasted from a browser, deployed: the private bucket's
+    CORS rule named an origin no browser sends (Origin has no slash), so every range read of a
+    signed link failed, in production only. CloudFormation now refuses it, saying the form."""
+    parameter = _template_parameters(template)["SiteUrl"]
+    pattern = re.compile(parameter["AllowedPattern"])  # CloudFormation matches the whole value
+    for good in ("https://multimedia.example.org", "https://media.nato.int", "https://a.b:8443"):
+        assert pattern.fullmatch(good), good
+    for bad in ("https://multimedia.example.org/", "http://multimedia.example.org",
+                "multimedia.example.org", "https://multimedia.example.org/fr/",
+                "https://Multimedia.example.org", ""):  # fmt: skip
+        assert not pattern.fullmatch(bad), bad
+    assert "https://multimedia.example.org" in parameter["ConstraintDescription"]
