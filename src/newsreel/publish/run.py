@@ -19,6 +19,7 @@ the next publish, seeing the same differences and the journal, finishes the job.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import time
 from dataclasses import dataclass, field
@@ -239,6 +240,30 @@ def carry_out(
     if too_many and not force_delete:
         raise NewsreelError(too_many)
     s3 = cloud.client("s3")
+    targets = publish.targets
+    done = _states_after(publish, done=True)
+    if not publish.plan.changes_anything and done == publish.states:
+        return None  # nothing to write: no lock either
+    where = f"s3://{targets.bucket}/{state.LOCK_KEY}"
+    try:
+        state.lock(s3, targets.bucket, time.time())
+    except Exception as error:
+        raise cloud.explain(error, where) or error from None
+    try:
+        invalidation = _carry_out(publish, s3, reporter)
+    except BaseException:  # Ctrl+C too: the next publish must not find the lock held
+        with contextlib.suppress(Exception):  # the publish's own failure is the one to say
+            state.unlock(s3, targets.bucket)
+        raise
+    try:
+        state.unlock(s3, targets.bucket)
+    except Exception as error:
+        raise cloud.explain(error, where) or error from None
+    return invalidation
+
+
+def _carry_out(publish: Publish, s3: object, reporter: Reporter) -> str | None:
+    """`carry_out`, under the site bucket's lock."""
     targets = publish.targets
     touched = {u.bucket for u in publish.plan.uploads} | {d.bucket for d in publish.plan.deletions}
     journal = _states_after(publish, done=False)
