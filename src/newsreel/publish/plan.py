@@ -34,6 +34,7 @@ from pathlib import Path
 
 from newsreel import content_types
 from newsreel.build.search import ENTRY
+from newsreel.errors import Problem
 from newsreel.media.record import PRIVATE_DIR
 
 #: How long browsers and the CDN keep pages and feeds, and other fixed-name files.
@@ -219,6 +220,31 @@ def local_files(output: Path) -> dict[str, Path]:
             if not name.startswith("."):
                 found[name if prefix == "." else f"{prefix}/{name}"] = Path(folder, name)
     return dict(sorted(found.items()))
+
+
+#: S3 refuses longer keys (KeyTooLongError), counted in UTF-8 bytes.
+MAX_KEY_BYTES = 1024
+
+
+def unpublishable(files: Mapping[str, Path]) -> list[Problem]:
+    """Files no bucket can hold under their name, each with its fix: a name that is not UTF-8
+    (made on another system: S3 keys are UTF-8, and boto3 stopped on it with a
+    UnicodeEncodeError, half-way), or a key longer than S3 takes."""
+    problems = []
+    for key, path in files.items():
+        try:
+            size = len(key.encode("utf-8"))
+        except UnicodeEncodeError:
+            shown = os.fsencode(path.name).decode("utf-8", "replace")
+            problems.append(Problem(path.parent / shown, "", "its name is not UTF-8 (it was "
+                                    "made on a system with another encoding)", "rename it in "
+                                    "the source and build again"))  # fmt: skip
+            continue
+        if size > MAX_KEY_BYTES:
+            problems.append(Problem(path, "", f"its key is {size} bytes long, and S3 takes at "
+                                    f"most {MAX_KEY_BYTES}", "give it (or its folders) a "
+                                    "shorter name in the source and build again"))  # fmt: skip
+    return problems
 
 
 def _reason(key: str, path: Path, size: int, existing: RemoteObject | None) -> str:

@@ -42,6 +42,7 @@ from newsreel.publish.plan import (
     diff,
     is_hidden,
     local_files,
+    unpublishable,
 )
 from newsreel.publish.sync import apply, invalidate
 
@@ -190,6 +191,9 @@ def plan(
     that is not a build for these settings (`check_output`)."""
     check_output(project)
     files = local_files(project.output)
+    refused = unpublishable(files)
+    if refused:
+        raise NewsreelError(refused)
     if not targets.private_bucket and any(k.startswith(PRIVATE_DIR + "/") for k in files):
         raise NewsreelError(
             Problem(project.settings_file, "NEWSREEL_PRIVATE_BUCKET",
