@@ -390,3 +390,31 @@ def test_the_site_url_is_refused_at_deploy_unless_it_is_an_origin(template: str)
                 "https://Multimedia.example.org", ""):  # fmt: skip
         assert not pattern.fullmatch(bad), bad
     assert "https://multimedia.example.org" in parameter["ConstraintDescription"]
+
+
+def test_a_mail_job_sqs_delivers_twice_sends_one_code_that_works(stack):
+    """SQS delivers at least once (and again after a send whose success was not reported): a
+    second run of a register job issued a second code, killing the first one, which the person
+    was already typing. A job is done once per message."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.ses.models import ses_backends
+
+    api, sender, sqs, queue_url = stack
+    address = "twice@example.org"
+    event = function_url_event("POST", "/api/account/register",
+                               {"email": address, "password": PASSWORD})  # fmt: skip
+    assert api(event, None)["statusCode"] == 202
+    message = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=1)["Messages"][0]
+    record = {"messageId": message["MessageId"], "body": message["Body"], "eventSource": "aws:sqs"}
+    sent = ses_backends[DEFAULT_ACCOUNT_ID]["eu-west-1"].sent_messages
+    before = len(sent)
+    assert sender({"Records": [record]}, None) == {"batchItemFailures": []}
+    code = sent_code(address)
+    assert sender({"Records": [record]}, None) == {"batchItemFailures": []}  # delivered again
+    assert len(sent) == before + 1, "one mail"
+    verify = api(
+        function_url_event("POST", "/api/account/verify",
+                           {"email": address, "code": code, "password": PASSWORD}),
+        None,
+    )  # fmt: skip
+    assert verify["statusCode"] == 200, verify
