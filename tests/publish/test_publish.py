@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from typer.testing import CliRunner
 
@@ -143,3 +145,25 @@ def test_files_no_bucket_can_hold_are_named_before_anything_is_sent(site, target
                              "give it (or its folders) a shorter name in the source and build "
                              "again"), lines  # fmt: skip
     assert keys(s3, targets.bucket) == set()
+
+
+def test_a_folder_linked_into_output_is_published_not_deleted(site, targets, s3, tmp_path):
+    """`output/images` moved to a bigger disk and linked back: os.walk skipped linked folders,
+    so the publish saw its files gone, and --delete removed them from the live site while its
+    pages still showed them. A link back to a folder above is not followed (no endless walk)."""
+    import os
+    import shutil
+
+    from newsreel.publish.plan import GRACE_S
+
+    images = site.output / "images"
+    images.mkdir(exist_ok=True)
+    (images / "drone.jpg").write_bytes(b"jpeg")
+    publish(site, targets)
+    shutil.move(images, tmp_path / "images")
+    os.symlink(tmp_path / "images", images)
+    os.symlink(site.output, tmp_path / "images" / "loop")
+    later = run.plan(site, targets, delete=True, now=time.time() + GRACE_S + 1)
+    assert "images/drone.jpg" in later.plan.skipped
+    assert not [d.key for d in later.plan.deletions if d.key.startswith("images/")]
+    assert not [u.key for u in later.plan.uploads if "/loop/" in u.key]

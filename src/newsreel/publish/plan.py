@@ -211,9 +211,20 @@ class PublishPlan:
 
 
 def local_files(output: Path) -> dict[str, Path]:
-    """Every file of `output/` to publish, by key, sorted (hidden ones left out)."""
+    """Every file of `output/` to publish, by key, sorted (hidden ones left out).
+
+    A folder that is a symbolic link (`output/media` moved to a bigger disk) is published as a
+    web server would serve it: os.walk's default skipped it, silently, and `--delete` then
+    removed its files from the live site. A link back to a folder above it is not followed."""
     found = {}
-    for folder, folders, files in os.walk(output):
+    above: dict[str, frozenset[str]] = {}  # folder -> the real paths of it and its parents
+    for folder, folders, files in os.walk(output, followlinks=True):
+        real = os.path.realpath(folder)
+        parents = above.get(os.path.dirname(folder), frozenset())
+        if real in parents:  # a link back to a folder above: already being walked
+            folders[:] = []
+            continue
+        above[folder] = parents | {real}
         folders[:] = [name for name in folders if not name.startswith(".")]
         prefix = Path(folder).relative_to(output).as_posix()
         for name in files:
