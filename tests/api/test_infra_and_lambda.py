@@ -27,7 +27,7 @@ CONTENT = bytes(range(256)) * 64
 PASSWORD = "Correct-Horse-9-Battery"
 
 
-@pytest.mark.parametrize("template", ["template.yaml", "site.yaml"])
+@pytest.mark.parametrize("template", ["template.yaml", "site.yaml", "edge.yaml"])
 def test_templates_pass_cfn_lint(template: str):
     cfn_lint = Path(sys.executable).with_name("cfn-lint")
     result = subprocess.run(
@@ -255,3 +255,166 @@ def test_budgets_count_the_cloudfront_viewer_not_forwarded_headers(stack):
         viewer="2001:db8:1:2::7:40000",
     )
     assert api(other_viewer, None)["statusCode"] == 202
+
+
+def signed_in(api, sender, sqs, queue_url: str, address: str) -> list[str]:
+    """Register and verify `address` through the handlers; returns the session cookie."""
+    event = function_url_event(
+        "POST", "/api/account/register", {"email": address, "password": PASSWORD}
+    )
+    assert api(event, None)["statusCode"] == 202
+    deliver_queued_mail(sender, sqs, queue_url)
+    verify = api(
+        function_url_event("POST", "/api/account/verify",
+                           {"email": address, "code": sent_code(address), "password": PASSWORD}),
+        None,
+    )  # fmt: skip
+    assert verify["statusCode"] == 200, verify
+    return [next(c for c in verify["cookies"] if c.startswith("newsreel_session=")).split(";")[0]]
+
+
+def test_a_manifest_the_function_may_not_list_is_a_404_not_a_500(stack, aws, monkeypatch):
+    """The function may read `media/*/manifest.json` but not list the site bucket (template.yaml),
+    so S3 answers a missing manifest with 403 AccessDenied, not 404: an unknown video (an old
+    link, a typo) must be a JSON 404, as locally, and never a 500."""
+    from publish.faults import FaultProxy
+
+    api, sender, sqs, queue_url = stack
+    session = signed_in(api, sender, sqs, queue_url, "desk@example.org")
+    denied = (403, "AccessDenied", "Access Denied")
+
+    def decide(number: int, method: str, path: str) -> tuple[int, str, str] | None:
+        missing = method == "GET" and path.endswith("/media/2025-01-01-gone/manifest.json")
+        return denied if missing else None
+
+    with FaultProxy(aws.endpoint, decide) as proxy:
+        monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.url)  # the S3 clients are made on first use
+        gone = api(function_url_event("GET", "/api/download/2025-01-01-gone/full/broadcast",
+                                      cookies=session), None)  # fmt: skip
+        found = api(function_url_event("GET", f"/api/download/{VIDEO}/full/broadcast",
+                                       cookies=session), None)  # fmt: skip
+    assert proxy.faults() == {"AccessDenied": 1}
+    assert gone["statusCode"] == 404, gone
+    assert json.loads(gone["body"])["error"] == "not_found"
+    assert found["statusCode"] == 200, found
+
+
+def test_a_deployment_missing_a_setting_says_which_in_one_line(stack, aws, monkeypatch):
+    """A function deployed without one of its variables, or with an SSM parameter that does not
+    exist, stops at start with one line naming each and the fix, not a KeyError or a botocore
+    traceback in the logs; an origin secret stored with a trailing newline still matches."""
+    from newsreel.api.config import ApiConfig
+    from newsreel.errors import NewsreelError
+
+    monkeypatch.delenv("NEWSREEL_TABLE")
+    monkeypatch.delenv("NEWSREEL_SITE_BUCKET")
+    with pytest.raises(NewsreelError) as missing:
+        ApiConfig.from_env()
+    said = missing.value.lines()
+    assert [line.split(":")[0] for line in said] == ["NEWSREEL_TABLE", "NEWSREEL_SITE_BUCKET"]
+    assert all("infra/template.yaml" in line for line in said), said
+    monkeypatch.setenv("NEWSREEL_TABLE", "t")
+    monkeypatch.setenv("NEWSREEL_SITE_BUCKET", "b")
+    monkeypatch.setenv("NEWSREEL_SECRET_PARAMETER", "/newsreel/no-such-secret")
+    with pytest.raises(NewsreelError) as absent:
+        ApiConfig.from_env()
+    assert absent.value.lines()[0].startswith("SSM parameter /newsreel/no-such-secret: "), absent
+    assert "aws ssm put-parameter" in absent.value.lines()[0]
+
+    monkeypatch.setenv("NEWSREEL_SECRET_PARAMETER", "/newsreel/secret")
+    aws("client", "ssm").put_parameter(Name="/newsreel/origin-secret", Value=ORIGIN_SECRET + "\n",
+                                       Type="SecureString", Overwrite=True)  # fmt: skip
+    api = importlib.reload(importlib.import_module("newsreel.api.lambda_handler")).handler
+    assert api(function_url_event("GET", "/api/account/me"), None)["statusCode"] == 401
+
+
+@pytest.mark.parametrize("region", ["eu-west-3", "us-east-1"])
+def test_the_cdn_lets_pages_play_and_read_the_links_the_function_signs(region, monkeypatch):
+    """The function's signed links name the private bucket by the host botocore presigns with
+    (the global `<bucket>.s3.amazonaws.com`, in every region): the site's CSP must allow that
+    host for `<video>` (media-src) and for the clip tool's range reads (connect-src), or a
+    signed-in downloader's broadcast preview is blocked by the browser, in production only."""
+    from urllib.parse import urlsplit
+
+    from newsreel.api.config import aws_client
+    from newsreel.api.downloads import S3Downloader
+
+    bucket = "newsreel-private-media-1a2b3c"
+    for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", region)
+    link = S3Downloader(aws_client("s3", signature_version="s3v4"), bucket).url_for(
+        "_private/media/v/0123456789abcdef/v-1080p.mp4", "v-1080p.mp4"
+    )
+    host = f"https://{urlsplit(link).netloc}"
+    template = (REPO / "infra/site.yaml").read_text("utf-8")
+    csp = template.split("ContentSecurityPolicy: !Sub ", 1)[1].splitlines()[0].strip('"')
+    csp = csp.replace(
+        "${PrivateMediaBucket.RegionalDomainName}", f"{bucket}.s3.{region}.amazonaws.com"
+    )
+    csp = csp.replace("${PrivateMediaBucket.DomainName}", f"{bucket}.s3.amazonaws.com")
+    for directive in ("media-src", "connect-src"):
+        allowed = re.search(rf"{directive} ([^;]*)", csp).group(1).split()
+        assert host in allowed, f"{directive} does not allow {host}: {allowed}"
+
+
+def _template_parameters(name: str) -> dict:
+    import yaml
+
+    class CloudFormation(yaml.SafeLoader):
+        """Reads `!Sub`, `!Ref`... as their plain value."""
+
+    CloudFormation.add_multi_constructor(
+        "!",
+        lambda loader, suffix, node: (
+            loader.construct_scalar(node) if isinstance(node, yaml.ScalarNode) else None
+        ),
+    )
+    text = (REPO / "infra" / name).read_text("utf-8")
+    return yaml.load(text, CloudFormation)["Parameters"]  # noqa: S506
+
+
+@pytest.mark.parametrize("template", ["template.yaml", "site.yaml"])
+def test_the_site_url_is_refused_at_deploy_unless_it_is_an_origin(template: str):
+    """`https://multimedia.example.org/`, pasted from a browser, deployed: the private bucket's
+    CORS rule named an origin no browser sends (Origin has no slash), so every range read of a
+    signed link failed, in production only. CloudFormation now refuses it, saying the form."""
+    parameter = _template_parameters(template)["SiteUrl"]
+    pattern = re.compile(parameter["AllowedPattern"])  # CloudFormation matches the whole value
+    for good in ("https://multimedia.example.org", "https://media.nato.int", "https://a.b:8443"):
+        assert pattern.fullmatch(good), good
+    for bad in ("https://multimedia.example.org/", "http://multimedia.example.org",
+                "multimedia.example.org", "https://multimedia.example.org/fr/",
+                "https://Multimedia.example.org", ""):  # fmt: skip
+        assert not pattern.fullmatch(bad), bad
+    assert "https://multimedia.example.org" in parameter["ConstraintDescription"]
+
+
+def test_a_mail_job_sqs_delivers_twice_sends_one_code_that_works(stack):
+    """SQS delivers at least once (and again after a send whose success was not reported): a
+    second run of a register job issued a second code, killing the first one, which the person
+    was already typing. A job is done once per message."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.ses.models import ses_backends
+
+    api, sender, sqs, queue_url = stack
+    address = "twice@example.org"
+    event = function_url_event("POST", "/api/account/register",
+                               {"email": address, "password": PASSWORD})  # fmt: skip
+    assert api(event, None)["statusCode"] == 202
+    message = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=1)["Messages"][0]
+    record = {"messageId": message["MessageId"], "body": message["Body"], "eventSource": "aws:sqs"}
+    sent = ses_backends[DEFAULT_ACCOUNT_ID]["eu-west-1"].sent_messages
+    before = len(sent)
+    assert sender({"Records": [record]}, None) == {"batchItemFailures": []}
+    code = sent_code(address)
+    assert sender({"Records": [record]}, None) == {"batchItemFailures": []}  # delivered again
+    assert len(sent) == before + 1, "one mail"
+    verify = api(
+        function_url_event("POST", "/api/account/verify",
+                           {"email": address, "code": code, "password": PASSWORD}),
+        None,
+    )  # fmt: skip
+    assert verify["statusCode"] == 200, verify

@@ -7,7 +7,9 @@ or answered with a fault, as S3 and the network fail in production:
 - `500`: `InternalError`;
 - `503`: `SlowDown`, S3's throttling answer;
 - `slow`: forwarded, but answered only after a pause (a throttled link);
-- `drop`: like `reset`, for requests that must not reach moto (the client was just killed).
+- `drop`: like `reset`, for requests that must not reach moto (the client was just killed);
+- `(status, code, message)`: that error answer, as AWS gives it (`AccessDenied` on one key,
+  CloudFront's `TooManyInvalidationsInProgress`...).
 
 `decide(number, method, path)` picks the fault of each request (None: forward it); `log`
 keeps every request's (method, path, fault) in arrival order.
@@ -25,7 +27,8 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
-Decide = Callable[[int, str, str], str | None]
+Fault = str | tuple[int, str, str]
+Decide = Callable[[int, str, str], Fault | None]
 
 _ERRORS = {
     "500": (500, "InternalError", "We encountered an internal error. Please try again."),
@@ -50,7 +53,7 @@ class FaultProxy:
         self.upstream = urlsplit(upstream)
         self.decide: Decide = decide or (lambda number, method, path: None)
         self.pause = pause
-        self.log: list[tuple[str, str, str | None]] = []
+        self.log: list[tuple[str, str, Fault | None]] = []
         self.lock = threading.Lock()
         proxy = self
 
@@ -133,6 +136,8 @@ class FaultProxy:
                     proxy.log.append((self.command, self.path, fault))
                 if fault in ("reset", "drop"):
                     self._reset()
+                elif isinstance(fault, tuple):
+                    self._error(*fault)
                 elif fault in _ERRORS:
                     self._error(*_ERRORS[fault])
                 else:
@@ -173,7 +178,8 @@ class FaultProxy:
         counted: dict[str, int] = {}
         for _, _, fault in self.log:
             if fault:
-                counted[fault] = counted.get(fault, 0) + 1
+                name = fault if isinstance(fault, str) else fault[1]
+                counted[name] = counted.get(name, 0) + 1
         return counted
 
     def writes(self) -> list[tuple[str, str]]:

@@ -15,6 +15,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 
@@ -22,6 +23,7 @@ import pytest
 
 from conftest import SMALL_SITE, item, write_site
 from newsreel.build import build_site
+from newsreel.errors import NewsreelError
 from newsreel.project import Project
 from newsreel.publish import run
 
@@ -109,9 +111,19 @@ def test_the_checker_sees_a_broken_site(versions, targets, s3):
     assert any(css in line for line in live_problems(s3, targets))
 
 
-#: Where the publish dies: its first write (the journal), inside each tier, at the deletion,
-#: at the invalidation, and at its last write (the journal cleared).
-KILL_POINTS = ["journal", "addressed", "new-page", "page", "entry", "delete", "invalidate", "last"]
+#: Where the publish dies: its first write (the lock), the journal, inside each tier, at the
+#: deletion, at the invalidation, and at its last write (the lock released).
+KILL_POINTS = [
+    "lock",
+    "journal",
+    "addressed",
+    "new-page",
+    "page",
+    "entry",
+    "delete",
+    "invalidate",
+    "last",
+]
 
 
 def _kill_at(writes: list[tuple[str, str]], point: str) -> int:
@@ -121,7 +133,8 @@ def _kill_at(writes: list[tuple[str, str]], point: str) -> int:
         return next(i for i, (m, p) in enumerate(writes, 1) if test(m, p))
 
     return {
-        "journal": lambda: 1,
+        "lock": lambda: 1,
+        "journal": lambda: first(lambda m, p: p.endswith("/publish-state.json")),
         "addressed": lambda: first(lambda m, p: "/media/" in p or "/fragment/" in p) + 1,
         "new-page": lambda: first(lambda m, p: "/summit/" in p),
         "page": lambda: first(lambda m, p: p.endswith("/en/news/meeting/index.html")),
@@ -282,3 +295,89 @@ def test_ctrl_c_mid_upload_says_how_to_finish_and_the_next_publish_does(versions
     assert result.returncode == 0, result.stdout + result.stderr
     assert live_problems(s3, targets) == []
     assert run.plan(versions.new, targets, delete=True).plan.uploads == []
+
+
+@pytest.mark.parametrize(
+    "refusal",
+    [
+        (400, "TooManyInvalidationsInProgress", "Your request contains too many invalidations."),
+        (403, "AccessDenied", "User is not authorized to perform: cloudfront:CreateInvalidation"),
+    ],
+)
+def test_a_failed_invalidation_says_the_files_are_up_and_the_next_publish_sends_it(
+    versions, targets, s3, aws, refusal
+):
+    """CloudFront refusing the invalidation (too many in progress, no right to invalidate)
+    comes after every file is up: one line that says so, names the distribution and the
+    refusal, and the next publish sends the invalidation."""
+    publish(versions.old, targets)
+    expected = run.plan(versions.new, targets, delete=True).invalidation_paths
+
+    def decide(number: int, method: str, path: str) -> tuple[int, str, str] | None:
+        return refusal if method == "POST" and path.endswith("/invalidation") else None
+
+    with FaultProxy(aws.endpoint, decide) as proxy:
+        env = {**os.environ, "AWS_ENDPOINT_URL": proxy.url, "COLUMNS": "400", "NO_COLOR": "1"}
+        result = subprocess.run(command(versions.new, targets), env=env, capture_output=True,
+                                text=True, timeout=120)  # fmt: skip
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
+    said = [line for line in result.stderr.splitlines() if "CloudFront" in line]
+    assert len(said) == 1, result.stderr
+    assert said[0].startswith(f"CloudFront distribution {targets.distribution}: "), said
+    assert "files are published" in said[0] and "run the same command again" in said[0], said
+    assert refusal[1] in said[0] or "access denied" in said[0], said
+    assert live_problems(s3, targets) == []
+    again = run.plan(versions.new, targets, delete=True)
+    assert again.plan.uploads == [] and set(expected) <= set(again.invalidation_paths)
+    run.carry_out(again)
+    assert set(expected) <= sent_paths(aws, targets.distribution)
+
+
+def test_two_publishes_at_once_one_goes_on_the_other_stops_in_one_line(versions, targets, s3, aws):
+    """Two checkouts publishing at once would each list the bucket while the other writes it
+    (one's --delete removing the pages the other just linked): the second is refused while the
+    first runs, naming it; a lock another machine left needs deleting by hand, and says how."""
+    import json
+
+    from newsreel.publish.state import LOCK_KEY
+
+    publish(versions.old, targets)
+    uploading, second_ended = threading.Event(), threading.Event()
+
+    def hold(number: int, method: str, path: str) -> None:
+        """The first publish, its new item's pages up, holds the pages that will link them
+        until the second one has tried and ended."""
+        if method == "PUT" and path.endswith(".html") and "/summit/" not in path:
+            uploading.set()
+            second_ended.wait(timeout=120)
+
+    with FaultProxy(aws.endpoint, hold) as proxy:
+        env = {**os.environ, "AWS_ENDPOINT_URL": proxy.url}
+        first = subprocess.Popen(command(versions.new, targets), env=env, text=True,
+                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # fmt: skip
+        assert uploading.wait(timeout=60), "the first publish never got to its pages"
+        try:
+            second = subprocess.run(command(versions.old, targets), capture_output=True,
+                                    text=True, timeout=120)  # fmt: skip
+        finally:
+            second_ended.set()
+        said = first.communicate(timeout=120)[0]
+    assert first.returncode == 0, said
+    assert second.returncode == 2, second.stdout + second.stderr
+    lines = [line for line in second.stderr.splitlines() if f"s3://{targets.bucket}" in line]
+    assert len(lines) == 1 and "another publish is under way" in lines[0], second.stderr
+    assert "Traceback" not in second.stderr
+    assert live_problems(s3, targets) == []
+    assert run.plan(versions.new, targets, delete=True).plan.uploads == []
+    assert LOCK_KEY not in keys(s3, targets.bucket), "released"
+
+    held = {"host": "ci-runner-7", "pid": 4242, "started": 1764590400.0}
+    s3.put_object(Bucket=targets.bucket, Key=LOCK_KEY, Body=json.dumps(held).encode())
+    with pytest.raises(NewsreelError) as refused:
+        publish(versions.old, targets, delete=True)
+    assert "process 4242 on ci-runner-7, since 2025-12-01 12:00 UTC" in str(refused.value)
+    assert f"delete s3://{targets.bucket}/{LOCK_KEY}" in str(refused.value)
+    s3.delete_object(Bucket=targets.bucket, Key=LOCK_KEY)
+    publish(versions.old, targets, delete=True)
+    assert live_problems(s3, targets) == []

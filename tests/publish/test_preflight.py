@@ -234,7 +234,7 @@ def test_no_right_to_write_is_found_before_anything_goes_up(
         result = CliRunner().invoke(app, publish_command(site, targets_no_cdn))
     assert result.exit_code == 2 and "Traceback" not in result.output, result.output
     last = result.stderr.strip().splitlines()[-1]  # after the plan's summary
-    assert last.startswith(f"s3://{site_bucket}/.newsreel/publish-state.json: access denied;")
+    assert last.startswith(f"s3://{site_bucket}/.newsreel/publish-lock.json: access denied;")
     assert result.stderr.count("access denied") == 1
     assert keys(s3, site_bucket) == set() and keys(s3, private) == set()
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from typer.testing import CliRunner
 
@@ -120,3 +122,48 @@ def test_account_only_files_never_reach_the_site_bucket(site, targets, s3):
     with pytest.raises(NewsreelError, match="is the site bucket"):
         run.targets_for(site, targets.bucket, targets.bucket)
     assert keys(s3, targets.bucket) == set()
+
+
+def test_files_no_bucket_can_hold_are_named_before_anything_is_sent(site, targets, s3):
+    """A name that is not UTF-8 (a file made on another system) stopped a publish half-way with
+    a UnicodeEncodeError; a key past S3's 1,024 bytes fails at S3 (KeyTooLongError): both are
+    said at once, one line each naming the file, before anything is sent."""
+    import os
+
+    strange = site.output / os.fsdecode(b"images/caf\xe9.jpg")
+    strange.parent.mkdir(parents=True, exist_ok=True)
+    strange.write_bytes(b"jpeg")
+    deep = site.output.joinpath("images", *(f"{n}" * 200 for n in "abcdef"), "x.jpg")
+    deep.parent.mkdir(parents=True)
+    deep.write_bytes(b"jpeg")
+    with pytest.raises(NewsreelError) as refused:
+        publish(site, targets)
+    lines = sorted(refused.value.lines(), key=len)
+    assert len(lines) == 2, lines
+    assert "caf\ufffd.jpg: its name is not UTF-8" in lines[0], lines
+    assert lines[1].endswith("x.jpg: its key is 1218 bytes long, and S3 takes at most 1024; "
+                             "give it (or its folders) a shorter name in the source and build "
+                             "again"), lines  # fmt: skip
+    assert keys(s3, targets.bucket) == set()
+
+
+def test_a_folder_linked_into_output_is_published_not_deleted(site, targets, s3, tmp_path):
+    """`output/images` moved to a bigger disk and linked back: os.walk skipped linked folders,
+    so the publish saw its files gone, and --delete removed them from the live site while its
+    pages still showed them. A link back to a folder above is not followed (no endless walk)."""
+    import os
+    import shutil
+
+    from newsreel.publish.plan import GRACE_S
+
+    images = site.output / "images"
+    images.mkdir(exist_ok=True)
+    (images / "drone.jpg").write_bytes(b"jpeg")
+    publish(site, targets)
+    shutil.move(images, tmp_path / "images")
+    os.symlink(tmp_path / "images", images)
+    os.symlink(site.output, tmp_path / "images" / "loop")
+    later = run.plan(site, targets, delete=True, now=time.time() + GRACE_S + 1)
+    assert "images/drone.jpg" in later.plan.skipped
+    assert not [d.key for d in later.plan.deletions if d.key.startswith("images/")]
+    assert not [u.key for u in later.plan.uploads if "/loop/" in u.key]

@@ -33,6 +33,15 @@ from newsreel.api.store import Store
 from newsreel.errors import NewsreelError, Problem
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+#: What the function cannot start without on AWS (infra/template.yaml sets each), besides its
+#: two secrets (`<name>` or `<name>_PARAMETER`, see `production_secret`).
+REQUIRED_ENV = (
+    "NEWSREEL_TABLE",
+    "NEWSREEL_SITE_URL",
+    "NEWSREEL_PRIVATE_BUCKET",
+    "NEWSREEL_SITE_BUCKET",
+    "NEWSREEL_MAIL_QUEUE_URL",
+)
 
 
 def site_origins(site_url: str) -> tuple[str, ...]:
@@ -139,6 +148,25 @@ class ApiConfig:
         env = dict(os.environ if environ is None else environ)
         from newsreel.api.store.dynamo import DynamoStore
 
+        missing = [name for name in REQUIRED_ENV if not env.get(name)]
+        missing += [name for name in ("NEWSREEL_SECRET", "NEWSREEL_ORIGIN_SECRET")
+                    if not env.get(name) and not env.get(f"{name}_PARAMETER")]  # fmt: skip
+        if missing:
+            raise NewsreelError(
+                [Problem(name, "", "not set in the function's environment",
+                         "deploy it with infra/template.yaml, which sets it (or set it by hand)")
+                 for name in missing]
+            )  # fmt: skip
+        origin_secrets = [
+            value.strip()
+            for value in production_secret(env, "NEWSREEL_ORIGIN_SECRET").decode().split(",")
+            if value.strip()
+        ]
+        if not origin_secrets:
+            raise NewsreelError(
+                Problem("NEWSREEL_ORIGIN_SECRET", "", "is empty", "store CloudFront's "
+                        "X-Newsreel-Origin value there (infra/site.yaml, OriginSecret)")
+            )  # fmt: skip
         clock = SystemClock()
         site_url = env["NEWSREEL_SITE_URL"].rstrip("/")
         return cls(
@@ -159,9 +187,7 @@ class ApiConfig:
                 clock,
             ),
             jobs=SqsQueue(aws_client("sqs"), env["NEWSREEL_MAIL_QUEUE_URL"]),
-            clients=CloudFrontViewer(
-                production_secret(env, "NEWSREEL_ORIGIN_SECRET").decode().split(",")
-            ),
+            clients=CloudFrontViewer(origin_secrets),
             clock=clock,
             site_url=site_url,
             sender=env.get("NEWSREEL_SENDER", cls.sender),
@@ -223,6 +249,23 @@ def production_secret(env: dict[str, str], name: str) -> bytes:
     environment (`<name>`)."""
     parameter = env.get(f"{name}_PARAMETER")
     if parameter:
-        answer = aws_client("ssm")().get_parameter(Name=parameter, WithDecryption=True)
+        from botocore.exceptions import ClientError
+
+        try:
+            answer = aws_client("ssm")().get_parameter(Name=parameter, WithDecryption=True)
+        except ClientError as error:
+            code = error.response.get("Error", {}).get("Code", "")
+            if code == "ParameterNotFound":
+                said = "does not exist"
+                fix = (f"create it: aws ssm put-parameter --name {parameter} --type "
+                       f"SecureString --value ... (or point {name}_PARAMETER at the one that "
+                       "holds it)")  # fmt: skip
+            elif code in ("AccessDeniedException", "AccessDenied"):
+                said = "the function may not read it"
+                fix = ("deploy with infra/template.yaml, whose policy lets the function read "
+                       "it (and decrypt it, with its KMS key)")  # fmt: skip
+            else:
+                raise
+            raise NewsreelError(Problem(f"SSM parameter {parameter}", "", said, fix)) from None
         return answer["Parameter"]["Value"].encode()
     return env[name].encode()

@@ -66,6 +66,13 @@ class FolderManifests:
             return None
 
 
+#: What S3 answers for a manifest that is not there: 404 NoSuchKey, or 403 AccessDenied to a
+#: reader that may not list the bucket, as the function may not (infra/template.yaml gives it
+#: `s3:GetObject` on `media/*/manifest.json` only). A 403 may also be a policy that forgot the
+#: function: logged, so that one shows.
+_NONE = {"NoSuchKey", "404", "NoSuchBucket", "403", "AccessDenied"}
+
+
 class BucketManifests:
     """`media/<id>/manifest.json` in the site bucket (`newsreel publish` uploads it there)."""
 
@@ -83,9 +90,14 @@ class BucketManifests:
             )
             return answer["Body"].read()
         except ClientError as error:
-            if error.response["Error"]["Code"] in ("NoSuchKey", "404", "NoSuchBucket", "403"):
-                return None
-            raise
+            code = error.response["Error"]["Code"]
+            if code not in _NONE:
+                raise
+            if code in ("403", "AccessDenied"):
+                logger.warning("s3://%s/%smedia/%s/manifest.json: access denied (missing, or "
+                               "the function may not read it)", self.bucket, self.prefix,
+                               video_id)  # fmt: skip
+            return None
 
 
 class CachedManifests:

@@ -34,6 +34,7 @@ from pathlib import Path
 
 from newsreel import content_types
 from newsreel.build.search import ENTRY
+from newsreel.errors import Problem
 from newsreel.media.record import PRIVATE_DIR
 from newsreel.publish import is_hidden
 
@@ -205,15 +206,51 @@ class PublishPlan:
 
 
 def local_files(output: Path) -> dict[str, Path]:
-    """Every file of `output/` to publish, by key, sorted (hidden ones left out)."""
+    """Every file of `output/` to publish, by key, sorted (hidden ones left out).
+
+    A folder that is a symbolic link (`output/media` moved to a bigger disk) is published as a
+    web server would serve it: os.walk's default skipped it, silently, and `--delete` then
+    removed its files from the live site. A link back to a folder above it is not followed."""
     found = {}
-    for folder, folders, files in os.walk(output):
+    above: dict[str, frozenset[str]] = {}  # folder -> the real paths of it and its parents
+    for folder, folders, files in os.walk(output, followlinks=True):
+        real = os.path.realpath(folder)
+        parents = above.get(os.path.dirname(folder), frozenset())
+        if real in parents:  # a link back to a folder above: already being walked
+            folders[:] = []
+            continue
+        above[folder] = parents | {real}
         folders[:] = [name for name in folders if not name.startswith(".")]
         prefix = Path(folder).relative_to(output).as_posix()
         for name in files:
             if not name.startswith("."):
                 found[name if prefix == "." else f"{prefix}/{name}"] = Path(folder, name)
     return dict(sorted(found.items()))
+
+
+#: S3 refuses longer keys (KeyTooLongError), counted in UTF-8 bytes.
+MAX_KEY_BYTES = 1024
+
+
+def unpublishable(files: Mapping[str, Path]) -> list[Problem]:
+    """Files no bucket can hold under their name, each with its fix: a name that is not UTF-8
+    (made on another system: S3 keys are UTF-8, and boto3 stopped on it with a
+    UnicodeEncodeError, half-way), or a key longer than S3 takes."""
+    problems = []
+    for key, path in files.items():
+        try:
+            size = len(key.encode("utf-8"))
+        except UnicodeEncodeError:
+            shown = os.fsencode(path.name).decode("utf-8", "replace")
+            problems.append(Problem(path.parent / shown, "", "its name is not UTF-8 (it was "
+                                    "made on a system with another encoding)", "rename it in "
+                                    "the source and build again"))  # fmt: skip
+            continue
+        if size > MAX_KEY_BYTES:
+            problems.append(Problem(path, "", f"its key is {size} bytes long, and S3 takes at "
+                                    f"most {MAX_KEY_BYTES}", "give it (or its folders) a "
+                                    "shorter name in the source and build again"))  # fmt: skip
+    return problems
 
 
 def _reason(key: str, path: Path, size: int, existing: RemoteObject | None) -> str:

@@ -19,6 +19,7 @@ the next publish, seeing the same differences and the journal, finishes the job.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import time
 from dataclasses import dataclass, field
@@ -34,7 +35,15 @@ from newsreel.progress import SILENT, Reporter
 from newsreel.project import Project
 from newsreel.publish import preflight as checks
 from newsreel.publish import state
-from newsreel.publish.plan import PublishPlan, RemoteObject, diff, is_hidden, local_files
+from newsreel.publish.plan import (
+    GRACE_S,
+    PublishPlan,
+    RemoteObject,
+    diff,
+    is_hidden,
+    local_files,
+    unpublishable,
+)
 from newsreel.publish.sync import apply, invalidate
 
 #: The largest share of a bucket's objects one publish deletes without `--force-delete`: more
@@ -182,6 +191,9 @@ def plan(
     that is not a build for these settings (`check_output`)."""
     check_output(project)
     files = local_files(project.output)
+    refused = unpublishable(files)
+    if refused:
+        raise NewsreelError(refused)
     if not targets.private_bucket and any(k.startswith(PRIVATE_DIR + "/") for k in files):
         raise NewsreelError(
             Problem(project.settings_file, "NEWSREEL_PRIVATE_BUCKET",
@@ -233,6 +245,30 @@ def carry_out(
         raise NewsreelError(too_many)
     s3 = cloud.client("s3")
     targets = publish.targets
+    done = _states_after(publish, done=True)
+    if not publish.plan.changes_anything and done == publish.states:
+        return None  # nothing to write: no lock either
+    where = f"s3://{targets.bucket}/{state.LOCK_KEY}"
+    try:
+        state.lock(s3, targets.bucket, time.time())
+    except Exception as error:
+        raise cloud.explain(error, where) or error from None
+    try:
+        invalidation = _carry_out(publish, s3, reporter)
+    except BaseException:  # Ctrl+C too: the next publish must not find the lock held
+        with contextlib.suppress(Exception):  # the publish's own failure is the one to say
+            state.unlock(s3, targets.bucket)
+        raise
+    try:
+        state.unlock(s3, targets.bucket)
+    except Exception as error:
+        raise cloud.explain(error, where) or error from None
+    return invalidation
+
+
+def _carry_out(publish: Publish, s3: object, reporter: Reporter) -> str | None:
+    """`carry_out`, under the site bucket's lock."""
+    targets = publish.targets
     touched = {u.bucket for u in publish.plan.uploads} | {d.bucket for d in publish.plan.deletions}
     journal = _states_after(publish, done=False)
     stored = dict(publish.states)  # each bucket's state as it now is in the bucket
@@ -271,11 +307,34 @@ def carry_out(
                               "everything (/*) instead")  # fmt: skip
                 invalidation = invalidate(["/*"], cloudfront, targets.distribution)
         except Exception as error:
-            raise cloud.explain(error, where) or error from None
+            raise _invalidation_failed(error, where, len(publish.invalidation_paths)) from None
     for name, after in _states_after(publish, done=True).items():
         if after != stored[name]:  # the journal's pending invalidation is cleared too
             _write_state(s3, name, after)
     return invalidation
+
+
+def _invalidation_failed(error: Exception, where: str, paths: int) -> Exception:
+    """The one line for an invalidation CloudFront refused or never got: it comes after every
+    file is up, so the operator hears that, what CloudFront said, and that the same command
+    sends it (it stays pending in the site bucket's state). A bug stays a bug."""
+    explained = cloud.explain(error, where)
+    if explained is None and isinstance(error, ClientError):
+        details = error.response.get("Error", {})
+        said = f"{details.get('Code', '')} ({details.get('Message') or 'no message'})"
+        explained = NewsreelError(Problem(where, "", f"refused the invalidation: {said}", ""))
+    if explained is None:
+        return error
+    first = explained.problems[0]
+    again = "run the command again" in first.fix  # AWS failing for a while: said below
+    fix = f"{first.fix}; then " if first.fix and not again else ""
+    return NewsreelError(
+        Problem(first.where, first.field, f"{first.message}; the files are published, but "
+                f"the CDN may serve the {paths} replaced or deleted paths as they were for up "
+                f"to {GRACE_S // 60} minutes", f"{fix}run the same command again (in a few "
+                "minutes if CloudFront has too many invalidations in progress): it sends the "
+                "invalidation, and nothing else")
+    )  # fmt: skip
 
 
 def _write_state(s3: object, bucket: str, value: state.BucketState) -> None:
