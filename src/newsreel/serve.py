@@ -72,8 +72,8 @@ class SiteFiles(StaticFiles):
     @staticmethod
     def _hidden(full_path: str, folder: str | os.PathLike[str]) -> bool:
         """Whether `full_path`, as found under `folder`, is one `newsreel publish` leaves out."""
-        relative = os.path.relpath(full_path, os.path.realpath(folder))
-        return not relative.startswith("..") and is_hidden(Path(relative).as_posix())
+        relative = Path(os.path.relpath(full_path, os.path.realpath(folder))).parts
+        return ".." not in relative and is_hidden("/".join(relative))  # the root itself: ()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         async def send_with_headers(message: dict) -> None:

@@ -61,6 +61,8 @@ def site(tmp_path_factory) -> str:
     (output / "x").mkdir()
     (output / "media" / "web.mp4").write_bytes(b"public")
     (output / "404.html").write_text("<h1>Not found</h1>", encoding="utf-8")
+    (output / "index.html").write_text("<h1>Home</h1>", encoding="utf-8")
+    (output / "en" / "index.html").write_text("<h1>English</h1>", encoding="utf-8")
     (output / "linked").symlink_to(output / "_private" / "media" / "v")
     (output / "en" / ".sitemap.json").write_bytes(HIDDEN)
     (output / ".newsreel-output").write_bytes(HIDDEN)
@@ -79,6 +81,9 @@ def test_private_files_are_never_served(site, target):
 
 
 def test_public_files_still_are(site):
+    for target, page in (("/", b"<h1>Home</h1>"), ("/en/", b"<h1>English</h1>")):
+        status, answer = raw_get(site, target)  # the folders' pages: the root's too
+        assert status == 200 and answer.endswith(page), target
     status, answer = raw_get(site, "/media/web.mp4")
     assert status == 200 and answer.endswith(b"public")
     status, answer = raw_get(site, "/x/../media/web.mp4")
