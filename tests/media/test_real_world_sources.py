@@ -303,3 +303,27 @@ def test_clips_plan_and_a_build_say_which_presets_enlarge_a_source(site_with_vid
         "web (256x144) enlarge its picture (no sharper than the source); use a larger "
         "original if there is one, or drop those presets"
     ]
+
+
+@pytest.mark.parametrize(
+    ("making", "shown"),
+    [
+        # a phone held upright: a landscape frame, and a display matrix saying "turn it"
+        (("-display_rotation", "90"), [180, 320]),
+        # 16:9 SD as broadcasters deliver it: 5:4 pixels with SAR 64:45
+        (("-vf", "scale=240:192,setsar=64/45"), [341, 192]),
+        ((), [320, 180]),
+    ],
+)
+def test_the_manifest_gives_the_sources_size_as_it_is_shown(clips, tmp_path, making, shown):
+    """`manifest.json`'s `source.width` and `height` are what a journalist will see: an
+    upright phone video is upright, not the landscape frame it is stored as."""
+    plain = make_source(tmp_path / "plain.mp4")
+    if making[:1] == ("-display_rotation",):  # an input option: the stored frame is as it was
+        make(clips / "sources" / "test.mp4", *making, "-i", str(plain), "-c", "copy")
+    else:
+        make(clips / "sources" / "test.mp4", "-i", str(plain), *making, "-c:v", "libx264",
+             "-preset", "ultrafast", "-c:a", "copy")  # fmt: skip
+    build_media(clips, tmp_path / "out", tmp_path / "cache")
+    manifest = json.loads((tmp_path / "out/media/2025-10-15-test/manifest.json").read_bytes())
+    assert [manifest["source"]["width"], manifest["source"]["height"]] == shown

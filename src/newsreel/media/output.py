@@ -24,6 +24,7 @@ from newsreel.media.manifests import VideoManifest
 from newsreel.media.plan import PlannedOutput, presentation_key
 from newsreel.media.presets import Ladder
 from newsreel.media.presskit import build_press_kit
+from newsreel.media.probe import MediaInfo
 from newsreel.media.sources import Source
 
 
@@ -75,9 +76,7 @@ def record_video(
         rights=manifest.rights,
         duration_ms=source.info.duration_ms,
         fps=float(source.info.fps or Fraction(25)),
-        source=record.Source(
-            sha256=source.sha256, width=source.info.width, height=source.info.height
-        ),
+        source=record.Source(sha256=source.sha256, **_shown(source.info)),
         shots=list(manifest.shots),
         cuts=cuts,
         transcript={
@@ -252,3 +251,10 @@ def _names(stream: record.Presentation) -> dict[str, str]:
     return {
         s.lang: Locale.parse(s.lang).get_display_name(s.lang).capitalize() for s in stream.subtitles
     }
+
+
+def _shown(info: MediaInfo) -> dict[str, int]:
+    """The source's width and height in `manifest.json`: as it is shown (`shown_size`), not
+    as it is stored (an upright phone video read as landscape, 16:9 SD as 5:4)."""
+    size = info.shown_size
+    return {"width": size[0], "height": size[1]} if size else {}

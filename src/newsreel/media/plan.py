@@ -138,23 +138,23 @@ def enlarged(manifest: VideoManifest, presets: dict[str, Preset], info: MediaInf
     clip in a 1920x1080 broadcast preset): the file is made, as broadcasters' systems want
     that size, but its picture is no sharper than the source's, which the preset's name and
     bit rate promise. The adaptive stream's rungs are left out (a player picks a smaller one)."""
-    if not info.width or not info.height:
+    shown = info.shown_size  # as a player shows it: anamorphic, or an upright phone's
+    if shown is None:
         return []
-    shown_width = info.width * info.sar  # the picture's width as shown (anamorphic sources)
     named = {name for cut in manifest.all_cuts() for name in cut.presets}
     larger = [
         presets[name]
         for name in sorted(named)
         if presets[name].kind == "video"
-        and min(presets[name].video["width"] / shown_width,
-                presets[name].video["height"] / info.height) > 1
+        and min(presets[name].video["width"] / shown[0],
+                presets[name].video["height"] / shown[1]) > 1
     ]  # fmt: skip
     if not larger:
         return []
     sizes = ", ".join(f"{p.name} ({p.video['width']}x{p.video['height']})" for p in larger)
     return [
         f"{manifest.path.parent.name}/{manifest.path.name}: source: {manifest.source} is "
-        f"{round(shown_width)}x{info.height}, so {sizes} enlarge its picture (no sharper than "
+        f"{shown[0]}x{shown[1]}, so {sizes} enlarge its picture (no sharper than "
         "the source); use a larger original if there is one, or drop those presets"
     ]
 

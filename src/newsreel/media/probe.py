@@ -41,10 +41,22 @@ class MediaInfo:
     #: where its sound ends (sources only, `probe_source`): it may stop before the picture,
     #: or run on past it (a source's `duration_ms` is its picture's)
     sound_ms: int | None = None
+    #: how far its frames are turned to be shown, in degrees (sources only, `probe_source`):
+    #: a phone held upright stores a landscape frame and says 90 or 270
+    rotation: int = 0
 
     @property
     def square_pixels(self) -> bool:
         return self.sar == 1
+
+    @property
+    def shown_size(self) -> tuple[int, int] | None:
+        """Its picture's size as a player shows it (what a reader of `manifest.json` wants):
+        anamorphic pixels made square, an upright phone's frame turned upright."""
+        if not self.width or not self.height:
+            return None
+        width, height = round(self.width * self.sar), self.height
+        return (height, width) if self.rotation % 180 == 90 else (width, height)
 
 
 #: libavcodec's field orders from here on (top or bottom first, coded either way) are
@@ -59,7 +71,7 @@ _HDR_TRANSFERS = {16: "pq", 18: "hlg"}
 
 #: Bumped whenever `probe_source` learns to find something new in a file: what an older one
 #: found and `sources.SourceProbes` remembered is then probed again.
-PROBE_VERSION = 2
+PROBE_VERSION = 3
 
 
 def _encode_hook(value: object) -> object:
@@ -128,8 +140,8 @@ def probe_source(path: Path) -> MediaInfo:
             declared = _declared_end(container, stream)
             sound = container.streams.audio[0] if container.streams.audio else None
             sound_ms = round(_declared_end(container, sound) * 1000) if sound else None
-            decoded = _decoded_end(container, stream, max(0.0, declared - 1))
-            if decoded is None and _decoded_end(container, stream, 0.0) is not None:
+            decoded, rotation = _decoded_end(container, stream, max(0.0, declared - 1))
+            if decoded is None and _decoded_end(container, stream, 0.0)[0] is not None:
                 raise ProbeError(
                     "no frame of its last second can be reached by seeking (keyframes too "
                     "far apart, in a container without an index such as MPEG-TS): cuts "
@@ -148,7 +160,7 @@ def probe_source(path: Path) -> MediaInfo:
     picture_ms = round(decoded * 1000)
     if picture_ms < info.duration_ms - PICTURE_SLACK_MS:  # the sound runs on: not the video
         info = replace(info, duration_ms=picture_ms)
-    return replace(info, sound_ms=sound_ms)
+    return replace(info, sound_ms=sound_ms, rotation=rotation % 360)
 
 
 def _clock(seconds: float) -> str:
@@ -176,20 +188,22 @@ def _declared_end(container, stream) -> float:
         return (container.duration or 0) / av.time_base
 
 
-def _decoded_end(container, stream, at: float) -> float | None:
+def _decoded_end(container, stream, at: float) -> tuple[float | None, int]:
     """The end of the last frame that decodes after seeking to `at` seconds (from the file's
-    start), in the same seconds; None: not one frame decodes from there. Seeking goes to the
+    start), in the same seconds (None: not one frame decodes from there), and how far that
+    frame is to be turned to be shown (degrees, as phones record). Seeking goes to the
     keyframe before `at` where the file has an index (MP4, MOV, Matroska); in MPEG-TS it lands
     by time, and a decoder shows nothing until the next keyframe."""
     base = stream.time_base
     rate = stream.average_rate or 25
     container.seek(int((_origin(container) + at) / base), stream=stream)
-    end = None
+    end, rotation = None, 0
     for frame in container.decode(stream):
         if frame.pts is not None:
             length = frame.duration or 1 / (rate * base)
             end = float((frame.pts + length) * base) - _origin(container)
-    return end
+            rotation = round(getattr(frame, "rotation", 0) or 0)
+    return end, rotation
 
 
 def measure(path: Path, count_packets: bool = True) -> MediaInfo:

@@ -226,6 +226,9 @@ class TranscriptLine(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=Tr
 
 
 class Source(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """The source video: its bytes' SHA-256, and its picture's size as a player shows it (an
+    upright phone video upright, anamorphic SD at its display shape), not as it is stored."""
+
     sha256: str
     width: int | None = None
     height: int | None = None
