@@ -121,7 +121,7 @@ def cache_control(key: str) -> str:
 #: rule for a kind of key none of them is), so that the next publish checks the live headers.
 HEADER_RULES_VERSION = 1
 #: One key of each kind the rules tell apart; with a file of every known extension, and of
-#: every extension the published files have, their headers are what `header_rules` hashes.
+#: every typed extension the published files have, their headers are what `header_rules` hashes.
 _PROBES = (
     "index.html", "en/news/meeting/index.html", "en/feeds/atom.xml", "en/feeds/all.rss.xml",
     "en/feeds/all.atom.xml", "sitemap.xml", "en/sitemap.xml", "robots.txt", "llms.txt",
@@ -133,6 +133,9 @@ _PROBES = (
     "pagefind/en/filter/en_0123456.pf_filter", "file",
 )  # fmt: skip
 
+#: What a file of an extension nobody knows goes out as.
+_NO_TYPE = "application/octet-stream"
+
 
 def headers(key: str) -> tuple[str, str]:
     """The Content-Type and Cache-Control `key` is published with."""
@@ -142,12 +145,15 @@ def headers(key: str) -> tuple[str, str]:
 def header_rules(keys: Iterable[str] = ()) -> str:
     """A fingerprint of the rules that give objects their headers: what they give a key of each
     kind (`_PROBES`), a file of every extension newsreel knows, and one of every extension
-    among `keys` (the machine's own `mime.types` names those newsreel does not know, so two
-    machines may differ), with `HEADER_RULES_VERSION`."""
-    extensions = set(content_types.TYPES) | {PurePosixPath(key).suffix for key in keys}
-    probes = sorted(set(_PROBES) | {f"file{extension}" for extension in extensions})
+    among `keys` that has a type (the machine's own `mime.types` names some newsreel does not
+    know, so two machines may differ), with `HEADER_RULES_VERSION`. An extension with no type
+    (`LICENSE.ca8773cf79`, a fingerprinted name) is left out: a new one is no new rule."""
+    known = set(content_types.TYPES)
+    found = {PurePosixPath(key).suffix.lower() for key in keys} - known
+    names = {f"file{extension}" for extension in known}
+    names |= {f"file{ext}" for ext in found if content_type(f"file{ext}") != _NO_TYPE}
     lines = [f"v{HEADER_RULES_VERSION}"]
-    lines += ["\t".join((probe, *headers(probe))) for probe in probes]
+    lines += ["\t".join((probe, *headers(probe))) for probe in sorted(names | set(_PROBES))]
     return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()[:32]
 
 
