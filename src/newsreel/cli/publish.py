@@ -77,6 +77,15 @@ def publish(
             "plan is of output/ as it is, which must be a production build).",
         ),
     ] = False,
+    check_headers: Annotated[
+        bool,
+        typer.Option(
+            "--check-headers",
+            help="Read the headers of every unchanged object and correct those that are not "
+            "newsreel's (Content-Type, Cache-Control), as after a change by hand. A publish "
+            "does so by itself, once, when newsreel's header rules changed.",
+        ),
+    ] = False,
     do_build: Annotated[
         bool,
         typer.Option(
@@ -92,9 +101,11 @@ def publish(
     only). Then only changed files go up, in an order that keeps the live site whole if the
     publish stops half-way: media and fingerprinted files first, pages and feeds after them,
     the search entries last; deletions only with `--delete`, after everything; one
-    invalidation of the replaced pages and files. Account-only files (output/_private/) go to
-    the private bucket only. A publish that stopped (killed, network down) is finished by the
-    next one.
+    invalidation of the replaced pages and files. Unchanged objects whose Content-Type or
+    Cache-Control are not newsreel's are corrected in place, when newsreel's rules changed
+    since the last publish or with `--check-headers`. Account-only files (output/_private/)
+    go to the private bucket only. A publish that stopped (killed, network down) is finished
+    by the next one.
 
     Nothing is sent from an output/ that is missing, empty or not a build's, or that was built
     for another address than the settings' SITEURL (a development build: `newsreel build` or
@@ -111,8 +122,11 @@ def publish(
     with console.status("Checking the buckets, credentials, region and distribution…"):
         run.preflight(targets)
     with _built(project, do_build, dry_run) as built:
-        with console.status(f"Comparing {built.output.name}/ with the buckets…"):
-            publish = run.plan(built, targets, delete)
+        with RichReporter() as reporter:
+            reporter.start("compare", f"Comparing {built.output.name}/ with the buckets…")
+            publish = run.plan(built, targets, delete, check_headers=check_headers,
+                               reporter=reporter)  # fmt: skip
+            reporter.finish("compare")
         _show(publish, dry_run, force_delete)
         if dry_run:
             return
@@ -172,17 +186,32 @@ def _show(publish: Publish, dry_run: bool, force_delete: bool) -> None:
         table.add_row(where, upload.key, human(upload.size), upload.reason)
     if len(rows) > len(shown):
         table.add_row("…", f"{len(rows) - len(shown)} more (--dry-run lists them all)", "", "")
+    fixes = plan.corrections
+    for fix in fixes if dry_run else fixes[:SHOWN_ROWS]:
+        where = "headers" + (" (private)" if fix.bucket != targets.bucket else "")
+        table.add_row(where, fix.key, human(fix.size), f"was {fix.was}")
+    if not dry_run and len(fixes) > SHOWN_ROWS:
+        table.add_row("…", f"{len(fixes) - SHOWN_ROWS} more (--dry-run lists them all)", "", "")
     for deletion in plan.deletions:
         table.add_row("[red]delete[/red]", deletion.key, "", "not in output/")
-    if plan.uploads or plan.deletions:
+    if plan.uploads or plan.deletions or fixes:
         out.print(table)
     kept = sum(len(keys) for keys in plan.kept.values())
     console.print(
         f"{len(plan.uploads)} to upload ({human(plan.upload_bytes)}), {len(plan.skipped)} "
-        f"unchanged, {len(plan.deletions)} to delete, {len(paths)} paths to invalidate; {kept} "
-        "left over from earlier publishes (--delete removes them once no cached page can "
-        "name them)"
+        f"unchanged, {len(fixes)} files' headers to correct, {len(plan.deletions)} to delete, "
+        f"{len(paths)} paths to invalidate; {kept} left over from earlier publishes (--delete "
+        "removes them once no cached page can name them)"
     )
+    if plan.headers_read:
+        console.print(
+            f"Read the headers of the {plan.headers_read} unchanged files ({plan.headers_why}): "
+            f"{len(fixes)} differ from newsreel's and {'would be' if dry_run else 'are'} "
+            "corrected in place (same bytes).",
+            style="dim",
+            markup=False,
+            soft_wrap=True,
+        )
     if dry_run:
         console.print(
             "A dry run only reads: whether these credentials may write is known when publishing.",

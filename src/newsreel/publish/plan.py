@@ -18,8 +18,17 @@ to keep a while longer, and which CDN paths to invalidate.
   browser or the CDN, so it is kept for `GRACE_S`, the longest such a copy lives, counted from
   the publish that first found it gone from `output/` (the bucket's state, see `state`), and
   removed by the first publish after that.
+- **Headers.** A skipped file keeps the headers it was uploaded with, so when the rules that
+  give them change (`content_type`, `cache_control`, `content_types.TYPES`), or when someone
+  changes an object's metadata by hand, the live object would keep the old ones for ever.
+  `header_rules` is a fingerprint of those rules, which each bucket's state records; a publish
+  that finds another one there (or none: a bucket published by an older newsreel), or that is
+  asked to (`--check-headers`), reads the headers of the objects it skips, once, and
+  `header_fixes` says which to correct in place (`HeaderFix`). Reading them at every publish
+  would cost a request per object for nothing.
 - **Invalidation.** Only fixed names that were replaced or deleted: a new name is not in any
-  cache, and a content-addressed one never changes.
+  cache, and a content-addressed one never changes; and every object whose headers were
+  corrected, content-addressed or not, since the CDN keeps the headers with the bytes.
 """
 
 from __future__ import annotations
@@ -30,7 +39,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import IntEnum
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from newsreel import content_types
 from newsreel.build.search import ENTRY
@@ -108,6 +117,46 @@ def cache_control(key: str) -> str:
     return MEDIUM
 
 
+#: Bump when `content_type` or `cache_control` change in a way that `_PROBES` do not show (a
+#: rule for a kind of key none of them is), so that the next publish checks the live headers.
+HEADER_RULES_VERSION = 1
+#: One key of each kind the rules tell apart; with a file of every known extension, and of
+#: every typed extension the published files have, their headers are what `header_rules` hashes.
+_PROBES = (
+    "index.html", "en/news/meeting/index.html", "en/feeds/atom.xml", "en/feeds/all.rss.xml",
+    "en/feeds/all.atom.xml", "sitemap.xml", "en/sitemap.xml", "robots.txt", "llms.txt",
+    "media/v/0123456789abcdef/clip-720p.mp4", "_private/media/v/0123456789abcdef/clip.mp4",
+    "media/v/manifest.json", "theme/css/site.0123456789.css", "theme/css/site.css",
+    "theme/js/site.0123456789.js", "theme/js/site.js", "pagefind/pagefind.js",
+    "pagefind/en/pagefind-entry.json", "pagefind/en/pagefind.en_0123456789.pf_meta",
+    "pagefind/en/fragment/en_0123456.pf_fragment", "pagefind/en/index/en_0123456.pf_index",
+    "pagefind/en/filter/en_0123456.pf_filter", "file",
+)  # fmt: skip
+
+#: What a file of an extension nobody knows goes out as.
+_NO_TYPE = "application/octet-stream"
+
+
+def headers(key: str) -> tuple[str, str]:
+    """The Content-Type and Cache-Control `key` is published with."""
+    return content_type(key), cache_control(key)
+
+
+def header_rules(keys: Iterable[str] = ()) -> str:
+    """A fingerprint of the rules that give objects their headers: what they give a key of each
+    kind (`_PROBES`), a file of every extension newsreel knows, and one of every extension
+    among `keys` that has a type (the machine's own `mime.types` names some newsreel does not
+    know, so two machines may differ), with `HEADER_RULES_VERSION`. An extension with no type
+    (`LICENSE.ca8773cf79`, a fingerprinted name) is left out: a new one is no new rule."""
+    known = set(content_types.TYPES)
+    found = {PurePosixPath(key).suffix.lower() for key in keys} - known
+    names = {f"file{extension}" for extension in known}
+    names |= {f"file{ext}" for ext in found if content_type(f"file{ext}") != _NO_TYPE}
+    lines = [f"v{HEADER_RULES_VERSION}"]
+    lines += ["\t".join((probe, *headers(probe))) for probe in sorted(names | set(_PROBES))]
+    return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()[:32]
+
+
 #: Files from this size up are uploaded in parts of this size (`sync.TRANSFER`), and S3's ETag
 #: of such an object is then the MD5 of its parts' MD5s, with their count: `<md5>-<parts>`.
 MULTIPART_BYTES = 16 * 1024 * 1024
@@ -153,6 +202,32 @@ class Upload:
 
 
 @dataclass(frozen=True)
+class LiveHeaders:
+    """What a HEAD of an object says about the headers `newsreel` gives it, and what else a
+    copy in place must keep (its user metadata, Content-Encoding...)."""
+
+    content_type: str
+    cache_control: str
+    keep: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class HeaderFix:
+    """An unchanged object whose headers are not the rules': copied onto itself with the
+    right ones (its bytes and ETag stay), if its ETag is still `etag`."""
+
+    key: str
+    bucket: str
+    size: int
+    etag: str
+    content_type: str
+    cache_control: str
+    #: What was wrong, to show: "Content-Type application/octet-stream".
+    was: str
+    keep: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Deletion:
     key: str
     bucket: str
@@ -170,6 +245,11 @@ class PublishPlan:
     kept: dict[str, dict[str, float]] = field(default_factory=dict)
     #: Invalidations a publish that stopped early did not send.
     pending_paths: list[str] = field(default_factory=list)
+    #: Skipped objects whose headers are corrected in place (see `header_fixes`).
+    corrections: list[HeaderFix] = field(default_factory=list)
+    #: How many skipped objects' headers were read to find them, and why (empty: none read).
+    headers_read: int = 0
+    headers_why: str = ""
 
     def ordered_uploads(self) -> list[Upload]:
         """By tier, then by key."""
@@ -187,10 +267,10 @@ class PublishPlan:
         those a stopped publish left pending."""
         keys = [u.key for u in self.uploads if u.bucket == site_bucket and u.reason != "new"]
         keys += [d.key for d in self.deletions if d.bucket == site_bucket]
+        keys = [key for key in keys if not is_addressed(key)]
+        keys += [fix.key for fix in self.corrections if fix.bucket == site_bucket]
         paths = set(self.pending_paths)
         for key in keys:
-            if is_addressed(key):
-                continue
             paths.add("/" + key)
             if key == "index.html" or key.endswith("/index.html"):
                 paths.add("/" + key.removesuffix("index.html"))
@@ -202,7 +282,7 @@ class PublishPlan:
 
     @property
     def changes_anything(self) -> bool:
-        return bool(self.uploads or self.deletions or self.pending_paths)
+        return bool(self.uploads or self.deletions or self.pending_paths or self.corrections)
 
 
 def local_files(output: Path) -> dict[str, Path]:
@@ -263,6 +343,12 @@ def _reason(key: str, path: Path, size: int, existing: RemoteObject | None) -> s
     return "changed"
 
 
+def bucket_for(key: str, site_bucket: str, private_bucket: str | None) -> str | None:
+    """The bucket `key` is published to: `_private/` to the private bucket only (None: there
+    is none), everything else to the site bucket."""
+    return private_bucket if key.startswith(PRIVATE_DIR + "/") else site_bucket
+
+
 def diff(
     files: Mapping[str, Path],
     buckets: Mapping[str, Mapping[str, RemoteObject]],
@@ -284,8 +370,7 @@ def diff(
     kept = kept or {}
     seen: dict[str, set[str]] = {name: set() for name in buckets}
     for key, path in files.items():
-        private = key.startswith(PRIVATE_DIR + "/")
-        target = private_bucket if private else site_bucket
+        target = bucket_for(key, site_bucket, private_bucket)
         if target is None:
             continue  # never to the site bucket; the use case refuses this case before
         seen[target].add(key)
@@ -315,3 +400,28 @@ def diff(
             else:
                 plan.kept[name][key] = since
     return plan
+
+
+def header_fixes(
+    skipped: Iterable[tuple[str, str]],
+    listings: Mapping[str, Mapping[str, RemoteObject]],
+    live: Mapping[tuple[str, str], LiveHeaders],
+) -> list[HeaderFix]:
+    """The `skipped` objects ((bucket, key)) whose `live` headers (read by a HEAD; an object
+    not read is left alone) are not those the rules give them, sorted by bucket and key."""
+    fixes = []
+    for bucket, key in sorted(skipped):
+        found = live.get((bucket, key))
+        if found is None:
+            continue
+        wanted_type, wanted_cache = headers(key)
+        wrong = []
+        if found.content_type != wanted_type:
+            wrong.append(f"Content-Type {found.content_type or '(none)'}")
+        if found.cache_control != wanted_cache:
+            wrong.append(f"Cache-Control {found.cache_control or '(none)'}")
+        if wrong:
+            listed = listings[bucket][key]
+            fixes.append(HeaderFix(key, bucket, listed.size, listed.etag, wanted_type,
+                                   wanted_cache, ", ".join(wrong), found.keep))  # fmt: skip
+    return fixes

@@ -15,6 +15,13 @@ bucket it will change (the CDN paths it is about to make stale, the objects it k
 deletion) before the first upload, uploads tier by tier, deletes, invalidates, then clears the
 journal. A publish killed anywhere leaves every live page naming only objects that exist, and
 the next publish, seeing the same differences and the journal, finishes the job.
+
+Headers: `plan` reads the headers of the objects it skips only when a bucket's state records
+other header rules than this newsreel's (`plan.header_rules`), or none, or when asked
+(`check_headers`, for metadata changed by hand): one HEAD per object, in parallel, once; a
+publish with nothing new reads none. The rules' fingerprint is recorded by the state written
+when the publish ends, never by the journal, so a publish killed while correcting them leaves
+the next one to check again (the journal holds the corrected paths to invalidate).
 """
 
 from __future__ import annotations
@@ -22,7 +29,10 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit
 
 from botocore.exceptions import ClientError
@@ -37,18 +47,24 @@ from newsreel.publish import preflight as checks
 from newsreel.publish import state
 from newsreel.publish.plan import (
     GRACE_S,
+    LiveHeaders,
     PublishPlan,
     RemoteObject,
+    bucket_for,
     diff,
+    header_fixes,
+    header_rules,
     is_hidden,
     local_files,
     unpublishable,
 )
-from newsreel.publish.sync import apply, invalidate
+from newsreel.publish.sync import CONCURRENCY, apply, invalidate
 
 #: The largest share of a bucket's objects one publish deletes without `--force-delete`: more
 #: is what an output of another site, or a half-empty one, would do.
 MAX_DELETE_SHARE = 0.5
+#: As many connections as requests in flight (botocore keeps 10, and drops the others).
+POOL = {"max_pool_connections": CONCURRENCY}
 #: The command that builds for production, named by the refusals.
 PRODUCTION_BUILD = "newsreel publish (it builds with {settings} first)"
 
@@ -75,6 +91,8 @@ class Publish:
     states: dict[str, state.BucketState]
     #: How many objects each bucket held (the publish state left out) when the plan was made.
     listed: dict[str, int] = field(default_factory=dict)
+    #: The fingerprint of the header rules this publish sends (`plan.header_rules`).
+    header_rules: str = ""
 
     @property
     def invalidation_paths(self) -> list[str]:
@@ -184,11 +202,64 @@ def _listing(client: object, bucket: str, prefix: str = "") -> dict[str, RemoteO
     return found
 
 
+#: What a HEAD says that a copy correcting an object's headers keeps (REPLACE drops it).
+KEPT_HEADERS = ("Metadata", "ContentEncoding", "ContentDisposition", "ContentLanguage")
+
+
+def _read_headers(
+    s3: Any, objects: Sequence[tuple[str, str]], reporter: Reporter
+) -> dict[tuple[str, str], LiveHeaders]:
+    """The headers of `objects` ((bucket, key)), read CONCURRENCY at a time; one deleted since
+    it was listed is left out (the next publish uploads it)."""
+
+    def head(bucket: str, key: str) -> LiveHeaders | None:
+        try:
+            answer = s3.head_object(Bucket=bucket, Key=key)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey"):
+                return None
+            raise cloud.explain(error, f"s3://{bucket}/{key}") or error from None
+        keep = {name: answer[name] for name in KEPT_HEADERS if answer.get(name)}
+        return LiveHeaders(answer.get("ContentType", ""), answer.get("CacheControl", ""), keep)
+
+    found = {}
+    reporter.start("headers", "Reading the headers of unchanged objects", len(objects) or 1)
+    pool = ThreadPoolExecutor(CONCURRENCY, thread_name_prefix="newsreel-head")
+    try:
+        heads = pool.map(lambda item: head(*item), objects)
+        for number, (item, live) in enumerate(zip(objects, heads, strict=True), 1):
+            if live is not None:
+                found[item] = live
+            reporter.update("headers", number)
+    finally:
+        pool.shutdown(cancel_futures=True)
+        reporter.finish("headers")
+    return found
+
+
+def _why_check(found: state.BucketState, rules: str, forced: bool) -> str:
+    """Why the headers of a bucket's unchanged objects are to be read ("": they are not)."""
+    if forced:
+        return "--check-headers"
+    if not found.headers:
+        return "its publish state records no header rules (an older newsreel published it)"
+    if found.headers != rules:
+        return "the header rules changed since its last publish"
+    return ""
+
+
 def plan(
-    project: Project, targets: Targets, delete: bool = False, now: float | None = None
+    project: Project,
+    targets: Targets,
+    delete: bool = False,
+    now: float | None = None,
+    check_headers: bool = False,
+    reporter: Reporter = SILENT,
 ) -> Publish:
-    """What would be uploaded, skipped, deleted and kept; touches nothing. Refuses an output
-    that is not a build for these settings (`check_output`)."""
+    """What would be uploaded, skipped, corrected, deleted and kept; touches nothing. Refuses
+    an output that is not a build for these settings (`check_output`). The headers of the
+    objects it skips are read (see the module's docstring) when a bucket's state records other
+    header rules, or none, or when `check_headers`."""
     check_output(project)
     files = local_files(project.output)
     refused = unpublishable(files)
@@ -200,7 +271,7 @@ def plan(
                     f"not set, and output/{PRIVATE_DIR}/ holds account-only renditions",
                     "set it (or pass --private-bucket): they never go to the site bucket")
         )  # fmt: skip
-    s3 = cloud.client("s3")
+    s3 = cloud.client("s3", config_options=POOL)
     try:
         listings = {targets.bucket: _listing(s3, targets.bucket)}
         if targets.private_bucket:
@@ -220,17 +291,35 @@ def plan(
         now=time.time() if now is None else now,
         delete=delete,
     )
+    rules = header_rules(files)
+    why = {name: _why_check(found, rules, check_headers) for name, found in states.items()}
+    unchanged = []
+    for key in publish_plan.skipped:
+        name = bucket_for(key, targets.bucket, targets.private_bucket)
+        if name is not None and why.get(name):
+            unchanged.append((name, key))
+    if unchanged:
+        live = _read_headers(s3, unchanged, reporter)
+        publish_plan.corrections = header_fixes(unchanged, listings, live)
+        publish_plan.headers_read = len(unchanged)
+        publish_plan.headers_why = "; ".join(
+            f"s3://{name}: {reason}" for name, reason in why.items() if reason
+        ) if not check_headers else "--check-headers"  # fmt: skip
     listed = {name: sum(not is_hidden(key) for key in found) for name, found in listings.items()}
-    return Publish(publish_plan, targets, states, listed)
+    return Publish(publish_plan, targets, states, listed, rules)
 
 
 def _states_after(publish: Publish, done: bool) -> dict[str, state.BucketState]:
     """Each bucket's state while the publish runs (done=False: the journal) and after it."""
     paths = publish.invalidation_paths if publish.targets.distribution and not done else []
     result = {}
-    for name in publish.states:
+    for name, before in publish.states.items():
         pending = paths if name == publish.targets.bucket else []
-        result[name] = state.BucketState(kept=publish.plan.kept.get(name, {}), invalidate=pending)
+        # the header rules are recorded once every object has them, never by the journal
+        rules = publish.header_rules if done else before.headers
+        result[name] = state.BucketState(
+            kept=publish.plan.kept.get(name, {}), invalidate=pending, headers=rules
+        )
     return result
 
 
@@ -243,7 +332,7 @@ def carry_out(
     too_many = publish.too_many_deletions()
     if too_many and not force_delete:
         raise NewsreelError(too_many)
-    s3 = cloud.client("s3")
+    s3 = cloud.client("s3", config_options=POOL)
     targets = publish.targets
     done = _states_after(publish, done=True)
     if not publish.plan.changes_anything and done == publish.states:
@@ -270,6 +359,7 @@ def _carry_out(publish: Publish, s3: object, reporter: Reporter) -> str | None:
     """`carry_out`, under the site bucket's lock."""
     targets = publish.targets
     touched = {u.bucket for u in publish.plan.uploads} | {d.bucket for d in publish.plan.deletions}
+    touched |= {fix.bucket for fix in publish.plan.corrections}
     journal = _states_after(publish, done=False)
     stored = dict(publish.states)  # each bucket's state as it now is in the bucket
     for name in journal:
@@ -284,10 +374,20 @@ def _carry_out(publish: Publish, s3: object, reporter: Reporter) -> str | None:
         sent += size
         reporter.update("upload", sent)
 
+    corrected = 0
+
+    def correction(count: int) -> None:
+        nonlocal corrected
+        corrected += count
+        reporter.update("headers", corrected)
+
+    if publish.plan.corrections:
+        reporter.start("headers", "Correcting headers", len(publish.plan.corrections))
     try:
-        apply(publish.plan, s3, on_progress=progress)
+        apply(publish.plan, s3, on_progress=progress, on_corrected=correction)
     finally:
         reporter.finish("upload")
+        reporter.finish("headers")
     invalidation = None
     if targets.distribution:
         where = f"CloudFront distribution {targets.distribution}"

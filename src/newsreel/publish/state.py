@@ -8,7 +8,11 @@ knows only while it runs is written down where the next one will read it:
   next (only `--delete` removes them, once it has passed);
 - `invalidate`: the CDN paths of a publish that has started replacing pages; written before the
   first upload and cleared once the invalidation is sent, so a publish killed in between has
-  its invalidation sent by the next one.
+  its invalidation sent by the next one;
+- `headers`: the fingerprint of the header rules (`plan.header_rules`) the bucket's objects
+  were last published or checked with; written only once a publish has ended, so one killed
+  while correcting headers leaves the old one, and the next publish checks again. None
+  recorded (a bucket an older newsreel published) counts as other rules.
 
 Beside it, `.newsreel/publish-lock.json` says a publish is under way (`lock`): two at once
 (two checkouts, two CI jobs) would each list the bucket while the other writes it, and one's
@@ -43,6 +47,7 @@ class BucketState(msgspec.Struct, kw_only=True, omit_defaults=True):
     version: int = 1
     kept: dict[str, float] = msgspec.field(default_factory=dict)
     invalidate: list[str] = msgspec.field(default_factory=list)
+    headers: str = ""
 
 
 _DECODER = msgspec.json.Decoder(BucketState)

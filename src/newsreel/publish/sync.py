@@ -5,6 +5,13 @@ files at once, large ones in parts. Each tier is finished before the next one st
 is what keeps a publish that dies half-way from leaving a page that names a missing object
 (see `plan`). Transient failures (resets, 5xx, SlowDown) are retried by botocore itself
 (`cloud.client`); a failure that outlasts the retries stops the publish before the next tier.
+
+Headers are corrected (`correct_headers`) by copying each object onto itself with the right
+ones, through the same manager: S3 keeps the bytes, and an object from `MULTIPART_THRESHOLD` up
+is copied in parts of the uploads' size, so its ETag stays the multipart one `plan.s3_etag`
+expects (one CopyObject would give it a plain MD5, and the next publish would send it again),
+and one past CopyObject's 5 GB limit is copied at all. Each copy is made only if the object's
+ETag is still the listed one.
 """
 
 from __future__ import annotations
@@ -18,7 +25,8 @@ from boto3.s3.transfer import TransferConfig, create_transfer_manager
 from s3transfer.subscribers import BaseSubscriber
 
 from newsreel.cloud import explain
-from newsreel.publish.plan import MULTIPART_BYTES, Deletion, PublishPlan, Upload
+from newsreel.errors import NewsreelError, Problem
+from newsreel.publish.plan import MULTIPART_BYTES, Deletion, HeaderFix, PublishPlan, Upload
 
 MULTIPART_THRESHOLD = MULTIPART_BYTES  # `plan.s3_etag` computes the ETag this gives
 MAX_INVALIDATION_PATHS = 1000
@@ -64,10 +72,76 @@ def upload_tier(
                 raise explain(error, f"s3://{upload.bucket}/{upload.key}") or error from None
 
 
-def apply(plan: PublishPlan, client: Any, on_progress: Progress | None = None) -> None:
-    """Upload tier by tier (see `plan.Tier`), then delete."""
+class _Done(BaseSubscriber):
+    def __init__(self, report: Progress):
+        self.report = report
+
+    def on_done(self, future: Any, **kwargs: Any) -> None:
+        self.report(1)
+
+
+class _Listed(BaseSubscriber):
+    """Gives a copy the object's size and ETag from the listing, so that s3transfer does not
+    HEAD it again; the copy (each part of it) is then made only if the ETag is still that."""
+
+    def __init__(self, fix: HeaderFix):
+        self.fix = fix
+
+    def on_queued(self, future: Any, **kwargs: Any) -> None:
+        future.meta.provide_transfer_size(self.fix.size)
+        future.meta.provide_object_etag(f'"{self.fix.etag}"')
+
+
+def correct_headers(
+    fixes: Sequence[HeaderFix], client: Any, on_done: Progress | None = None
+) -> None:
+    """Copy each object of `fixes` onto itself with its right Content-Type and Cache-Control
+    (and what else it had: user metadata, Content-Encoding...), concurrently; raises the first
+    failure with the object named. One changed since it was listed is not copied."""
+    from botocore.exceptions import ClientError
+
+    if not fixes:
+        return
+    done = [_Done(on_done)] if on_done else []
+    with create_transfer_manager(client, TRANSFER) as manager:
+        futures = []
+        for fix in fixes:
+            extra = {
+                **fix.keep,
+                "MetadataDirective": "REPLACE",
+                "ContentType": fix.content_type,
+                "CacheControl": fix.cache_control,
+                "CopySourceIfMatch": f'"{fix.etag}"',
+            }
+            source = {"Bucket": fix.bucket, "Key": fix.key}
+            future = manager.copy(source, fix.bucket, fix.key, extra, [_Listed(fix), *done])
+            futures.append((fix, future))
+        for fix, future in futures:
+            where = f"s3://{fix.bucket}/{fix.key}"
+            try:
+                future.result()
+            except ClientError as error:
+                code = error.response.get("Error", {}).get("Code")
+                if code not in ("PreconditionFailed", "412"):
+                    raise explain(error, where) or error from None
+                raise NewsreelError(
+                    Problem(where, "", "changed while this publish was correcting its headers",
+                            "run the command again")
+                ) from None  # fmt: skip
+            except Exception as error:
+                raise explain(error, where) or error from None
+
+
+def apply(
+    plan: PublishPlan,
+    client: Any,
+    on_progress: Progress | None = None,
+    on_corrected: Progress | None = None,
+) -> None:
+    """Upload tier by tier (see `plan.Tier`), correct headers, then delete."""
     for uploads in plan.tiers():
         upload_tier(uploads, client, on_progress)
+    correct_headers(plan.corrections, client, on_corrected)
     delete(plan.deletions, client)
 
 
