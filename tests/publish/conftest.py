@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import uuid
 from pathlib import Path
 
@@ -60,13 +61,22 @@ def put_media(project: Project) -> None:
         path.write_bytes(byte * 4096)
 
 
-@pytest.fixture
-def site(tmp_path: Path) -> Project:
-    """A small site whose settings publish it at its public address (as publishconf.py does)."""
-    project = write_site(tmp_path / "site", SMALL_SITE, PRODUCTION_SETTINGS)
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The small site, built once: each test gets a copy of it (`site`)."""
+    project = write_site(tmp_path_factory.mktemp("built") / "site", SMALL_SITE, PRODUCTION_SETTINGS)
     build_site(project)
     put_media(project)
-    return project
+    return project.root
+
+
+@pytest.fixture
+def site(built_site: Path, tmp_path: Path) -> Project:
+    """A small site whose settings publish it at its public address (as publishconf.py does),
+    built, in the test's own folder (a copy: the tests change it)."""
+    root = tmp_path / "site"
+    shutil.copytree(built_site, root, symlinks=True)
+    return Project.at(root)
 
 
 def publish(project: Project, targets: run.Targets, **options) -> run.Publish:
