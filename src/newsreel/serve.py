@@ -155,6 +155,11 @@ def server_config(app: ASGIApp, proxies: Iterable[str] = (), **options: Any) -> 
         proxy_headers=bool(trusted),
         forwarded_allow_ips=trusted or None,
         http=GuardedHttpToolsProtocol,  # bounds on a request's head (`newsreel.guarded_http`)
+        # no startup or shutdown hooks (the mail queue is flushed by `newsreel serve` itself):
+        # without the lifespan task, a signal that reaches the event loop after uvicorn's own
+        # handlers are gone (`timeout` sends two at once) no longer cancels it into a logged
+        # traceback after a clean stop
+        lifespan="off",
         **options,
     )
 
