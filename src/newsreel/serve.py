@@ -159,8 +159,7 @@ def server_config(app: ASGIApp, proxies: Iterable[str] = (), **options: Any) -> 
         # without the lifespan task, a signal that reaches the event loop after uvicorn's own
         # handlers are gone (`timeout` sends two at once) no longer cancels it into a logged
         # traceback after a clean stop
-        lifespan="off",
-        **options,
+        **{"lifespan": "off", **options},
     )
 
 
