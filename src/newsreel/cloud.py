@@ -121,6 +121,18 @@ def _cause(error: BaseException) -> BaseException:
     return error
 
 
+#: S3's words for "no such object": a GET says NoSuchKey, a HEAD (no body) only its status.
+MISSING = ("NoSuchKey", "404")
+#: S3's words for a conditional request whose condition failed (If-Match, If-None-Match).
+CHANGED = ("PreconditionFailed", "412")
+
+
+def error_code(error: BaseException) -> str:
+    """The code an AWS service answered with (`NoSuchKey`, `412`...); "" for any other error."""
+    response = getattr(error, "response", None)
+    return str(response.get("Error", {}).get("Code", "")) if isinstance(response, dict) else ""
+
+
 def explain(error: BaseException, resource: str = "") -> NewsreelError | None:
     """A one-line NewsreelError for the AWS failures a person causes or must wait out, else
     None. `resource` (`s3://bucket/key`, ...) names what was being done, when known."""

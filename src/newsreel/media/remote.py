@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from newsreel.cloud import MISSING, error_code
 from newsreel.media.cache import MediaCache, decode_meta, encode_meta, sha256_file, write_atomic
 from newsreel.progress import SILENT, Reporter
 
@@ -54,7 +55,7 @@ class S3MediaCache:
         try:
             answer = self.client.get_object(Bucket=self.bucket, Key=self._entry(key) + "meta.json")
         except ClientError as error:
-            if error.response["Error"]["Code"] in ("NoSuchKey", "404"):
+            if error_code(error) in MISSING:
                 return False
             raise
         meta = decode_meta(answer["Body"].read())

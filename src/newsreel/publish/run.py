@@ -216,7 +216,7 @@ def _read_headers(
         try:
             answer = s3.head_object(Bucket=bucket, Key=key)
         except ClientError as error:
-            if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey"):
+            if cloud.error_code(error) in cloud.MISSING:
                 return None
             raise cloud.explain(error, f"s3://{bucket}/{key}") or error from None
         keep = {name: answer[name] for name in KEPT_HEADERS if answer.get(name)}

@@ -37,6 +37,7 @@ from typing import Any
 
 import msgspec
 
+from newsreel.cloud import CHANGED, MISSING, error_code
 from newsreel.errors import NewsreelError, Problem
 
 STATE_KEY = ".newsreel/publish-state.json"
@@ -61,7 +62,7 @@ def read(client: Any, bucket: str) -> BucketState:
     try:
         body = client.get_object(Bucket=bucket, Key=STATE_KEY)["Body"].read()
     except ClientError as error:
-        if error.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+        if error_code(error) in MISSING:
             return BucketState()
         raise
     try:
@@ -110,7 +111,7 @@ def lock(client: Any, bucket: str, now: float) -> None:
                               ContentType="application/json", CacheControl="no-store")  # fmt: skip
             return
         except ClientError as error:
-            if error.response.get("Error", {}).get("Code") not in ("PreconditionFailed", "412"):
+            if error_code(error) not in CHANGED:
                 raise
         try:
             answer = client.get_object(Bucket=bucket, Key=LOCK_KEY)

@@ -24,7 +24,7 @@ from urllib.parse import quote
 from boto3.s3.transfer import TransferConfig, create_transfer_manager
 from s3transfer.subscribers import BaseSubscriber
 
-from newsreel.cloud import explain
+from newsreel.cloud import CHANGED, error_code, explain
 from newsreel.errors import NewsreelError, Problem
 from newsreel.publish.plan import MULTIPART_BYTES, Deletion, HeaderFix, PublishPlan, Upload
 
@@ -121,8 +121,7 @@ def correct_headers(
             try:
                 future.result()
             except ClientError as error:
-                code = error.response.get("Error", {}).get("Code")
-                if code not in ("PreconditionFailed", "412"):
+                if error_code(error) not in CHANGED:
                     raise explain(error, where) or error from None
                 raise NewsreelError(
                     Problem(where, "", "changed while this publish was correcting its headers",
