@@ -184,15 +184,23 @@ def _owner(name: str) -> int | None:
     return int(head) if dash and head.isdigit() else None
 
 
+def read_memo(path: Path) -> dict[str, Any]:
+    """What a memo file of the cache remembers (`sources.json`, `tools.json`, `probes.json`):
+    {} when it is missing, cut short or not a JSON object, so that everything in it is found
+    again rather than trusted."""
+    try:
+        known = json.loads(path.read_text("utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError, UnicodeDecodeError):
+        return {}
+    return known if isinstance(known, dict) else {}
+
+
 class SourceHashes:
     """SHA-256 of sources, remembered by path, size and mtime (sources are large)."""
 
     def __init__(self, cache_root: Path):
         self.path = cache_root / "sources.json"
-        try:
-            self.known: dict[str, dict[str, Any]] = json.loads(self.path.read_text("utf-8"))
-        except (FileNotFoundError, json.JSONDecodeError):
-            self.known = {}
+        self.known: dict[str, dict[str, Any]] = read_memo(self.path)
 
     def sha256(self, source: Path) -> str:
         stat = source.stat()
@@ -215,10 +223,7 @@ class ToolVersions:
 
     def __init__(self, cache_root: Path):
         self.path = cache_root / "tools.json"
-        try:
-            self.known: dict[str, dict[str, Any]] = json.loads(self.path.read_text("utf-8"))
-        except (FileNotFoundError, json.JSONDecodeError):
-            self.known = {}
+        self.known: dict[str, dict[str, Any]] = read_memo(self.path)
 
     def version(self, exe: str, ask: Callable[[str], str]) -> str:
         """The remembered version of `exe`, or `ask(exe)` when the binary changed."""

@@ -17,7 +17,7 @@ import av
 import msgspec
 
 from newsreel.media import captions, timecode
-from newsreel.media.cache import SourceHashes, write_atomic
+from newsreel.media.cache import SourceHashes, read_memo, write_atomic
 from newsreel.media.errors import MediaError, Problem, problem
 from newsreel.media.manifests import FULL, VideoManifest
 from newsreel.media.presets import Preset
@@ -57,12 +57,7 @@ class SourceProbes:
     def __init__(self, cache_root: Path):
         self.path = cache_root / "probes.json"
         self.stamp = f"probe {PROBE_VERSION}, PyAV {av.__version__}"
-        try:
-            self.known: dict[str, dict[str, Any]] = json.loads(self.path.read_text("utf-8"))
-        except (FileNotFoundError, json.JSONDecodeError, UnicodeDecodeError):
-            self.known = {}
-        if not isinstance(self.known, dict):
-            self.known = {}
+        self.known: dict[str, dict[str, Any]] = read_memo(self.path)
 
     def probe(self, source: Path, sha256: str) -> MediaInfo:
         """`probe_source(source)`, whose bytes have this SHA-256; ProbeError as it raises."""
