@@ -105,3 +105,17 @@ def test_ffmpeg_dies_with_a_build_killed_outright(tmp_path: Path):
         for pid in ffmpeg:
             if _running(pid):
                 os.kill(pid, signal.SIGKILL)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_an_encode_started_as_its_build_dies_never_runs(tmp_path: Path):
+    """The kernel's request only holds once made: a child whose build was gone by then (killed
+    between fork and request, reparented) must stop rather than encode for no one."""
+    from newsreel.media.runner import _death_wrapper
+
+    assert _death_wrapper(), "setpriv and sh are on every Debian machine"
+    ran = tmp_path / "ran"
+    orphaned = subprocess.run([*_death_wrapper(), "1", "touch", str(ran)])
+    assert orphaned.returncode == 137 and not ran.exists()
+    adopted = subprocess.run([*_death_wrapper(), str(os.getpid()), "touch", str(ran)])
+    assert adopted.returncode == 0 and ran.exists()

@@ -10,7 +10,10 @@ the out-of-memory killer, a CI timeout) leaves no encode running on, filling the
 folder. A wrapper rather than a `preexec_fn`: that would run Python between fork and exec while
 the pipeline's other threads run (unsafe), and make every start a full fork of the process.
 The kernel's "parent" is the thread that started the child; the pipeline's threads each wait
-for their ffmpeg. Without `setpriv` (other systems) nothing is asked.
+for their ffmpeg. The request only holds from the moment `setpriv` makes it: a build killed
+between the fork and that moment would leave an orphan that the kernel never signals, so
+`setpriv` runs a `sh` that checks its parent is still the build (`$PPID`, read after the request)
+before it becomes ffmpeg. Without `setpriv` (other systems) nothing is asked.
 """
 
 from __future__ import annotations
@@ -75,12 +78,20 @@ def measure_loudness(
 
 
 @cache
-def _die_with_parent() -> tuple[str, ...]:
-    """What to start a child through so that it gets SIGKILL when its parent dies (Linux)."""
-    if not sys.platform.startswith("linux"):
+def _death_wrapper() -> tuple[str, ...]:
+    """`setpriv` and `sh` on Linux, else nothing: see `_die_with_parent`."""
+    setpriv, shell = shutil.which("setpriv"), shutil.which("sh")
+    if not sys.platform.startswith("linux") or not setpriv or not shell:
         return ()
-    setpriv = shutil.which("setpriv")
-    return (setpriv, "--pdeathsig", "KILL", "--") if setpriv else ()
+    # $0 is the build's pid: a parent already gone means the kernel will never send the signal
+    check = 'test "$PPID" = "$0" || exit 137; exec "$@"'
+    return (setpriv, "--pdeathsig", "KILL", "--", shell, "-c", check)
+
+
+def _die_with_parent() -> tuple[str, ...]:
+    """What to start a child through so that it gets SIGKILL when this process dies (Linux)."""
+    wrapper = _death_wrapper()
+    return (*wrapper, str(os.getpid())) if wrapper else ()
 
 
 def run(
