@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from conftest import SMALL_SITE, write_site
 from newsreel.build import build_site
 from newsreel.build.watch import ChangeClassifier
@@ -285,4 +287,48 @@ def test_quick_saves_index_one_after_another_without_a_false_failure(tmp_path: P
         run.join(120)
     assert warnings == []
     assert (project.output / "pagefind/en/pagefind-entry.json").is_file()
+    assert not list((project.output / "pagefind").glob(".*.new"))
+
+
+@pytest.mark.parametrize(
+    ("ending", "said"),
+    [("kill -INT $$", "was interrupted"), ("exit 3", "ended (exit code 3)")],
+    ids=["ctrl-c", "killed"],
+)
+def test_a_pagefind_that_ends_mid_index_fails_the_index_in_one_line_not_a_hang(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ending: str, said: str
+):
+    """Pagefind's wrapper waited for ever on a service that had ended (Ctrl+C reaches it with
+    the terminal's process group; the out-of-memory killer may pick it): a build hung after
+    its pages were live, and `watch` did not stop on Ctrl+C. Now the index fails in one line
+    and the previous one stays."""
+    import threading
+
+    from newsreel.build import search
+    from newsreel.progress import Silent
+
+    project = write_site(tmp_path / "site", SMALL_SITE)
+    build_site(project)
+    before = sorted(p.name for p in (project.output / "pagefind/en").rglob("*"))
+    dying = tmp_path / "pagefind"  # answers nothing: reads the first request, then ends
+    dying.write_text(f"#!/bin/sh\nhead -c 1 >/dev/null\n{ending}\n", "utf-8")
+    dying.chmod(0o755)
+    monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(dying))
+    warnings: list[str] = []
+
+    class Recording(Silent):
+        def warn(self, message: str) -> None:
+            warnings.append(message)
+
+    run = threading.Thread(
+        target=search.refresh, args=(project.output, ["en"], Recording()), daemon=True
+    )
+    run.start()
+    run.join(30)
+    assert not run.is_alive(), "the index waited for ever on an ended Pagefind"
+    assert warnings == [
+        f"search index: not made (the Pagefind process {said} before the index was written); "
+        "the previous index stays"
+    ]
+    assert sorted(p.name for p in (project.output / "pagefind/en").rglob("*")) == before
     assert not list((project.output / "pagefind").glob(".*.new"))

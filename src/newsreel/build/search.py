@@ -20,6 +20,13 @@ hash maps, in a new order on every run, and their file names are hashes of those
 `pagefind_dcd` signature and CBOR, which cbor2 reads and writes exactly as Pagefind's minicbor
 does. Anything that does not look like that layout is left as Pagefind wrote it, with a
 warning: the index still works, it only churns.
+
+Pagefind's Python wrapper waits for ever on a service process that has ended (Ctrl+C reaches
+it with the rest of the terminal's process group; the out-of-memory killer may pick it): its
+reader stops, and every request pending on it is never answered. A `newsreel build` then hung
+after its pages were live, and `newsreel watch` did not stop on Ctrl+C (the index is made in a
+thread the interpreter waits for). So every request is raced against the process's exit
+(`_answered`), and an ended service fails the index in one line, the previous index staying.
 """
 
 from __future__ import annotations
@@ -33,9 +40,9 @@ import logging
 import shutil
 import tempfile
 import threading
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from newsreel.build.staging import replace_folder
 from newsreel.media.lock import exclusive_file
@@ -45,6 +52,7 @@ from newsreel.typography import map_text
 #: What each language's index holds: its news items and pages, not the listings.
 PAGES = "{lang}/{{news/*,*}}/index.html"
 logger = logging.getLogger(__name__)
+_T = TypeVar("_T")
 ENTRY = "pagefind-entry.json"
 _SIGNATURE = b"pagefind_dcd"
 # pf_meta: [version, pages, index chunks, filters [[name, hash]], sorts [[name, pages]], ...]
@@ -64,6 +72,29 @@ def pages_for_index(site: Path, lang: str, into: Path) -> None:
         target.write_text(map_text(html, lambda text: text.replace("’", "'")), encoding="utf-8")
 
 
+class PagefindEnded(Exception):
+    """Pagefind's service process ended while newsreel waited for an answer."""
+
+    def __init__(self, returncode: int | None):
+        how = "was interrupted" if returncode in (-2, 130) else f"ended (exit code {returncode})"
+        super().__init__(f"the Pagefind process {how} before the index was written")
+
+
+async def _answered(service: Any, request: Awaitable[_T]) -> _T:
+    """`request`'s answer, or PagefindEnded if the service process ends first (writing to
+    a process that is ending breaks the pipe: that is its end too)."""
+    backend = service._backend  # the wrapper's own process: nothing public tells its end
+    answer, ended = asyncio.ensure_future(request), asyncio.ensure_future(backend.wait())
+    await asyncio.wait({answer, ended}, return_when=asyncio.FIRST_COMPLETED)
+    if answer.done() and not isinstance(answer.exception(), ConnectionError):
+        ended.cancel()
+        return answer.result()
+    answer.cancel()
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(ended, timeout=5)
+    raise PagefindEnded(backend.returncode)
+
+
 async def _write_indexes(site: Path, targets: dict[str, Path]) -> None:
     from pagefind.service import PagefindService
 
@@ -72,12 +103,18 @@ async def _write_indexes(site: Path, targets: dict[str, Path]) -> None:
         for lang, target in targets.items():
             with tempfile.TemporaryDirectory() as scratch:  # the pages as the index reads them
                 pages_for_index(site, lang, Path(scratch))
-                index = await service.create_index({"output_path": str(target.resolve())})
-                await index.add_directory(scratch, glob=PAGES.format(lang=lang))
-                await index.write_files(output_path=str(target.resolve()))
-                await index.delete_index()
+                output = str(target.resolve())
+                index = await _answered(service, service.create_index({"output_path": output}))
+                await _answered(service, index.add_directory(scratch, glob=PAGES.format(lang=lang)))
+                await _answered(service, index.write_files(output_path=output))
+                await _answered(service, index.delete_index())
     finally:
-        await service.close()
+        # what the wrapper's close() does, without waiting 5 s for answers an ended process
+        # will never give (every request above has its answer or has failed)
+        service._poll_task.cancel()
+        with contextlib.suppress(ProcessLookupError):
+            service._backend.terminate()
+        await service._backend.wait()
 
 
 def write_indexes(site: Path, targets: dict[str, Path], reporter: Reporter = SILENT) -> None:
@@ -117,7 +154,9 @@ def _refresh(site: Path, languages: Sequence[str], reporter: Reporter) -> None:
     try:
         write_indexes(site, fresh, reporter)
     except Exception as error:  # noqa: BLE001 - the pages are live; say so, keep the old index
-        reporter.warn(f"search index: Pagefind failed ({error}); the previous index stays")
+        ended = isinstance(error, PagefindEnded)  # with the terminal's Ctrl+C, or killed
+        said = f"not made ({error})" if ended else f"Pagefind failed ({error})"
+        reporter.warn(f"search index: {said}; the previous index stays")
         for folder in fresh.values():
             shutil.rmtree(folder, ignore_errors=True)
         return
