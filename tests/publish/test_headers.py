@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from newsreel import cloud, content_types
 from newsreel.build import build_site
-from newsreel.cli import app
+from newsreel.cli import app, console
 from newsreel.errors import NewsreelError
 from newsreel.publish import plan as rules
 from newsreel.publish import run, state
@@ -64,7 +64,7 @@ def old_content_type(name: str) -> str:
 
 
 def test_an_object_changed_by_hand_is_corrected_by_check_headers(subtitled, targets, s3, aws,
-                                                                 calls):  # fmt: skip
+                                                                 calls, monkeypatch):  # fmt: skip
     publish(subtitled, targets)
     s3.copy_object(Bucket=targets.bucket, Key=SUBTITLES, MetadataDirective="REPLACE",
                    CopySource={"Bucket": targets.bucket, "Key": SUBTITLES},
@@ -77,10 +77,13 @@ def test_an_object_changed_by_hand_is_corrected_by_check_headers(subtitled, targ
     base = ["publish", "--root", str(subtitled.root), "--settings", "pelicanconf.py",
             "--no-build", "--bucket", targets.bucket, "--private-bucket",
             targets.private_bucket, "--check-headers"]  # fmt: skip
-    shown = CliRunner().invoke(app, [*base, "--dry-run"], env={"COLUMNS": "300"})
+    for printer in (console.out, console.console):  # one row a line, at any terminal's width
+        monkeypatch.setattr(printer, "width", 300)
+    shown = CliRunner().invoke(app, [*base, "--dry-run"])
     assert shown.exit_code == 0, shown.output
-    assert "1 files' headers to correct" in shown.output, shown.output
-    assert "was Content-Type application/octet-stream" in shown.output, shown.output
+    said = " ".join(shown.output.split())
+    assert "1 files' headers to correct" in said, shown.output
+    assert "was Content-Type application/octet-stream" in said, shown.output
     live = s3.head_object(Bucket=targets.bucket, Key=SUBTITLES)
     assert live["ContentType"] == "application/octet-stream", "a dry run only reads"
 

@@ -179,8 +179,8 @@ def _show(publish: Publish, dry_run: bool, force_delete: bool) -> None:
     rows = plan.ordered_uploads()
     shown = rows if dry_run else rows[:SHOWN_ROWS]
     table = Table(title=f"Publish to s3://{targets.bucket}" + (" (dry run)" if dry_run else ""))
-    for column in ("action", "key", "size", "why"):
-        table.add_column(column)
+    for column in ("action", "key", "size", "why"):  # folded, not cut short: keys are long
+        table.add_column(column, overflow="fold", no_wrap=column in ("action", "size"))
     for upload in shown:
         where = "private" if upload.bucket != targets.bucket else "upload"
         table.add_row(where, upload.key, human(upload.size), upload.reason)
