@@ -24,6 +24,7 @@ import pytest
 from conftest import SMALL_SITE, item, write_site
 from newsreel.build import build_site
 from newsreel.errors import NewsreelError
+from newsreel.progress import Silent
 from newsreel.project import Project
 from newsreel.publish import run
 
@@ -337,7 +338,8 @@ def test_a_failed_invalidation_says_the_files_are_up_and_the_next_publish_sends_
 def test_two_publishes_at_once_one_goes_on_the_other_stops_in_one_line(versions, targets, s3, aws):
     """Two checkouts publishing at once would each list the bucket while the other writes it
     (one's --delete removing the pages the other just linked): the second is refused while the
-    first runs, naming it; a lock another machine left needs deleting by hand, and says how."""
+    first runs, naming it; a lock another machine left is taken over once it has gone 5 minutes
+    without renewal, with a warning."""
     import json
 
     from newsreel.publish.state import LOCK_KEY
@@ -372,12 +374,40 @@ def test_two_publishes_at_once_one_goes_on_the_other_stops_in_one_line(versions,
     assert run.plan(versions.new, targets, delete=True).plan.uploads == []
     assert LOCK_KEY not in keys(s3, targets.bucket), "released"
 
-    held = {"host": "ci-runner-7", "pid": 4242, "started": 1764590400.0}
+    held = {"host": "ci-runner-7", "pid": 4242, "started": 1764590400.0, "renewed": time.time()}
     s3.put_object(Bucket=targets.bucket, Key=LOCK_KEY, Body=json.dumps(held).encode())
     with pytest.raises(NewsreelError) as refused:
         publish(versions.old, targets, delete=True)
     assert "process 4242 on ci-runner-7, since 2025-12-01 12:00 UTC" in str(refused.value)
-    assert f"delete s3://{targets.bucket}/{LOCK_KEY}" in str(refused.value)
-    s3.delete_object(Bucket=targets.bucket, Key=LOCK_KEY)
-    publish(versions.old, targets, delete=True)
+    assert "if it was killed, its lock is taken over from" in str(refused.value)
+    held["renewed"] = time.time() - 301  # the runner killed, its lock no longer renewed
+    s3.put_object(Bucket=targets.bucket, Key=LOCK_KEY, Body=json.dumps(held).encode())
+    said = Said()
+    run.carry_out(run.plan(versions.old, targets, delete=True), said)
+    assert len(said.warnings) == 1, said.warnings
+    assert said.warnings[0].startswith(
+        f"s3://{targets.bucket}/{LOCK_KEY}: took over the publish lock of process 4242 on "
+        "ci-runner-7 (last renewed "
+    ), said.warnings
     assert live_problems(s3, targets) == []
+    assert LOCK_KEY not in keys(s3, targets.bucket), "released"
+
+
+class Said(Silent):
+    """A reporter that keeps its warnings; `on_start` and `on_update` are called as their
+    methods are (from the transfer threads too)."""
+
+    def __init__(self, on_start=None, on_update=None) -> None:
+        self.warnings: list[str] = []
+        self.on_start, self.on_update = on_start, on_update
+
+    def start(self, task: str, description: str, total: float | None = None) -> None:
+        if self.on_start:
+            self.on_start(task)
+
+    def update(self, task: str, completed: float) -> None:
+        if self.on_update:
+            self.on_update(task, completed)
+
+    def warn(self, message: str) -> None:
+        self.warnings.append(message)
