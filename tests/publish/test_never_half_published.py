@@ -411,3 +411,84 @@ class Said(Silent):
 
     def warn(self, message: str) -> None:
         self.warnings.append(message)
+
+
+@pytest.mark.parametrize("when", ["before the uploads", "after the uploads"])
+def test_a_publish_whose_lock_is_taken_over_stops_before_its_next_write_and_deletes_nothing(
+    when, versions, targets, s3, monkeypatch
+):
+    """A publish stalled past the expiry (a suspended laptop, a frozen VM) finds its lock taken
+    over by another machine's publish: it stops in one line before its next write, deletes
+    nothing, and leaves the other's lock. Before the uploads, its heartbeat (every 0.05 s here)
+    has noticed; after them it has not (every 30 s), but the deletions wait for S3 to confirm
+    the lock ours. Once the other publish has ended, the next one finishes the job."""
+    import json
+
+    from newsreel import cloud
+    from newsreel.publish import state
+    from newsreel.publish.state import LOCK_KEY
+
+    publish(versions.old, targets)
+    planned = run.plan(versions.new, targets, delete=True)
+    assert planned.plan.deletions and planned.plan.upload_bytes
+    if when == "before the uploads":
+        monkeypatch.setattr(state, "HEARTBEAT_S", 0.05)
+    ours: list[state.Held] = []
+    taking = state.lock
+    monkeypatch.setattr(state, "lock", lambda *a, **k: ours.append(taking(*a, **k)) or ours[-1])
+    taken_over = threading.Event()
+    theirs: list[str] = []
+    later: list[str] = []  # the writes (the lock's own left out) sent after the takeover
+
+    def take_over() -> None:
+        if taken_over.is_set():
+            return
+        other = {"host": "ci-runner-7", "pid": 4242, "started": time.time(),
+                 "renewed": time.time()}  # fmt: skip
+        theirs.append(s3.put_object(Bucket=targets.bucket, Key=LOCK_KEY,
+                                    Body=json.dumps(other).encode())["ETag"])  # fmt: skip
+        taken_over.set()
+        if when == "before the uploads":  # the heartbeat notices
+            deadline = time.monotonic() + 5
+            while ours[0].lost is None and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert ours[0].lost is not None
+
+    def count(model, params, **_) -> None:
+        lock = params["url_path"].endswith("/publish-lock.json")
+        if taken_over.is_set() and model.name in state.WRITES and not lock:
+            later.append(f"{model.name} {params['url_path']}")
+
+    def started(task: str) -> None:
+        if task == "upload" and when == "before the uploads":
+            take_over()
+
+    def sent(task: str, done: float) -> None:  # every byte sent: only deletions are left
+        if task == "upload" and when == "after the uploads" and done >= planned.plan.upload_bytes:
+            take_over()
+
+    reporter = Said(on_start=started, on_update=sent)
+    events = cloud.session().events
+    events.register("before-call.s3", count)
+    try:
+        with pytest.raises(NewsreelError) as stopped:
+            run.carry_out(planned, reporter)
+    finally:
+        events.unregister("before-call.s3", count)
+    assert taken_over.is_set()
+    lines = stopped.value.lines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith(f"s3://{targets.bucket}/{LOCK_KEY}: this publish's lock was taken "
+                               "over by process 4242 on ci-runner-7 (it had not been renewed "
+                               "since "), lines  # fmt: skip
+    assert later == [], "nothing written once the lock was lost"
+    present = keys(s3, targets.bucket) | keys(s3, targets.private_bucket)
+    assert {d.key for d in planned.plan.deletions} <= present, "nothing deleted"
+    assert s3.head_object(Bucket=targets.bucket, Key=LOCK_KEY)["ETag"] == theirs[0], "left"
+    assert live_problems(s3, targets) == []
+
+    s3.delete_object(Bucket=targets.bucket, Key=LOCK_KEY)  # the other publish ends
+    publish(versions.new, targets, delete=True)
+    assert live_problems(s3, targets) == []
+    after = run.plan(versions.new, targets, delete=True)
+    assert after.plan.uploads == [] and after.plan.deletions == []
