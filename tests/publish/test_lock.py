@@ -203,6 +203,25 @@ def test_a_renewal_that_finds_the_lock_not_ours_stops_the_next_write_in_one_line
         assert live_lock(s3, bucket)[1] == theirs, "the other publish's lock left to it"
 
 
+def test_a_publish_woken_from_a_stall_confirms_its_lock_before_its_next_write(s3, bucket):
+    """A laptop suspended mid-publish: its heartbeat slept with it, and another machine took the
+    lock over meanwhile. On waking, the publish's next write is held back until the lock is
+    renewed (S3 last confirmed it ours longer than `CONFIRMED_S` ago, by its clock): the renewal
+    finds it taken, and the write is refused before it is sent."""
+    now = [time.time()]
+    held = state.lock(cloud.client("s3"), bucket, clock=lambda: now[0])
+    writer = cloud.client("s3")
+    writer.meta.events.register("before-parameter-build.s3", held.guard)
+    writer.put_object(Bucket=bucket, Key="before.html", Body=b"ours")
+    theirs = put_lock(s3, bucket, **OTHER, started=time.time(), renewed=time.time())
+    now[0] += state.EXPIRY_S + 60  # asleep
+    with pytest.raises(NewsreelError, match="taken over by process 4242 on ci-runner-7"):
+        writer.put_object(Bucket=bucket, Key="after.html", Body=b"ours")
+    assert "after.html" not in keys(s3, bucket)
+    state.unlock(held)
+    assert live_lock(s3, bucket)[1] == theirs
+
+
 def test_unlock_leaves_a_lock_that_is_no_longer_ours(s3, bucket):
     """A publish that stalled past the expiry, its lock taken over meanwhile, ends (its heartbeat
     never noticed): its release must not delete the new holder's lock."""
