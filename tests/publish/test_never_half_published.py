@@ -24,6 +24,7 @@ import pytest
 from conftest import SMALL_SITE, item, write_site
 from newsreel.build import build_site
 from newsreel.errors import NewsreelError
+from newsreel.progress import Silent
 from newsreel.project import Project
 from newsreel.publish import run
 
@@ -337,7 +338,8 @@ def test_a_failed_invalidation_says_the_files_are_up_and_the_next_publish_sends_
 def test_two_publishes_at_once_one_goes_on_the_other_stops_in_one_line(versions, targets, s3, aws):
     """Two checkouts publishing at once would each list the bucket while the other writes it
     (one's --delete removing the pages the other just linked): the second is refused while the
-    first runs, naming it; a lock another machine left needs deleting by hand, and says how."""
+    first runs, naming it; a lock another machine left is taken over once it has gone 5 minutes
+    without renewal, with a warning."""
     import json
 
     from newsreel.publish.state import LOCK_KEY
@@ -372,12 +374,121 @@ def test_two_publishes_at_once_one_goes_on_the_other_stops_in_one_line(versions,
     assert run.plan(versions.new, targets, delete=True).plan.uploads == []
     assert LOCK_KEY not in keys(s3, targets.bucket), "released"
 
-    held = {"host": "ci-runner-7", "pid": 4242, "started": 1764590400.0}
+    held = {"host": "ci-runner-7", "pid": 4242, "started": 1764590400.0, "renewed": time.time()}
     s3.put_object(Bucket=targets.bucket, Key=LOCK_KEY, Body=json.dumps(held).encode())
     with pytest.raises(NewsreelError) as refused:
         publish(versions.old, targets, delete=True)
     assert "process 4242 on ci-runner-7, since 2025-12-01 12:00 UTC" in str(refused.value)
-    assert f"delete s3://{targets.bucket}/{LOCK_KEY}" in str(refused.value)
-    s3.delete_object(Bucket=targets.bucket, Key=LOCK_KEY)
-    publish(versions.old, targets, delete=True)
+    assert "if it was killed, its lock is taken over from" in str(refused.value)
+    held["renewed"] = time.time() - 301  # the runner killed, its lock no longer renewed
+    s3.put_object(Bucket=targets.bucket, Key=LOCK_KEY, Body=json.dumps(held).encode())
+    said = Said()
+    run.carry_out(run.plan(versions.old, targets, delete=True), said)
+    assert len(said.warnings) == 1, said.warnings
+    assert said.warnings[0].startswith(
+        f"s3://{targets.bucket}/{LOCK_KEY}: took over the publish lock of process 4242 on "
+        "ci-runner-7 (last renewed "
+    ), said.warnings
     assert live_problems(s3, targets) == []
+    assert LOCK_KEY not in keys(s3, targets.bucket), "released"
+
+
+class Said(Silent):
+    """A reporter that keeps its warnings; `on_start` and `on_update` are called as their
+    methods are (from the transfer threads too)."""
+
+    def __init__(self, on_start=None, on_update=None) -> None:
+        self.warnings: list[str] = []
+        self.on_start, self.on_update = on_start, on_update
+
+    def start(self, task: str, description: str, total: float | None = None) -> None:
+        if self.on_start:
+            self.on_start(task)
+
+    def update(self, task: str, completed: float) -> None:
+        if self.on_update:
+            self.on_update(task, completed)
+
+    def warn(self, message: str) -> None:
+        self.warnings.append(message)
+
+
+@pytest.mark.parametrize("when", ["before the uploads", "after the uploads"])
+def test_a_publish_whose_lock_is_taken_over_stops_before_its_next_write_and_deletes_nothing(
+    when, versions, targets, s3, monkeypatch
+):
+    """A publish stalled past the expiry (a suspended laptop, a frozen VM) finds its lock taken
+    over by another machine's publish: it stops in one line before its next write, deletes
+    nothing, and leaves the other's lock. Before the uploads, its heartbeat (every 0.05 s here)
+    has noticed; after them it has not (every 30 s), but the deletions wait for S3 to confirm
+    the lock ours. Once the other publish has ended, the next one finishes the job."""
+    import json
+
+    from newsreel import cloud
+    from newsreel.publish import state
+    from newsreel.publish.state import LOCK_KEY
+
+    publish(versions.old, targets)
+    planned = run.plan(versions.new, targets, delete=True)
+    assert planned.plan.deletions and planned.plan.upload_bytes
+    if when == "before the uploads":
+        monkeypatch.setattr(state, "HEARTBEAT_S", 0.05)
+    ours: list[state.Held] = []
+    taking = state.lock
+    monkeypatch.setattr(state, "lock", lambda *a, **k: ours.append(taking(*a, **k)) or ours[-1])
+    taken_over = threading.Event()
+    theirs: list[str] = []
+    later: list[str] = []  # the writes (the lock's own left out) sent after the takeover
+
+    def take_over() -> None:
+        if taken_over.is_set():
+            return
+        other = {"host": "ci-runner-7", "pid": 4242, "started": time.time(),
+                 "renewed": time.time()}  # fmt: skip
+        theirs.append(s3.put_object(Bucket=targets.bucket, Key=LOCK_KEY,
+                                    Body=json.dumps(other).encode())["ETag"])  # fmt: skip
+        taken_over.set()
+        if when == "before the uploads":  # the heartbeat notices
+            deadline = time.monotonic() + 5
+            while ours[0].lost is None and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert ours[0].lost is not None
+
+    def count(model, params, **_) -> None:
+        lock = params["url_path"].endswith("/publish-lock.json")
+        if taken_over.is_set() and model.name in state.WRITES and not lock:
+            later.append(f"{model.name} {params['url_path']}")
+
+    def started(task: str) -> None:
+        if task == "upload" and when == "before the uploads":
+            take_over()
+
+    def sent(task: str, done: float) -> None:  # every byte sent: only deletions are left
+        if task == "upload" and when == "after the uploads" and done >= planned.plan.upload_bytes:
+            take_over()
+
+    reporter = Said(on_start=started, on_update=sent)
+    events = cloud.session().events
+    events.register("before-call.s3", count)
+    try:
+        with pytest.raises(NewsreelError) as stopped:
+            run.carry_out(planned, reporter)
+    finally:
+        events.unregister("before-call.s3", count)
+    assert taken_over.is_set()
+    lines = stopped.value.lines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith(f"s3://{targets.bucket}/{LOCK_KEY}: this publish's lock was taken "
+                               "over by process 4242 on ci-runner-7 (it had not been renewed "
+                               "since "), lines  # fmt: skip
+    assert later == [], "nothing written once the lock was lost"
+    present = keys(s3, targets.bucket) | keys(s3, targets.private_bucket)
+    assert {d.key for d in planned.plan.deletions} <= present, "nothing deleted"
+    assert s3.head_object(Bucket=targets.bucket, Key=LOCK_KEY)["ETag"] == theirs[0], "left"
+    assert live_problems(s3, targets) == []
+
+    s3.delete_object(Bucket=targets.bucket, Key=LOCK_KEY)  # the other publish ends
+    publish(versions.new, targets, delete=True)
+    assert live_problems(s3, targets) == []
+    after = run.plan(versions.new, targets, delete=True)
+    assert after.plan.uploads == [] and after.plan.deletions == []

@@ -339,24 +339,28 @@ def carry_out(
         return None  # nothing to write: no lock either
     where = f"s3://{targets.bucket}/{state.LOCK_KEY}"
     try:
-        state.lock(s3, targets.bucket, time.time())
+        # the lock has a client of its own: its renewals are not writes `guard` holds back
+        held = state.lock(cloud.client("s3"), targets.bucket, reporter)
     except Exception as error:
         raise cloud.explain(error, where) or error from None
+    held.start(state.HEARTBEAT_S)
+    s3.meta.events.register("before-parameter-build.s3", held.guard)
     try:
-        invalidation = _carry_out(publish, s3, reporter)
+        invalidation = _carry_out(publish, s3, reporter, held)
     except BaseException:  # Ctrl+C too: the next publish must not find the lock held
         with contextlib.suppress(Exception):  # the publish's own failure is the one to say
-            state.unlock(s3, targets.bucket)
+            state.unlock(held)
         raise
     try:
-        state.unlock(s3, targets.bucket)
+        state.unlock(held)
     except Exception as error:
         raise cloud.explain(error, where) or error from None
     return invalidation
 
 
-def _carry_out(publish: Publish, s3: object, reporter: Reporter) -> str | None:
-    """`carry_out`, under the site bucket's lock."""
+def _carry_out(publish: Publish, s3: Any, reporter: Reporter, held: state.Held) -> str | None:
+    """`carry_out`, under the site bucket's lock: every write of `s3` waits for `held.guard`,
+    and the deletions for S3 to confirm the lock ours right then."""
     targets = publish.targets
     touched = {u.bucket for u in publish.plan.uploads} | {d.bucket for d in publish.plan.deletions}
     touched |= {fix.bucket for fix in publish.plan.corrections}
@@ -384,7 +388,8 @@ def _carry_out(publish: Publish, s3: object, reporter: Reporter) -> str | None:
     if publish.plan.corrections:
         reporter.start("headers", "Correcting headers", len(publish.plan.corrections))
     try:
-        apply(publish.plan, s3, on_progress=progress, on_corrected=correction)
+        apply(publish.plan, s3, on_progress=progress, on_corrected=correction,
+              before_deleting=lambda: held.ensure(within=0))  # fmt: skip
     finally:
         reporter.finish("upload")
         reporter.finish("headers")

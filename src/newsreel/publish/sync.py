@@ -136,11 +136,15 @@ def apply(
     client: Any,
     on_progress: Progress | None = None,
     on_corrected: Progress | None = None,
+    before_deleting: Callable[[], None] | None = None,
 ) -> None:
-    """Upload tier by tier (see `plan.Tier`), correct headers, then delete."""
+    """Upload tier by tier (see `plan.Tier`), correct headers, then delete; `before_deleting`
+    is called first when there is anything to delete (it raises to stop the deletions)."""
     for uploads in plan.tiers():
         upload_tier(uploads, client, on_progress)
     correct_headers(plan.corrections, client, on_corrected)
+    if plan.deletions and before_deleting is not None:
+        before_deleting()
     delete(plan.deletions, client)
 
 
