@@ -327,3 +327,82 @@ def test_the_manifest_gives_the_sources_size_as_it_is_shown(clips, tmp_path, mak
     build_media(clips, tmp_path / "out", tmp_path / "cache")
     manifest = json.loads((tmp_path / "out/media/2025-10-15-test/manifest.json").read_bytes())
     assert [manifest["source"]["width"], manifest["source"]["height"]] == shown
+
+
+def rgb(path: Path, matrix: str | None = None) -> np.ndarray:
+    """The first frame of a file in RGB, read with `matrix` ("ITU601", "ITU709") as a player
+    honouring the file's colour tags does (None: PyAV's default, BT.601, as JPEG is read)."""
+    with av.open(str(path)) as container:
+        frame = next(container.decode(video=0))
+        options = {"src_colorspace": matrix} if matrix else {}
+        return frame.reformat(format="rgb24", **options).to_ndarray().astype(np.float64)
+
+
+def bars(picture: np.ndarray) -> np.ndarray:
+    """The colour of each of the seven top bars of smptebars, at their centres."""
+    height, width, _ = picture.shape
+    return np.array([picture[height // 4, (2 * i + 1) * width // 14] for i in range(7)])
+
+
+def test_sd_colours_stay_themselves_in_hd_renditions_and_every_poster(clips: Path, tmp_path):
+    # 16:9 PAL SD as broadcasters deliver it is coded with BT.601's matrix; the HD renditions are
+    # read as BT.709. Kept as they were, a renditions' reds came out darker and its greens
+    # brighter (SD-to-HD's classic mistake), and so did every poster, read as JPEG is (BT.601)
+    make(clips / "sources" / "test.mp4",
+         "-f", "lavfi", "-i", "smptebars=s=720x576:r=25:d=4", "-f", "lavfi",
+         "-i", "sine=r=48000:d=4", "-vf", "scale=out_color_matrix=bt601,setsar=64/45",
+         "-colorspace", "smpte170m", "-c:v", "libx264", "-qp", "0", "-pix_fmt", "yuv420p",
+         "-c:a", "aac", "-shortest")  # fmt: skip
+    assert probe_source(clips / "sources" / "test.mp4").colour == "bt601"
+    truth = bars(rgb(clips / "sources" / "test.mp4", "ITU601"))
+    video = build_media(clips, tmp_path / "out", tmp_path / "cache")["2025-10-15-test"]
+    for name, path in files_of(tmp_path / "out", video).items():
+        if path.suffix == ".mp4":
+            with av.open(str(path)) as container:
+                context = container.streams.video[0].codec_context
+                colour = (context.color_primaries, context.color_trc, context.colorspace)
+            assert colour == (1, 1, 1), f"{name}: {colour}, not said BT.709"
+            shown = bars(rgb(path, "ITU709"))
+        elif path.suffix == ".jpg":
+            shown = bars(rgb(path))
+        else:
+            continue
+        assert np.abs(shown - truth).max() <= 10, f"{name}: {shown} for {truth}"
+
+
+def test_hd_posters_have_their_videos_colours(clips: Path, tmp_path: Path):
+    # HD video is BT.709, tagged or not, and a JPEG is read as BT.601: a poster written with
+    # its video's numbers had darker reds and brighter greens than the video it stands for
+    make(clips / "sources" / "test.mp4",
+         "-f", "lavfi", "-i", "smptebars=s=320x180:r=25:d=4", "-f", "lavfi",
+         "-i", "sine=r=48000:d=4", "-vf", "scale=out_color_matrix=bt709", "-c:v", "libx264",
+         "-qp", "0", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest")  # fmt: skip
+    assert probe_source(clips / "sources" / "test.mp4").colour is None, "taken as BT.709"
+    truth = bars(rgb(clips / "sources" / "test.mp4", "ITU709"))
+    video = build_media(clips, tmp_path / "out", tmp_path / "cache")["2025-10-15-test"]
+    posters = {n: p for n, p in files_of(tmp_path / "out", video).items() if p.suffix == ".jpg"}
+    assert posters
+    for name, path in posters.items():
+        shown = bars(rgb(path))
+        assert np.abs(shown - truth).max() <= 10, f"{name}: {shown} for {truth}"
+
+
+def test_a_wide_gamut_sdr_source_gives_bt709_renditions(clips: Path, tmp_path: Path):
+    # cameras record SDR in BT.2020's wider gamut too (10 bits, BT.2020 primaries and matrix,
+    # an SDR transfer): it was written as it was, in files read as BT.709 (colours washed out)
+    make(clips / "sources" / "test.mp4",
+         "-f", "lavfi", "-i", "smptebars=s=320x180:r=25:d=4", "-f", "lavfi",
+         "-i", "sine=r=48000:d=4", "-vf", "format=yuv420p10le", "-c:v", "libx265",
+         "-preset", "ultrafast", "-x265-params",
+         "log-level=error:colorprim=bt2020:transfer=bt2020-10:colormatrix=bt2020nc",
+         "-color_primaries", "bt2020", "-color_trc", "bt2020-10", "-colorspace", "bt2020nc",
+         "-tag:v", "hvc1", "-c:a", "aac", "-shortest")  # fmt: skip
+    info = probe_source(clips / "sources" / "test.mp4")
+    assert info.colour == "bt2020" and info.hdr is None
+    video = build_media(clips, tmp_path / "out", tmp_path / "cache")["2025-10-15-test"]
+    for name, path in files_of(tmp_path / "out", video).items():
+        if path.suffix == ".mp4":
+            with av.open(str(path)) as container:
+                context = container.streams.video[0].codec_context
+                colour = (context.color_primaries, context.color_trc, context.colorspace)
+            assert colour == (1, 1, 1), f"{name}: {colour}, not BT.709"

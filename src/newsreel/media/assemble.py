@@ -97,7 +97,7 @@ def run_smart_job(
                       for span, path in ((plan.head, head), (plan.tail, tail)) if span]  # fmt: skip
             joined.append((output, full[0], facts, plan, head, tail))
         if edges:
-            executor(encode.edges_command(exe, job.source, edges, job.hdr), None, None)
+            executor(encode.edges_command(exe, job.source, edges, job.colour), None, None)
         items = []
         for output, full, facts, plan, head, tail in joined:
             parts = [p for p in (head if plan.head else None, tail if plan.tail else None) if p]
@@ -129,7 +129,7 @@ def run_smart_job(
             duration = first.out_ms - first.in_ms
             command = encode.rendition_command(
                 exe, job.source, outputs, first.in_ms, duration, job.fps,
-                duration if job.silent else None, to_sdr=job.hdr,
+                duration if job.silent else None, colour=job.colour,
             )  # fmt: skip
             executor(command, job.duration_ms, on_progress)
         for output, path in produced:

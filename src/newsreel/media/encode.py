@@ -75,13 +75,14 @@ def fps_of(preset: Preset, source_fps: Fraction | None = None) -> int:
     return int(preset.video.get("fps") or round(source_fps or 25))
 
 
-#: HDR (BT.2020) to SDR BT.709, on frames already at their output size, per HDR transfer.
+#: To SDR BT.709, on frames already at their output size, per `MediaInfo.colour` (BT.601's
+#: matrix is converted by the scaling itself: `_fitted`).
 #: HLG is scene-referred and made to be shown on SDR screens as it is: converted straight to
 #: BT.709's curve, primaries and matrix (measured on a converted test pattern: the SDR
 #: original's brightness, where tone-mapping it as if it were PQ darkened it by a third).
 #: PQ (HDR10) is display-referred, up to 10,000 nits: through linear light, tone-mapped
 #: (Mobius: linear up to SDR's white, highlights rolled off), back to BT.709.
-_TO_SDR = {
+_TO_BT709 = {
     "hlg": (
         ("zscale", {"t": "bt709", "p": "bt709", "m": "bt709", "r": "tv", "npl": 100}),
         ("format", {"pix_fmts": "yuv420p"}),
@@ -94,10 +95,19 @@ _TO_SDR = {
         ("zscale", {"t": "bt709", "m": "bt709", "r": "tv"}),
         ("format", {"pix_fmts": "yuv420p"}),
     ),
+    # wide-gamut SDR: its colours mapped into BT.709's (those outside it clipped)
+    "bt2020": (
+        ("zscale", {"t": "bt709", "p": "bt709", "m": "bt709", "r": "tv"}),
+        ("format", {"pix_fmts": "yuv420p"}),
+    ),
+    # SD: the matrix is converted by the scale (`_fitted`); the frames are then said BT.709
+    "bt601": (
+        ("setparams", {"colorspace": "bt709", "color_primaries": "bt709", "color_trc": "bt709"}),
+    ),
 }
 
 
-def _fitted(stream, width: int, height: int, fps: int | None, to_sdr: str | None = None):
+def _fitted(stream, width: int, height: int, fps: int | None, colour: str | None = None):
     """Frames of `width` x `height` (bars where the shape differs), at `fps` if given.
 
     The picture is fitted by its display shape, not its storage: anamorphic sources (16:9 PAL
@@ -111,8 +121,11 @@ def _fitted(stream, width: int, height: int, fps: int | None, to_sdr: str | None
     rate): scaled as they are, they show combs on every moving edge. Only frames flagged
     interlaced are touched, so progressive sources keep their pixels.
 
-    `to_sdr`: the frames are HDR (`hlg`, as phones film, or HDR10's `pq`): they are made SDR
-    BT.709 (`_TO_SDR`) once scaled, where they were written in 8 bits still labelled HDR.
+    `colour`: what the frames need to be SDR BT.709 (`MediaInfo.colour`), done once scaled
+    (`_TO_BT709`). HDR (`hlg`, as phones film, or HDR10's `pq`) was written in 8 bits still
+    labelled HDR. SD's BT.601 colours (`bt601`) went into files players take as BT.709 (HD):
+    reds and greens shifted, as in every SD-to-HD conversion that forgets the matrix; the
+    scale converts it (its input's said explicitly: an untagged SD frame is BT.601 too).
 
     The rate conversion passes the source's last frame on (`eof_action=pass`): by default the
     fps filter rounds where the last input frame starts, not where it ends, so a source at
@@ -121,13 +134,17 @@ def _fitted(stream, width: int, height: int, fps: int | None, to_sdr: str | None
     preset's own rate ends on the grid: the same frames either way.
     """
     stream = stream.filter("bwdif", mode="send_frame", deint="interlaced")
+    matrices = (
+        {"in_color_matrix": "bt601", "out_color_matrix": "bt709"} if colour == "bt601" else {}
+    )
     stream = stream.filter(
         "scale",
         f"min({width},round({height}*iw*sar/ih))",
         f"min({height},round({width}*ih/(iw*sar)))",
         flags="lanczos",
+        **matrices,
     )
-    for name, options in _TO_SDR.get(to_sdr or "", ()):
+    for name, options in _TO_BT709.get(colour or "", ()):
         stream = stream.filter(name, **options)
     stream = stream.filter("pad", width, height, "(ow-iw)/2", "(oh-ih)/2")
     stream = stream.filter("setsar", 1)
@@ -141,13 +158,13 @@ def _size(preset: Preset) -> tuple[int, int, int | None]:
 
 
 def _scaled(
-    source_video, wanted: list[tuple[Preset, tuple[int, int] | None]], to_sdr: str | None = None
+    source_video, wanted: list[tuple[Preset, tuple[int, int] | None]], colour: str | None = None
 ) -> list:
     """A stream of frames for each (video preset, size it is scaled from), in order.
 
     Presets scaled from the same size share one scaling of the source to it (and a preset of
     exactly that size takes those frames as they are): the filter graph is a tree, not one
-    branch per preset (see `plan.scaling_base`). `to_sdr`: the source's HDR transfer (`_fitted`).
+    branch per preset (see `plan.scaling_base`). `colour`: see `_fitted`.
     """
     bases: dict[tuple[int, int, int | None], list[int]] = {}
     for number, (preset, scaled_from) in enumerate(wanted):
@@ -164,9 +181,9 @@ def _scaled(
     sources = _fan_out(source_video, "split", len(direct) + len(bases))
     streams: list = [None] * len(wanted)
     for number, stream in zip(direct, sources[: len(direct)], strict=True):
-        streams[number] = _fitted(stream, *_size(wanted[number][0]), to_sdr)
+        streams[number] = _fitted(stream, *_size(wanted[number][0]), colour)
     for (size, users), stream in zip(bases.items(), sources[len(direct) :], strict=True):
-        base = _fitted(stream, *size, to_sdr)
+        base = _fitted(stream, *size, colour)
         for number, frames in zip(users, _fan_out(base, "split", len(users)), strict=True):
             preset, scaled_from = wanted[number]
             streams[number] = _fitted(frames, *_size(preset)) if scaled_from else frames
@@ -302,7 +319,7 @@ def rendition_command(
     fps: Fraction | None = None,
     silent_ms: int | None = None,
     length_ms: int | None = None,
-    to_sdr: str | None = None,
+    colour: str | None = None,
 ) -> list[str]:
     """One ffmpeg process that decodes the source (or a cut's range) once, for all outputs.
 
@@ -310,14 +327,14 @@ def rendition_command(
     audio trimmed to the same span. `silent_ms`: the source has no audio and lasts this long;
     the outputs' audio is silence (as long as the full source, or as each cut's span).
     `length_ms`: the source's length, to which full-length outputs' sound is padded.
-    `to_sdr`: the source's HDR transfer; its frames are made SDR (`_fitted`).
+    `colour`: what the source's frames need to be SDR BT.709 (`_fitted`).
     """
     cut = duration_ms is not None
     out_ms = in_ms + (duration_ms or 0)
     source_stream = _range_input(source, in_ms, out_ms) if cut else ffmpeg.input(str(source))
     video_users = [o for o in outputs if o.preset.kind == "video"]
     audio_users = [o for o in outputs if o.preset.needs_audio]
-    videos = _scaled(source_stream.video, [(o.preset, o.scaled_from) for o in video_users], to_sdr)
+    videos = _scaled(source_stream.video, [(o.preset, o.scaled_from) for o in video_users], colour)
     silent = silent_ms is not None
     audios = (
         _silences(((duration_ms if cut else silent_ms) or 0) / 1000 + 1, len(audio_users))
@@ -380,13 +397,13 @@ class Edge:
 
 
 def edges_command(
-    exe: str, source: Path, edges: list[Edge], to_sdr: str | None = None
+    exe: str, source: Path, edges: list[Edge], colour: str | None = None
 ) -> list[str]:
     """The partial GOPs of a smart cut, every preset's, in one process.
 
     Each distinct range of the source is decoded once (and split between the presets that
-    need it), then encoded with exactly the settings of the full-length rendition (`to_sdr`
-    too: the source's HDR transfer).
+    need it), then encoded with exactly the settings of the full-length rendition (`colour`
+    too: see `_fitted`).
     """
     groups: dict[tuple[int, int], list[Edge]] = {}
     for edge in edges:
@@ -396,7 +413,7 @@ def edges_command(
     rendered = []
     for (first_ms, end_ms), group in groups.items():
         source_video = _range_input(source, first_ms, end_ms).video
-        videos = _scaled(source_video, [(edge.preset, edge.scaled_from) for edge in group], to_sdr)
+        videos = _scaled(source_video, [(edge.preset, edge.scaled_from) for edge in group], colour)
         for edge, stream in zip(group, videos, strict=True):
             stream = _trimmed(stream, edge.span)
             options = _video_options(edge.preset, edge.span.count)
@@ -499,16 +516,27 @@ def _image_quality(preset: Preset) -> dict[str, object]:
     return {**codec, IMAGE_QUALITY_OPTION[preset.extension]: preset.video.get("quality", default)}
 
 
+def _as_image(stream, preset: Preset):
+    """BT.709 frames (what `_fitted` makes, and HD video untagged is) in BT.601's matrix, as
+    every decoder reads a JPEG (JFIF: full range) or a WebP (VP8: video range). Written as
+    they were, each poster's reds came out darker and its greens brighter than in its video."""
+    full = preset.extension == "jpg"
+    return stream.filter(
+        "scale", in_color_matrix="bt709", out_color_matrix="bt601", out_range="pc" if full else "tv"
+    )
+
+
 def still_command(
-    exe: str, source: Path, at_ms: int, stills: list[tuple[Preset, Path]], to_sdr: str | None = None
+    exe: str, source: Path, at_ms: int, stills: list[tuple[Preset, Path]], colour: str | None = None
 ) -> list[str]:
     """The frame at `at_ms` as JPEG, once per still preset (a poster and its thumbnail), from
-    one decode of the source (`to_sdr`: its HDR transfer, made SDR as in `_fitted`)."""
+    one decode of the source (`colour`: see `_fitted`), in the colours images are read in
+    (`_as_image`)."""
     frame = ffmpeg.input(str(source), ss=_seconds(at_ms)).video
     copies = _fan_out(frame, "split", len(stills))
     rendered = [
         ffmpeg.output(
-            _fitted(copy, *_size(preset), to_sdr),
+            _as_image(_fitted(copy, *_size(preset), colour), preset),
             str(path),
             **{"frames:v": 1, "update": 1, **_image_quality(preset)},
             f=preset.container,

@@ -140,7 +140,7 @@ def run_job(
                 produced.append((output, cache.scratch_file(output.key, output.preset.extension)))
             at = first.still_at_ms or 0
             stills = [(output.preset, path) for output, path in produced]
-            command = encode.still_command(exe, job.source, at, stills, job.hdr)
+            command = encode.still_command(exe, job.source, at, stills, job.colour)
             executor(command, None, on_progress)
         else:
             duration = None if job.cut.id == FULL else first.out_ms - first.in_ms
@@ -158,7 +158,7 @@ def run_job(
             silent_ms = first.out_ms - first.in_ms if job.silent else None
             command = encode.rendition_command(
                 exe, job.source, outputs, first.in_ms, duration, job.fps, silent_ms,
-                first.out_ms - first.in_ms, job.hdr,
+                first.out_ms - first.in_ms, job.colour,
             )  # fmt: skip
             executor(command, first.out_ms - first.in_ms, on_progress)
         for output, path in produced:

@@ -49,6 +49,9 @@ PIPELINE_VERSION = "3"  # 3: keyframes on the grid only; smart cuts; CMAF rungs
 #: Bump one of these when only that way of making outputs changes: only its outputs are made
 #: again (a repackaging fix must not re-encode a newsroom's shared cache).
 METHOD_VERSIONS = {"cmaf-audio": "2"}  # 2: an edit list for the AAC priming
+#: Bumped when every still is made otherwise (2: its colours written in BT.601, as image
+#: decoders read JPEG and WebP, where the video's BT.709 shifted every poster's reds and greens).
+STILL_VERSION = "2"
 
 #: The poster of a cut whose presets hold no still.
 DEFAULT_STILL = Preset(
@@ -99,6 +102,8 @@ def cache_key(
     ]
     if method in METHOD_VERSIONS:
         parts.append(f"method_version={METHOD_VERSIONS[method]}")
+    if preset.kind == "still":
+        parts.append(f"still_version={STILL_VERSION}")
     if scaled_from:
         parts.append("scaled_from={}x{}".format(*scaled_from))
     parts += [f"corrected={name}" for name in corrections]
@@ -115,7 +120,9 @@ def corrections(preset: Preset, source: MediaInfo) -> tuple[str, ...]:
     they were squeezed (`encode._fitted`). `last-frame`: a source at another frame rate than
     the preset's keeps its last frame (the fps filter's `eof_action`). `deinterlaced`: an
     interlaced source's frames are deinterlaced, where they kept their combs. `sdr`: an HDR
-    source's frames are made SDR BT.709, where they kept HDR's. `sound-padded`:
+    source's frames are made SDR BT.709, where they kept HDR's. `bt709`: the frames of an SD
+    source (BT.601's matrix) or a wide-gamut SDR one (BT.2020) are converted to BT.709, where
+    they kept their own colours in files that players take as BT.709. `sound-padded`:
     the sound of a source whose sound stops before its end is padded with silence to it.
     """
     found = []
@@ -125,6 +132,8 @@ def corrections(preset: Preset, source: MediaInfo) -> tuple[str, ...]:
         found.append("deinterlaced")
     if preset.kind != "audio" and source.hdr:
         found.append("sdr")
+    elif preset.kind != "audio" and source.colour:
+        found.append("bt709")
     if preset.kind == "video" and source.fps != preset.video.get("fps"):
         found.append("last-frame")
     sound = source.sound_ms
@@ -265,8 +274,8 @@ class Job:
     inputs: dict[str, str] = field(default_factory=dict)
     #: the source has no audio: its outputs' audio tracks are silence (`encode._silence`)
     silent: bool = False
-    #: the source's HDR transfer (`hlg`, `pq`): its frames are made SDR (`encode._fitted`)
-    hdr: str | None = None
+    #: what the source's frames need to be BT.709 SDR (`MediaInfo.colour`, `encode._fitted`)
+    colour: str | None = None
 
     @property
     def needs(self) -> set[str]:
@@ -464,24 +473,28 @@ def _plan_video(
         missing = [o for o in renditions if not o.cached]
         whole = [o for o in missing if o.preset.kind != "still" and o.method == "encode"]
         smart = [o for o in missing if o.method == "smart"]
-        silent, hdr = not source.info.has_audio, source.info.hdr
+        silent, colour = not source.info.has_audio, source.info.colour
         if whole:
             reason = why(whole, index, source.sha256, plan.ffmpeg_version, refusals)
             reason += _silent_note(whole, silent)
             plan.jobs.append(
-                Job(manifest, source.path, cut, whole, reason, fps=fps, silent=silent, hdr=hdr)
+                Job(
+                    manifest, source.path, cut, whole, reason, fps=fps, silent=silent, colour=colour
+                )
             )
         if smart:
             reason = why(smart, index, source.sha256, plan.ffmpeg_version, refusals)
             reason += _silent_note(smart, silent)
             inputs = {o.key: full_keys[o.preset.name] for o in smart}
             plan.jobs.append(
-                Job(manifest, source.path, cut, smart, reason, "smart", fps, inputs, silent, hdr)
+                Job(manifest, source.path, cut, smart, reason, "smart", fps, inputs, silent, colour)
             )
         stills = [o for o in missing if o.preset.kind == "still"]  # one frame: one process
         if stills:
             reason = why(stills, index, source.sha256, plan.ffmpeg_version)
-            plan.jobs.append(Job(manifest, source.path, cut, stills, reason, "still", fps, hdr=hdr))
+            plan.jobs.append(
+                Job(manifest, source.path, cut, stills, reason, "still", fps, colour=colour)
+            )
     outputs += _plan_stream(plan, manifest, presets, source, full_keys, cache, index, fetch)
     plan.outputs[manifest.id] = outputs
 

@@ -36,14 +36,22 @@ class MediaInfo:
     sar: Fraction = Fraction(1)
     #: its frames are two fields each (50i broadcast material), as its codec says
     interlaced: bool = False
-    #: its picture is HDR: `hlg` (as phones film by default) or `pq` (HDR10)
-    hdr: str | None = None
+    #: what its picture needs to be standard BT.709 video (None: nothing, it is BT.709 or HD
+    #: untagged, which players take as BT.709): `hlg` (HDR as phones film it) or `pq` (HDR10)
+    #: made SDR, `bt2020` (wide-gamut SDR) or `bt601` (SD's colours: the matrix PAL and NTSC
+    #: are coded with, and an untagged SD picture's, as players take it) converted
+    colour: str | None = None
     #: where its sound ends (sources only, `probe_source`): it may stop before the picture,
     #: or run on past it (a source's `duration_ms` is its picture's)
     sound_ms: int | None = None
     #: how far its frames are turned to be shown, in degrees (sources only, `probe_source`):
     #: a phone held upright stores a landscape frame and says 90 or 270
     rotation: int = 0
+
+    @property
+    def hdr(self) -> str | None:
+        """Its HDR transfer (`hlg`, `pq`), None for SDR."""
+        return self.colour if self.colour in _HDR_TRANSFERS.values() else None
 
     @property
     def square_pixels(self) -> bool:
@@ -67,11 +75,32 @@ _FIELDS = 2
 #: libavutil's numbers of the HDR transfer characteristics: SMPTE ST 2084 (PQ, HDR10) and
 #: ARIB STD-B67 (HLG, what phones film).
 _HDR_TRANSFERS = {16: "pq", 18: "hlg"}
+#: libavutil's numbers of the colour matrices that are not BT.709's: BT.601's, which PAL
+#: (BT.470BG) and NTSC (SMPTE 170M) SD video is coded with, and BT.2020's (non-constant and
+#: constant luminance); and of BT.2020's primaries, and of "unspecified".
+_MATRICES = {5: "bt601", 6: "bt601", 9: "bt2020", 10: "bt2020"}
+_BT2020_PRIMARIES, _UNSPECIFIED = 9, 2
+#: SD's picture heights (NTSC, NTSC's D1, PAL): an untagged picture of these is SD video,
+#: BT.601, as players and editing systems take it. A small web picture (360 lines) untagged is
+#: left as it is: most were scaled from HD and kept its BT.709 numbers.
+_SD_LINES = frozenset({480, 486, 576})
+
+
+def _colour(context) -> str | None:
+    """What a video stream's picture needs to be BT.709 SDR (`MediaInfo.colour`), from the
+    transfer, primaries and matrix its codec says; untagged, by its size, as players do."""
+    if hdr := _HDR_TRANSFERS.get(context.color_trc):
+        return hdr
+    if context.color_primaries == _BT2020_PRIMARIES:
+        return "bt2020"
+    if context.colorspace == _UNSPECIFIED and context.height in _SD_LINES:
+        return "bt601"
+    return _MATRICES.get(context.colorspace)
 
 
 #: Bumped whenever `probe_source` learns to find something new in a file: what an older one
 #: found and `sources.SourceProbes` remembered is then probed again.
-PROBE_VERSION = 3
+PROBE_VERSION = 4
 
 
 def _encode_hook(value: object) -> object:
@@ -247,7 +276,7 @@ def measure(path: Path, count_packets: bool = True) -> MediaInfo:
             audio_codec=audio.codec_context.name if audio else None,
             sar=Fraction(video.sample_aspect_ratio or 1) if video else Fraction(1),
             interlaced=bool(video and int(video.codec_context.field_order or 0) >= _FIELDS),
-            hdr=_HDR_TRANSFERS.get(video.codec_context.color_trc) if video else None,
+            colour=_colour(video.codec_context) if video else None,
         )
 
 
