@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from playwright.sync_api import expect
 
 from newsreel.project import Project
 
@@ -35,8 +36,9 @@ def test_header_search_finds_french_items_with_dates_and_posters(browser, demo_s
     assert "15 octobre 2025" in first
     page.locator(".pagefind-ui__result-image").first.wait_for()
     page.screenshot(path=str(artifacts / "search-fr-1280.png"))
-    filters = page.locator(".pagefind-ui__filter-name").all_inner_texts()
-    assert [name.strip().lower() for name in filters] == ["catégorie", "type"]
+    filters = page.locator(".pagefind-ui__filter-name")
+    expect(filters).to_have_count(2)  # drawn one after the other, once the index has them
+    assert [name.strip().lower() for name in filters.all_inner_texts()] == ["catégorie", "type"]
     page.locator(".pagefind-ui__filter-name", has_text="Type").click()
     page.locator(".pagefind-ui__filter-label", has_text="Avec vidéo").wait_for()
     context.close()
