@@ -197,6 +197,29 @@ def test_a_build_stopped_with_ctrl_c_says_so_and_leaves_nothing_behind(tmp_path)
     assert not list(project.output.parent.glob(".output.*")), text
 
 
+def test_a_build_stopped_with_sigterm_stops_as_with_ctrl_c(tmp_path):
+    """SIGTERM to the build alone (`docker stop`, systemd, a CI runner's timeout): it stops as
+    on Ctrl+C, saying so, with the status a shell gives a terminated command (143); its
+    workers stop writing, no staging folder stays, and nothing else is printed. Python's
+    default ended it on the spot: the staging folder stayed, and the workers' resource tracker
+    warned of leaked semaphores."""
+    import signal
+    import time
+
+    project = busy_site(tmp_path / "site")
+    build, said = start_build(project)
+    time.sleep(0.3)
+    build.send_signal(signal.SIGTERM)
+    said += build.communicate(timeout=60)[0]
+    text = said.decode()
+    assert build.returncode == 143, text
+    assert f"Stopped: {project.output} left as it was" in text, text
+    assert "Traceback" not in text and "semaphore" not in text, text
+    time.sleep(1)  # a worker left running would write on into its staging folder
+    assert not project.output.exists()
+    assert not list(project.output.parent.glob(".output.*")), text
+
+
 def test_a_build_killed_outright_takes_its_workers_with_it(tmp_path):
     """kill -9 of the build process alone (the out-of-memory killer does no better): its
     Pelican workers, which would otherwise run on for ever, end within seconds."""
