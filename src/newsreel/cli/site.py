@@ -16,7 +16,7 @@ from typing import Annotated, Any
 
 import typer
 
-from newsreel.build import BuildResult, build_site
+from newsreel.build import BuildResult, build_site, search
 from newsreel.build import output as output_folder
 from newsreel.build.settings import served_overrides
 from newsreel.build.site import Search
@@ -88,8 +88,10 @@ def run_build(
             reporter.warn(line)
         if result.search_thread and search_index == "wait":
             try:
-                result.search_thread.join()
+                result.wait_for_search()
             except KeyboardInterrupt:
+                search.stop()  # what SIGTERM to this process alone did not reach
+                result.wait_for_search()  # the previous index stays, the scratch goes
                 console.print(
                     f"[yellow]Stopped[/yellow] while indexing for search: {project.output} is "
                     "built, its search index may be incomplete; build again to finish it.",
