@@ -265,6 +265,8 @@ def _watch_forever(
         except NewsreelError as error:
             for line in error.lines():
                 console.print(line, style="red", markup=False, highlight=False, soft_wrap=True)
+        except typer.Exit:  # stopped (Ctrl+C, SIGTERM) mid-rebuild: so is the watch
+            raise
         except Exception as error:  # noqa: BLE001 - watch goes on; the details with --verbose
             logging.getLogger(__name__).debug("rebuild failed", exc_info=True)
             console.print(f"Build failed: {type(error).__name__}: {error}", style="red",
