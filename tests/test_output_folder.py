@@ -197,6 +197,55 @@ def test_a_build_stopped_with_ctrl_c_says_so_and_leaves_nothing_behind(tmp_path)
     assert not list(project.output.parent.glob(".output.*")), text
 
 
+def test_a_build_stopped_with_sigterm_stops_as_with_ctrl_c(tmp_path):
+    """SIGTERM to the build alone (`docker stop`, systemd, a CI runner's timeout): it stops as
+    on Ctrl+C, saying so, with the status a shell gives a terminated command (143); its
+    workers stop writing, no staging folder stays, and nothing else is printed. Python's
+    default ended it on the spot: the staging folder stayed, and the workers' resource tracker
+    warned of leaked semaphores."""
+    import signal
+    import time
+
+    project = busy_site(tmp_path / "site")
+    build, said = start_build(project)
+    time.sleep(0.3)
+    build.send_signal(signal.SIGTERM)
+    said += build.communicate(timeout=60)[0]
+    text = said.decode()
+    assert build.returncode == 143, text
+    assert f"Stopped: {project.output} left as it was" in text, text
+    assert "Traceback" not in text and "semaphore" not in text, text
+    time.sleep(1)  # a worker left running would write on into its staging folder
+    assert not project.output.exists()
+    assert not list(project.output.parent.glob(".output.*")), text
+
+
+def test_a_build_stopped_with_sigterm_while_it_indexes_ends_pagefind_and_its_scratch(tmp_path):
+    """SIGTERM while the search index is made: Pagefind, which no terminal signalled, ends
+    with the build, the previous index stays and no half-made one is left. The index went on
+    in a thread Python no longer waited for (its join interrupted), and the interpreter ended
+    under it: `.en.new` stayed, and its temporary pages were removed under it (a traceback)."""
+    import signal
+    import time
+
+    project = busy_site(tmp_path / "site", items=300)
+    build_site(project)
+    before = (project.output / "pagefind" / "en" / "pagefind-entry.json").read_bytes()
+    build, said = start_build(project)
+    deadline = time.monotonic() + 60
+    while not (project.output / "pagefind" / ".en.new").exists():
+        assert time.monotonic() < deadline and build.poll() is None, said
+        time.sleep(0.005)
+    build.send_signal(signal.SIGTERM)
+    said += build.communicate(timeout=30)[0]
+    text = said.decode()
+    assert build.returncode == 143, text
+    assert "Stopped while indexing for search" in text, text
+    assert "Traceback" not in text, text
+    assert not list((project.output / "pagefind").glob(".*")), "a half-made index stayed"
+    assert (project.output / "pagefind" / "en" / "pagefind-entry.json").read_bytes() == before
+
+
 def test_a_build_killed_outright_takes_its_workers_with_it(tmp_path):
     """kill -9 of the build process alone (the out-of-memory killer does no better): its
     Pelican workers, which would otherwise run on for ever, end within seconds."""

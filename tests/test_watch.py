@@ -332,3 +332,27 @@ def test_a_pagefind_that_ends_mid_index_fails_the_index_in_one_line_not_a_hang(
     ]
     assert sorted(p.name for p in (project.output / "pagefind/en").rglob("*")) == before
     assert not list((project.output / "pagefind").glob(".*.new"))
+
+
+def test_a_stop_during_a_rebuild_ends_the_watch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Ctrl+C (or SIGTERM) while `watch` rebuilds: the build says it stopped, and the watch
+    ends with it. It took the build's stop for a failed build ("Build failed: Exit: 130") and
+    waited for the next change: the first Ctrl+C did not stop it."""
+    import typer
+
+    from newsreel.build import watch as site_watch
+    from newsreel.cli import site as cli_site
+
+    project = write_site(tmp_path / "site", SMALL_SITE)
+
+    def stopped(*args, **kwargs):  # what `run_build` raises when Ctrl+C reaches it
+        raise typer.Exit(130)
+
+    def one_change(paths, content, languages, rebuild, output, **options) -> None:
+        rebuild(list(languages), None)
+
+    monkeypatch.setattr(cli_site, "run_build", stopped)
+    monkeypatch.setattr(site_watch, "watch", one_change)
+    with pytest.raises(typer.Exit) as ended:
+        cli_site._watch_forever(project)
+    assert ended.value.exit_code == 130

@@ -301,3 +301,21 @@ def test_signals_from_timeout_stop_serve_without_a_traceback(tmp_path):
                 wrapper.kill()
         said = output.decode()
         assert "Traceback" not in said and "ERROR" not in said, said
+
+
+def test_sigterm_stops_serve_as_ctrl_c_does(tmp_path):
+    """SIGTERM (`docker stop`, systemd) to the server alone: it stops as on Ctrl+C (the mail
+    queue flushed, nothing printed after), with the status of a terminated command, 143.
+    uvicorn handed SIGTERM back to Python's default once it had stopped, which ended the
+    process before `serve` flushed its mail queue."""
+    root = site_root(tmp_path)
+    server, _ = start_serve(root, "--no-build", "--port", str(free_port()))
+    server.send_signal(signal.SIGTERM)
+    try:
+        output, _ = server.communicate(timeout=30)
+    finally:
+        if server.poll() is None:
+            server.kill()
+    said = output.decode()
+    assert server.returncode == 143, said
+    assert "Traceback" not in said and "ERROR" not in said, said

@@ -119,3 +119,36 @@ def test_an_encode_started_as_its_build_dies_never_runs(tmp_path: Path):
     assert orphaned.returncode == 137 and not ran.exists()
     adopted = subprocess.run([*_death_wrapper(), str(os.getpid()), "touch", str(ran)])
     assert adopted.returncode == 0 and ran.exists()
+
+
+def test_a_build_stopped_while_it_encodes_ends_its_encodes_and_starts_no_more(
+    clips: Path, tmp_path: Path
+):
+    """A stop that reaches the build alone (SIGTERM from `docker stop`, `kill -INT`): ffmpeg
+    gets no signal of its own. The build stops within seconds, the encode under way ends
+    with it, the jobs queued behind it never start, and no scratch file stays. It used to
+    wait for the encode, then run every queued one: minutes of encoding after a Ctrl+C."""
+    from newsreel.media import pipeline
+
+    from .conftest import media_settings
+
+    started: list[list[str]] = []
+    busy = [ffmpeg_exe(), "-hide_banner", "-re", "-f", "lavfi", "-i", "testsrc2=s=64x36:r=25",
+            "-t", "8", "-f", "null", "-"]  # fmt: skip
+
+    def slow(args, duration_ms, on_progress=None):  # every job takes seconds
+        started.append(args)
+        if len(started) == 1:  # the stop, once the first encode runs
+            main = threading.main_thread().ident
+            threading.Timer(0.5, signal.pthread_kill, (main, signal.SIGINT)).start()
+        return encode.run(busy, None, None)
+
+    settings = media_settings(clips, tmp_path / "cache")
+    began = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        pipeline.build_media(settings, tmp_path / "out", jobs=1, runner=slow)
+    assert time.monotonic() - began < 5, "the build waited for its encodes"
+    assert len(started) == 1, "jobs queued behind the stopped one were started"
+    left = [pid for pid in _children(os.getpid()) if _running(pid)]
+    assert not left, "an encode outlived its build"
+    assert not list((tmp_path / "cache").glob(".work/*"))

@@ -27,6 +27,8 @@ reader stops, and every request pending on it is never answered. A `newsreel bui
 after its pages were live, and `newsreel watch` did not stop on Ctrl+C (the index is made in a
 thread the interpreter waits for). So every request is raced against the process's exit
 (`_answered`), and an ended service fails the index in one line, the previous index staying.
+A build stopped while it indexes ends Pagefind itself (`stop`): a SIGTERM to the build alone
+(`docker stop`, a CI runner) reaches no Pagefind, which indexed on after the build had ended.
 """
 
 from __future__ import annotations
@@ -76,7 +78,8 @@ class PagefindEnded(Exception):
     """Pagefind's service process ended while newsreel waited for an answer."""
 
     def __init__(self, returncode: int | None):
-        how = "was interrupted" if returncode in (-2, 130) else f"ended (exit code {returncode})"
+        stopped = returncode in (-2, -15, 130)  # Ctrl+C, or `stop`
+        how = "was interrupted" if stopped else f"ended (exit code {returncode})"
         super().__init__(f"the Pagefind process {how} before the index was written")
 
 
@@ -95,10 +98,27 @@ async def _answered(service: Any, request: Awaitable[_T]) -> _T:
     raise PagefindEnded(backend.returncode)
 
 
+#: The Pagefind processes under way in this process, for `stop`.
+_RUNNING: set[Any] = set()
+_RUNNING_LOCK = threading.Lock()
+
+
+def stop() -> None:
+    """End every Pagefind process under way: their indexes fail in one line, the previous
+    ones staying (the build is stopping)."""
+    with _RUNNING_LOCK:
+        backends = list(_RUNNING)
+    for backend in backends:
+        with contextlib.suppress(ProcessLookupError):
+            backend.terminate()
+
+
 async def _write_indexes(site: Path, targets: dict[str, Path]) -> None:
     from pagefind.service import PagefindService
 
     service = await PagefindService().launch()
+    with _RUNNING_LOCK:
+        _RUNNING.add(service._backend)
     try:
         for lang, target in targets.items():
             with tempfile.TemporaryDirectory() as scratch:  # the pages as the index reads them
@@ -115,6 +135,8 @@ async def _write_indexes(site: Path, targets: dict[str, Path]) -> None:
         with contextlib.suppress(ProcessLookupError):
             service._backend.terminate()
         await service._backend.wait()
+        with _RUNNING_LOCK:
+            _RUNNING.discard(service._backend)
 
 
 def write_indexes(site: Path, targets: dict[str, Path], reporter: Reporter = SILENT) -> None:

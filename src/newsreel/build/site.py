@@ -47,8 +47,18 @@ class BuildResult:
     warnings: list[str] = field(default_factory=list)
     items: dict[str, int] = field(default_factory=dict)
     #: The pages are live as soon as the build returns; the search index follows a moment
-    #: later, from this thread (join it to wait: `newsreel build` and publish do).
+    #: later, from this thread (`wait_for_search` waits for it: `newsreel build` and publish do).
     search_thread: threading.Thread | None = None
+    search_done: threading.Event = field(default_factory=threading.Event)
+
+    def wait_for_search(self) -> None:
+        """Return once the search index is in (or failed, or was stopped: `search.stop`).
+
+        Not `Thread.join`: Python 3.11 marks a thread as ended when a Ctrl+C interrupts a join
+        of it, and then ends the interpreter under it (its temporary folder removed while it
+        wrote there: a traceback)."""
+        if self.search_thread is not None:
+            self.search_done.wait()
 
 
 def _pelican_cache(project: Project) -> Path:
@@ -155,16 +165,18 @@ def _build(
         if not is_marked(project.output):
             mark(project.output)  # an output built before the marker existed, adopted
         if search_index != "off" and extra.get("NEWSREEL_SEARCH", True):
-            thread = threading.Thread(
-                target=search.refresh,
-                args=(project.output, wanted, reporter, project.cache / "search.lock"),
-                daemon=False,
-            )
-            thread.start()
+
+            def index() -> None:
+                try:
+                    search.refresh(project.output, wanted, reporter, project.cache / "search.lock")
+                finally:
+                    result.search_done.set()
+
+            result.search_thread = threading.Thread(target=index, daemon=False)
+            result.search_thread.start()
             if search_index == "wait":
-                thread.join()
-            else:
-                result.search_thread = thread
+                result.wait_for_search()
+                result.search_thread = None
         write_sitemaps(project.output, every, public_base(settings))
     result.seconds = time.perf_counter() - started
     return result

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 
 import typer
 
-from newsreel.build import BuildResult, build_site
+from newsreel.build import BuildResult, build_site, search
 from newsreel.build import output as output_folder
 from newsreel.build.settings import served_overrides
 from newsreel.build.site import Search
@@ -88,8 +88,10 @@ def run_build(
             reporter.warn(line)
         if result.search_thread and search_index == "wait":
             try:
-                result.search_thread.join()
+                result.wait_for_search()
             except KeyboardInterrupt:
+                search.stop()  # what SIGTERM to this process alone did not reach
+                result.wait_for_search()  # the previous index stays, the scratch goes
                 console.print(
                     f"[yellow]Stopped[/yellow] while indexing for search: {project.output} is "
                     "built, its search index may be incomplete; build again to finish it.",
@@ -263,6 +265,8 @@ def _watch_forever(
         except NewsreelError as error:
             for line in error.lines():
                 console.print(line, style="red", markup=False, highlight=False, soft_wrap=True)
+        except typer.Exit:  # stopped (Ctrl+C, SIGTERM) mid-rebuild: so is the watch
+            raise
         except Exception as error:  # noqa: BLE001 - watch goes on; the details with --verbose
             logging.getLogger(__name__).debug("rebuild failed", exc_info=True)
             console.print(f"Build failed: {type(error).__name__}: {error}", style="red",

@@ -39,12 +39,13 @@ from newsreel.media.runner import (  # re-exported: the pipeline's one way to ru
     measure_loudness,
     parse_loudness,
     run,
+    stop_running,
 )
 from newsreel.media.smartcut import KEYFRAME_EVERY_S, Span, frame_at
 
 __all__ = [
     "KEYFRAME_EVERY_S", "EncodeError", "Output", "Progress", "Runner", "ffmpeg_exe",
-    "ffmpeg_version", "measure_loudness", "parse_loudness", "run",
+    "ffmpeg_version", "measure_loudness", "parse_loudness", "run", "stop_running",
 ]  # fmt: skip
 
 #: How far before a range the source is read, so the frame-rate conversion sees the same

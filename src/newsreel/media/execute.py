@@ -8,6 +8,11 @@ output (a smart cut, the HLS packaging: both read a full-length rendition) start
 in the cache, and is skipped, with its reason, when that failed. Each job's outputs go into the
 cache only when all of them are finished, through atomic renames, so a failed or killed encode
 leaves nothing half-written behind.
+
+A build stopped while it encodes (Ctrl+C, or SIGTERM, which `newsreel` turns into the same
+stop) starts no more jobs and kills the encodes under way (`Executor.stop`): it used to wait for
+them, and then run every job queued behind them, minutes of encoding after a Ctrl+C, since the
+processes started after the terminal's signal never got it.
 """
 
 from __future__ import annotations
@@ -38,11 +43,19 @@ class Executor:
     def __init__(self, exe: str, runner: encode.Runner | None = None):
         self.exe = exe
         self.runner = runner or encode.run
+        self.stopped = False
+
+    def stop(self) -> None:
+        """Start no more commands, and kill those under way (the build is stopping)."""
+        self.stopped = True
+        encode.stop_running()
 
     def __call__(
         self, args: list[str], duration_ms: int | None = None, on_progress: Progress | None = None
     ) -> str:
         command = shlex.join(args)
+        if self.stopped:
+            raise encode.EncodeError(f"not started: the build is stopping (command: {command})")
         logger.debug("ffmpeg: %s", command)
         try:
             return self.runner(args, duration_ms, on_progress)
@@ -81,40 +94,51 @@ def run_jobs(
 
     errors: list = []
     try:
-        _schedule(jobs, cache, workers, one, errors)
+        _schedule(jobs, cache, workers, one, errors, executor.stop)
     finally:
         reporter.finish("media")
     if errors:
         raise MediaError(errors)
 
 
-def _schedule(jobs: list[Job], cache: MediaCache, workers: int, one, errors: list) -> None:
-    """Run each job once what it needs is in the cache; longest first among the ready ones."""
+def _schedule(
+    jobs: list[Job], cache: MediaCache, workers: int, one, errors: list, stop: Callable[[], None]
+) -> None:
+    """Run each job once what it needs is in the cache; longest first among the ready ones.
+    Interrupted (Ctrl+C, SIGTERM), it drops the queued jobs and `stop`s those under way."""
     produced_by = {o.key: job for job in jobs for o in job.outputs}
     waiting = sorted(enumerate(jobs), key=lambda item: -item[1].duration_ms)
     failed: set[str] = set()
     running: dict[Future, tuple[int, Job]] = {}
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        while waiting or running:
-            for number, job in list(waiting):
-                blocked = [k for k in job.needs if k in produced_by and cache.get(k) is None]
-                if any(k in failed for k in blocked):
-                    waiting.remove((number, job))
-                    failed.update(o.key for o in job.outputs)
-                    errors.append(_problem(job, "not made: a rendition it is made from failed"))
-                elif not blocked:
-                    waiting.remove((number, job))
-                    running[pool.submit(one, number, job)] = (number, job)
-            if not running:
-                break
-            done, _ = wait(running, return_when=FIRST_COMPLETED)
-            for future in done:
-                _, job = running.pop(future)
-                try:
-                    future.result()
-                except encode.EncodeError as error:
-                    failed.update(o.key for o in job.outputs)
-                    errors.append(_problem(job, f"ffmpeg failed: {error}"))
+        try:
+            while waiting or running:
+                for number, job in list(waiting):
+                    blocked = [k for k in job.needs if k in produced_by and cache.get(k) is None]
+                    if any(k in failed for k in blocked):
+                        waiting.remove((number, job))
+                        failed.update(o.key for o in job.outputs)
+                        errors.append(_problem(job, "not made: a rendition it is made from failed"))
+                    elif not blocked:
+                        waiting.remove((number, job))
+                        running[pool.submit(one, number, job)] = (number, job)
+                if not running:
+                    break
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in done:
+                    _, job = running.pop(future)
+                    try:
+                        future.result()
+                    except encode.EncodeError as error:
+                        failed.update(o.key for o in job.outputs)
+                        errors.append(_problem(job, f"ffmpeg failed: {error}"))
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)  # the queued jobs
+            under_way = [future for future in running if not future.cancelled()]
+            stop()  # again until every job has ended: one may start its next command meanwhile
+            while wait(under_way, timeout=0.2).not_done:
+                stop()
+            raise
 
 
 def _problem(job: Job, message: str):

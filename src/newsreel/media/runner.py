@@ -14,6 +14,10 @@ for their ffmpeg. The request only holds from the moment `setpriv` makes it: a b
 between the fork and that moment would leave an orphan that the kernel never signals, so
 `setpriv` runs a `sh` that checks its parent is still the build (`$PPID`, read after the request)
 before it becomes ffmpeg. Without `setpriv` (other systems) nothing is asked.
+
+A build that stops (Ctrl+C, SIGTERM) ends its encodes itself (`stop_running`): the terminal's
+Ctrl+C reaches ffmpeg with the rest of its process group, but a SIGTERM sent to the build alone
+(`docker stop`, systemd, a CI runner) does not, and the build waited for every encode under way.
 """
 
 from __future__ import annotations
@@ -31,6 +35,20 @@ from functools import cache
 
 class EncodeError(Exception):
     """ffmpeg failed; the message carries the end of its error output."""
+
+
+#: The ffmpeg processes under way in this process (`run`), for `stop_running`.
+_RUNNING: set[subprocess.Popen] = set()
+_RUNNING_LOCK = threading.Lock()
+
+
+def stop_running() -> None:
+    """Kill every ffmpeg process `run` has under way (their scratch files are removed by the
+    jobs that started them, which fail)."""
+    with _RUNNING_LOCK:
+        processes = list(_RUNNING)
+    for process in processes:
+        process.kill()
 
 
 def ffmpeg_exe(override: str | None = None) -> str:
@@ -100,13 +118,26 @@ def run(
     on_progress: Progress | None = None,
 ) -> str:
     """Run ffmpeg, reporting progress (0..1) from `-progress pipe:1`; returns its stderr."""
-    process = subprocess.Popen(
-        [*_die_with_parent(), *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        bufsize=1,
-    )
+    with _RUNNING_LOCK:
+        process = subprocess.Popen(
+            [*_die_with_parent(), *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            bufsize=1,
+        )
+        _RUNNING.add(process)
+    try:
+        return _finish(process, duration_ms, on_progress)
+    finally:
+        with _RUNNING_LOCK:
+            _RUNNING.discard(process)
+
+
+def _finish(
+    process: subprocess.Popen, duration_ms: int | None, on_progress: Progress | None
+) -> str:
+    """Read `process`'s progress and errors until it ends; its stderr, or EncodeError."""
     stderr_lines: list[str] = []
 
     def drain_stderr() -> None:  # a full pipe would block ffmpeg: read it as it comes
