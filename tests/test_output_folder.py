@@ -398,3 +398,30 @@ def test_a_leftover_that_cannot_be_removed_is_named(tmp_path, monkeypatch, caplo
     message = record.getMessage()
     assert str(stuck) in message and "Permission denied" in message
     assert "remove it by hand" in message
+
+
+def test_a_build_stopped_once_live_says_so_and_its_sitemaps_went_live_with_it(
+    small_site: Project, monkeypatch: pytest.MonkeyPatch
+):
+    """Stopped just after the swap, a build said "left as it was" of a site whose new pages
+    were live, and the new site had no sitemap.xml until the next build: the sitemaps are now
+    written before the swap, and the stop says the pages are live."""
+    from newsreel.build import site
+
+    build_site(small_site)
+    (small_site.content / "news" / "meeting.en.md").write_text(
+        (small_site.content / "news" / "meeting.en.md").read_text("utf-8") + "\nMore.\n", "utf-8"
+    )
+
+    def stopped(*_args, **_kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(site, "_index_in_background", stopped)
+    result = CliRunner().invoke(app, ["build", "--root", str(small_site.root)])
+    said = " ".join(result.output.split())
+    assert result.exit_code == 130, result.output
+    assert f"Stopped once the new pages of {small_site.output} were live" in said, said
+    assert "left as it was" not in said
+    assert "More." in (small_site.output / "en/news/meeting/index.html").read_text("utf-8")
+    for name in ("sitemap.xml", "sitemap-video.xml", "robots.txt"):
+        assert (small_site.output / name).is_file(), name

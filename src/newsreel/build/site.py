@@ -158,28 +158,46 @@ def _build(
                 render_root_pages(settings, staging)
                 write_fingerprinted_copies(staging / settings.get("THEME_STATIC_DIR", "theme"))
                 carry_over(project.output / "pagefind", staging / "pagefind")
+                # swapped in with the pages: a build stopped just after the swap left none
+                write_sitemaps(staging, every, public_base(settings))
                 mark(staging)  # a build's output: the next one may replace it, publish may send it
             if before_swap:
                 before_swap(staging)
             logger.debug("swapping the new build in")
-        if not is_marked(project.output):
-            mark(project.output)  # an output built before the marker existed, adopted
-        if search_index != "off" and extra.get("NEWSREEL_SEARCH", True):
-
-            def index() -> None:
-                try:
-                    search.refresh(project.output, wanted, reporter, project.cache / "search.lock")
-                finally:
-                    result.search_done.set()
-
-            result.search_thread = threading.Thread(target=index, daemon=False)
-            result.search_thread.start()
-            if search_index == "wait":
-                result.wait_for_search()
-                result.search_thread = None
-        write_sitemaps(project.output, every, public_base(settings))
+        try:
+            if not is_marked(project.output):
+                mark(project.output)  # an output built before the marker existed, adopted
+            if search_index != "off" and extra.get("NEWSREEL_SEARCH", True):
+                _index_in_background(project, wanted, reporter, result)
+                if search_index == "wait":
+                    result.wait_for_search()
+                    result.search_thread = None
+            if partial:  # every language's entries: the others' are in the live site
+                write_sitemaps(project.output, every, public_base(settings))
+        except KeyboardInterrupt as stop:
+            raise StoppedWhenLive from stop
     result.seconds = time.perf_counter() - started
     return result
+
+
+class StoppedWhenLive(KeyboardInterrupt):
+    """The build was stopped once its pages were live: its search index (and, for some
+    languages rebuilt, the sitemaps) may be behind them until the next build."""
+
+
+def _index_in_background(
+    project: Project, wanted: list[str], reporter: Reporter, result: BuildResult
+) -> None:
+    """Re-index `wanted` from a thread of its own (`BuildResult.wait_for_search`)."""
+
+    def index() -> None:
+        try:
+            search.refresh(project.output, wanted, reporter, project.cache / "search.lock")
+        finally:
+            result.search_done.set()
+
+    result.search_thread = threading.Thread(target=index, daemon=False)
+    result.search_thread.start()
 
 
 def _run_languages(

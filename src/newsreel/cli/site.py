@@ -19,7 +19,7 @@ import typer
 from newsreel.build import BuildResult, build_site, search
 from newsreel.build import output as output_folder
 from newsreel.build.settings import served_overrides
-from newsreel.build.site import Search
+from newsreel.build.site import Search, StoppedWhenLive
 from newsreel.cli.console import RichReporter, console
 from newsreel.errors import NewsreelError, Problem
 from newsreel.project import Project
@@ -77,6 +77,13 @@ def run_build(
                 soft_wrap=True,
             )
             raise
+        except StoppedWhenLive:
+            console.print(
+                f"[yellow]Stopped[/yellow] once the new pages of {project.output} were live: "
+                "its search index may be behind them; build again to finish it.",
+                soft_wrap=True,
+            )
+            raise typer.Exit(130) from None
         except KeyboardInterrupt:
             console.print(
                 f"[yellow]Stopped[/yellow]: {project.output} left as it was; the clips encoded "
