@@ -425,3 +425,19 @@ def test_a_build_stopped_once_live_says_so_and_its_sitemaps_went_live_with_it(
     assert "More." in (small_site.output / "en/news/meeting/index.html").read_text("utf-8")
     for name in ("sitemap.xml", "sitemap-video.xml", "robots.txt"):
         assert (small_site.output / name).is_file(), name
+
+
+def test_clips_build_stopped_says_so(small_site: Project, monkeypatch: pytest.MonkeyPatch):
+    """Ctrl+C (or SIGTERM) while `newsreel clips build` encodes: one line saying it stopped
+    and what is kept, the shell's status for it; it printed nothing but a blank line."""
+    from newsreel.media import pipeline
+
+    def stopped(*_args, **_kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pipeline, "build_media", stopped)
+    result = CliRunner().invoke(app, ["clips", "build", "--root", str(small_site.root)])
+    said = " ".join(result.output.split())
+    assert result.exit_code == 130, result.output
+    assert "Stopped: the clips encoded so far are kept in the media cache" in said, said
+    assert "Traceback" not in said

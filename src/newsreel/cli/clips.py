@@ -70,12 +70,24 @@ def build(
 ) -> None:
     """Encode what is missing into the media cache, and write output/media/ when no site is
     built there yet (the site build does all this too)."""
+    project = Project.at(root, settings, output)
+    try:
+        _build_clips(project, jobs)
+    except KeyboardInterrupt:  # Ctrl+C, or SIGTERM (`newsreel.entry`)
+        console.print(
+            "[yellow]Stopped[/yellow]: the clips encoded so far are kept in the media cache; "
+            "the next build goes on from there.",
+            soft_wrap=True,
+        )
+        raise typer.Exit(130) from None  # the shell's code for Ctrl+C
+
+
+def _build_clips(project: Project, jobs: int | None) -> None:
     import tempfile
 
     from newsreel.build import output as output_folder
     from newsreel.media.pipeline import build_media
 
-    project = Project.at(root, settings, output)
     if (project.output / "index.html").is_file():
         # a live site: its pages link the media they were built with, and manifest.json (which
         # the API's downloads read) must not change under them; the cache takes the new files,
