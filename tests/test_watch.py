@@ -259,6 +259,7 @@ def test_watch_says_a_broken_settings_file_in_one_line_and_stops_cleanly(tmp_pat
         said += watching.communicate(timeout=30)[0]
     text = said.decode()
     assert "Traceback" not in text and "KeyboardInterrupt" not in text, text
+    assert watching.returncode == 130, "the shell's status for a command stopped by Ctrl+C"
 
 
 def test_quick_saves_index_one_after_another_without_a_false_failure(tmp_path: Path):

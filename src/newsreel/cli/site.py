@@ -7,7 +7,6 @@ options, the progress bars and the messages.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import shutil
 import threading
@@ -311,8 +310,10 @@ def watch(
             console.print(line, style="red", markup=False, highlight=False, soft_wrap=True)
         console.print("[yellow]Fix the problems above; watching for changes…[/yellow]")
     console.print("Watching for changes (Ctrl+C stops)")
-    with contextlib.suppress(KeyboardInterrupt):
+    try:
         _watch_forever(project, built=built)
+    except KeyboardInterrupt:  # the shell's status for a stopped command, as every other gives
+        raise typer.Exit(130) from None
 
 
 def clean(
