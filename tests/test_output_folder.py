@@ -176,43 +176,24 @@ def test_a_build_sweeps_what_killed_builds_left_but_not_a_running_ones(small_sit
         alive.wait()
 
 
-def test_a_build_stopped_with_ctrl_c_says_so_and_leaves_nothing_behind(tmp_path):
-    """SIGINT to the build (as `kill -INT` sends it, to the parent alone): it says it stopped
-    and that the output is as it was, its Pelican workers stop writing, and no staging folder
-    stays beside the output."""
+@pytest.mark.parametrize(("stop", "status"), [("SIGINT", 130), ("SIGTERM", 143)])
+def test_a_build_stopped_says_so_and_leaves_nothing_behind(tmp_path, stop, status):
+    """SIGINT to the build alone (as `kill -INT` sends it), or SIGTERM (`docker stop`,
+    systemd, a CI runner's timeout): it says it stopped and that the output is as it was,
+    with the status a shell gives the signal; its Pelican workers stop writing, no staging
+    folder stays beside the output, and nothing else is printed. Python's default for SIGTERM
+    ended it on the spot: the staging folder stayed, and the workers' resource tracker warned
+    of leaked semaphores."""
     import signal
     import time
 
     project = busy_site(tmp_path / "site")
     build, said = start_build(project)
     time.sleep(0.3)
-    build.send_signal(signal.SIGINT)
+    build.send_signal(getattr(signal, stop))
     said += build.communicate(timeout=60)[0]
     text = said.decode()
-    assert build.returncode == 130, text
-    assert f"Stopped: {project.output} left as it was" in text, text
-    assert "Traceback" not in text
-    time.sleep(1)  # a worker left running would write on into its staging folder
-    assert not project.output.exists()
-    assert not list(project.output.parent.glob(".output.*")), text
-
-
-def test_a_build_stopped_with_sigterm_stops_as_with_ctrl_c(tmp_path):
-    """SIGTERM to the build alone (`docker stop`, systemd, a CI runner's timeout): it stops as
-    on Ctrl+C, saying so, with the status a shell gives a terminated command (143); its
-    workers stop writing, no staging folder stays, and nothing else is printed. Python's
-    default ended it on the spot: the staging folder stayed, and the workers' resource tracker
-    warned of leaked semaphores."""
-    import signal
-    import time
-
-    project = busy_site(tmp_path / "site")
-    build, said = start_build(project)
-    time.sleep(0.3)
-    build.send_signal(signal.SIGTERM)
-    said += build.communicate(timeout=60)[0]
-    text = said.decode()
-    assert build.returncode == 143, text
+    assert build.returncode == status, text
     assert f"Stopped: {project.output} left as it was" in text, text
     assert "Traceback" not in text and "semaphore" not in text, text
     time.sleep(1)  # a worker left running would write on into its staging folder
