@@ -450,6 +450,9 @@ def test_odd_selections_first_and_last_frames(browser, site, demo_site: Project,
     page.goto(f"{url}/en/news/{MEETING}/#t=0,1.2")
     page.reload()
     page.locator("#clip-panel").wait_for(state="visible")
+    # the address's selection is applied once the player knows the video (a click before
+    # that, under load, made the whole video)
+    expect(page.locator(".clip-summary")).to_contain_text("(30 frames)")
     make(page)
     clip, name = download(page, ".clip-download", tmp_path)
     assert name == f"{STEM}-000000.00-000001.20-720p.mp4"
