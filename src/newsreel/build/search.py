@@ -48,6 +48,7 @@ from typing import Any, TypeVar
 
 from newsreel.build.staging import replace_folder
 from newsreel.media.lock import exclusive_file
+from newsreel.processes import Children
 from newsreel.progress import SILENT, Reporter
 from newsreel.typography import map_text
 
@@ -99,26 +100,20 @@ async def _answered(service: Any, request: Awaitable[_T]) -> _T:
 
 
 #: The Pagefind processes under way in this process, for `stop`.
-_RUNNING: set[Any] = set()
-_RUNNING_LOCK = threading.Lock()
+_RUNNING = Children()
 
 
 def stop() -> None:
     """End every Pagefind process under way: their indexes fail in one line, the previous
     ones staying (the build is stopping)."""
-    with _RUNNING_LOCK:
-        backends = list(_RUNNING)
-    for backend in backends:
-        with contextlib.suppress(ProcessLookupError):
-            backend.terminate()
+    _RUNNING.end()
 
 
 async def _write_indexes(site: Path, targets: dict[str, Path]) -> None:
     from pagefind.service import PagefindService
 
     service = await PagefindService().launch()
-    with _RUNNING_LOCK:
-        _RUNNING.add(service._backend)
+    _RUNNING.add(service._backend)
     try:
         for lang, target in targets.items():
             with tempfile.TemporaryDirectory() as scratch:  # the pages as the index reads them
@@ -135,8 +130,7 @@ async def _write_indexes(site: Path, targets: dict[str, Path]) -> None:
         with contextlib.suppress(ProcessLookupError):
             service._backend.terminate()
         await service._backend.wait()
-        with _RUNNING_LOCK:
-            _RUNNING.discard(service._backend)
+        _RUNNING.discard(service._backend)
 
 
 def write_indexes(site: Path, targets: dict[str, Path], reporter: Reporter = SILENT) -> None:

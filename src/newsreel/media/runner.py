@@ -32,23 +32,21 @@ import threading
 from collections.abc import Callable
 from functools import cache
 
+from newsreel.processes import Children
+
 
 class EncodeError(Exception):
     """ffmpeg failed; the message carries the end of its error output."""
 
 
 #: The ffmpeg processes under way in this process (`run`), for `stop_running`.
-_RUNNING: set[subprocess.Popen] = set()
-_RUNNING_LOCK = threading.Lock()
+_RUNNING = Children()
 
 
 def stop_running() -> None:
     """Kill every ffmpeg process `run` has under way (their scratch files are removed by the
     jobs that started them, which fail)."""
-    with _RUNNING_LOCK:
-        processes = list(_RUNNING)
-    for process in processes:
-        process.kill()
+    _RUNNING.end(kill=True)
 
 
 def ffmpeg_exe(override: str | None = None) -> str:
@@ -118,20 +116,18 @@ def run(
     on_progress: Progress | None = None,
 ) -> str:
     """Run ffmpeg, reporting progress (0..1) from `-progress pipe:1`; returns its stderr."""
-    with _RUNNING_LOCK:
-        process = subprocess.Popen(
-            [*_die_with_parent(), *args],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            bufsize=1,
-        )
-        _RUNNING.add(process)
+    process = subprocess.Popen(
+        [*_die_with_parent(), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        bufsize=1,
+    )
+    _RUNNING.add(process)
     try:
         return _finish(process, duration_ms, on_progress)
     finally:
-        with _RUNNING_LOCK:
-            _RUNNING.discard(process)
+        _RUNNING.discard(process)
 
 
 def _finish(

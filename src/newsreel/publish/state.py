@@ -56,6 +56,7 @@ import msgspec
 
 from newsreel.cloud import CHANGED, MISSING, error_code, explain
 from newsreel.errors import NewsreelError, Problem
+from newsreel.processes import running
 from newsreel.progress import SILENT, Reporter
 
 STATE_KEY = ".newsreel/publish-state.json"
@@ -145,16 +146,6 @@ Clock = Callable[[], float]
 _log = logging.getLogger(__name__)
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # another user's process: alive
-        return True
-    return True
-
-
 def _when(seconds: float, precision: str = ":%S") -> str:
     return dt.datetime.fromtimestamp(seconds, dt.UTC).strftime(f"%Y-%m-%d %H:%M{precision} UTC")
 
@@ -184,6 +175,12 @@ def _read(client: Any, bucket: str) -> tuple[Lock | None, str] | None:
         return None, answer["ETag"]
 
 
+def _ours(found: tuple[Lock | None, str] | None, token: str) -> bool:
+    """Whether the lock `_read` found is the one this publish wrote (`token`): a write whose
+    answer was lost and was retried finds its own lock, changed by nobody else."""
+    return found is not None and found[0] is not None and found[0].token == token
+
+
 def _holder(held: Lock | None) -> str:
     return f"process {held.pid} on {held.host}" if held else "something unreadable"
 
@@ -192,7 +189,7 @@ def _abandoned(held: Lock | None, now: float, expiry: float) -> str:
     """Why the publish that holds `held` is over ("": it may still be running)."""
     if held is None:
         return "it could not be read"
-    if held.host == socket.gethostname() and not _alive(held.pid):
+    if held.host == socket.gethostname() and not running(held.pid):
         return "that process is no longer running"
     if now - held.renewed >= expiry:
         return (f"last renewed {_when(held.renewed)}, {(now - held.renewed) / 60:.0f} minutes "
@@ -246,8 +243,7 @@ class Held:
                 if error_code(error) not in CHANGED + MISSING:
                     raise
                 found = _read(self.client, self.bucket)
-                if found and found[0] and found[0].token == self.lock.token:
-                    # our own write, whose answer was lost and the request retried
+                if _ours(found, self.lock.token):
                     self.lock, self.etag = found
                     self.confirmed = found[0].renewed
                     return True
@@ -330,7 +326,7 @@ class Held:
                     if error_code(error) not in CHANGED:
                         raise
                 found = _read(self.client, self.bucket)
-                if not (found and found[0] and found[0].token == self.lock.token):
+                if not _ours(found, self.lock.token):
                     return  # not ours any more: left to its holder
                 etag = found[1]  # ours, from a write whose answer was lost
 
@@ -365,8 +361,7 @@ def lock(
         if found is None:
             continue  # released meanwhile: try again
         held, etag = found
-        if held is not None and held.token == mine.token:
-            # our own write, whose answer was lost and the request retried
+        if _ours(found, mine.token):
             if replaced:
                 reporter.warn(replaced)
             return Held(client, bucket, mine, etag, clock)
