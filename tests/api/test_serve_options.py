@@ -259,6 +259,16 @@ def test_behind_a_trusted_https_proxy_redirects_stay_on_https(tmp_path):
             stop_process(server)
 
 
+def said_until_it_ends(process: subprocess.Popen) -> str:
+    """All a signalled `newsreel serve` printed until it ended (killed if not in 30 s)."""
+    try:
+        output, _ = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    return output.decode()
+
+
 def test_signals_from_timeout_stop_serve_without_a_traceback(tmp_path):
     """`timeout` passes a SIGINT to its child and sends its process group another, and a
     `pkill` may reach both processes: the server got two or three at once, and one that came
@@ -294,12 +304,7 @@ def test_signals_from_timeout_stop_serve_without_a_traceback(tmp_path):
         children = Path(f"/proc/{wrapper.pid}/task/{wrapper.pid}/children").read_text().split()
         for pid in [wrapper.pid, *map(int, children)]:  # as `pkill -f 'newsreel serve'` does
             os.kill(pid, signal.SIGINT)
-        try:
-            output, _ = wrapper.communicate(timeout=30)
-        finally:
-            if wrapper.poll() is None:
-                wrapper.kill()
-        said = output.decode()
+        said = said_until_it_ends(wrapper)
         assert "Traceback" not in said and "ERROR" not in said, said
 
 
@@ -311,11 +316,6 @@ def test_sigterm_stops_serve_as_ctrl_c_does(tmp_path):
     root = site_root(tmp_path)
     server, _ = start_serve(root, "--no-build", "--port", str(free_port()))
     server.send_signal(signal.SIGTERM)
-    try:
-        output, _ = server.communicate(timeout=30)
-    finally:
-        if server.poll() is None:
-            server.kill()
-    said = output.decode()
+    said = said_until_it_ends(server)
     assert server.returncode == 143, said
     assert "Traceback" not in said and "ERROR" not in said, said
