@@ -141,10 +141,11 @@ export function setUp(root, player) {
     describeMode();
   }
 
-  /** Move the in point; the out point follows when the selection would be empty or too long. */
-  function setIn(frame) {
+  /** The selection with `frame` as its in point and `outFrame` as its out point, the out point
+      moved when the selection would be empty or too long, and what to say of that move. */
+  function withIn(frame, outWanted) {
     const inFrame = clamp(frame, 0, total - 1);
-    let outFrame = state.outFrame;
+    let outFrame = outWanted;
     let moved = "";
     if (outFrame <= inFrame) {
       outFrame = Math.min(total, inFrame + Math.min(maxFrames, 10 * Math.round(fps)));
@@ -153,7 +154,12 @@ export function setUp(root, player) {
       outFrame = inFrame + maxFrames;
       moved = `${say("limit", { max: duration(maxFrames) })} ${say("moved_out", { time: time(outFrame) })}`;
     }
-    select(inFrame, outFrame, moved);
+    return [inFrame, outFrame, moved];
+  }
+
+  /** Move the in point; the out point follows when the selection would be empty or too long. */
+  function setIn(frame) {
+    select(...withIn(frame, state.outFrame));
   }
 
   /** Move the out point; the in point follows when the selection would be empty or too long. */
@@ -616,9 +622,11 @@ export function setUp(root, player) {
     const wanted = parseFragment(window.location.hash, fps);
     if (!wanted) return;
     open();
-    setIn(wanted.inFrame);
-    setOut(wanted.outFrame ?? Math.min(total, state.inFrame + maxFrames));
-    setIn(wanted.inFrame);
+    // One selection, so the address is rewritten once: a reload between two rewrites would
+    // open the half-made one.
+    const inFrame = clamp(wanted.inFrame, 0, total - 1);
+    const outFrame = clamp(wanted.outFrame ?? inFrame + maxFrames, 1, total);
+    select(...withIn(inFrame, outFrame));
     showFrame(state.inFrame);
   }
 
