@@ -112,11 +112,21 @@ fr = "Conférence de presse"
 @pytest.fixture(scope="module")
 def player_site(tmp_path_factory):
     """The small site, built, served by `newsreel serve`'s app on a free port."""
+    yield from _served(tmp_path_factory.mktemp("player"), size="640x360", manifest=MANIFEST)
+
+
+@pytest.fixture(scope="module")
+def upright_site(tmp_path_factory):
+    """The same site with an upright video (a phone's vertical video, 360x640), 12 s long."""
+    manifest = MANIFEST.replace('at = "00:00:44"', 'at = "00:00:06"')
+    yield from _served(tmp_path_factory.mktemp("upright"), "360x640", manifest, seconds=12)
+
+
+def _served(root, size: str, manifest: str, seconds: float = 60):
     import uvicorn
 
     from newsreel.serve import create_app
 
-    root = tmp_path_factory.mktemp("player")
     files = {
         "news/clip.en.md": item("Ministers meet", "en", video="2025-10-15-player"),
         "news/clip.fr.md": item("Réunion", "fr", translation=True, video="2025-10-15-player"),
@@ -125,9 +135,9 @@ def player_site(tmp_path_factory):
     clips = project.clips
     (clips / "sources").mkdir(parents=True)
     (clips / "captions").mkdir()
-    make_source(clips / "sources" / "source.mp4", seconds=60, size="640x360")
+    make_source(clips / "sources" / "source.mp4", seconds=seconds, size=size)
     (clips / "presets.toml").write_text(PRESETS, encoding="utf-8")
-    (clips / "2025-10-15-player.toml").write_text(MANIFEST, encoding="utf-8")
+    (clips / "2025-10-15-player.toml").write_text(manifest, encoding="utf-8")
     for lang, text in CAPTIONS.items():
         (clips / "captions" / f"{lang}.vtt").write_text(text, encoding="utf-8")
     build_site(project)
@@ -319,3 +329,30 @@ def test_the_cdn_lets_hlsjs_feed_the_player():
     csp = template.split("ContentSecurityPolicy: ", 1)[1].splitlines()[0]
     media = re.search(r"media-src ([^;]*);", csp).group(1).split()
     assert media[:2] == ["'self'", "blob:"] and "worker-src" not in csp  # no worker needed
+
+
+@pytest.mark.parametrize(("width", "height"), [(1280, 800), (390, 844)])
+def test_an_upright_video_plays_upright(browser, upright_site, artifacts, width, height):
+    """A phone's vertical video is encoded upright (every rung of its stream too) and plays in
+    an upright player, as tall as most of the window: not a 16:9 box with bars at its sides,
+    nor taller than the screen."""
+    project, url = upright_site
+    manifest = _manifest(project)
+    for rung in manifest["stream"]["rungs"]:
+        assert rung["height"] > rung["width"], rung
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    page.goto(f"{url}/en/news/clip/")
+    page.evaluate(f"{PLAYER}.muted = true")
+    page.get_by_role("button", name="Play from 00:00:06").click()
+    shape = page.wait_for_function(
+        f"{PLAYER}.videoWidth && !{PLAYER}.paused && {PLAYER}.videoHeight / {PLAYER}.videoWidth"
+    ).json_value()
+    assert shape == pytest.approx(16 / 9)
+    box = page.locator("#player").bounding_box()
+    assert box["height"] <= 0.8 * height + 1, box
+    assert box["width"] <= width
+    # the box has the video's shape: no bars
+    assert box["height"] / box["width"] == pytest.approx(16 / 9, rel=0.02)
+    page.screenshot(path=str(artifacts / f"player-upright-{width}.png"))
+    context.close()

@@ -397,3 +397,59 @@ def test_hd_posters_have_their_videos_colours(clips: Path, tmp_path: Path):
     for name, path in posters.items():
         shown = bars(rgb(path))
         assert np.abs(shown - truth).max() <= 10, f"{name}: {shown} for {truth}"
+
+
+def sizes_and_bars(out: Path, video: dict) -> dict[str, tuple[int, int, bool]]:
+    """`cut/preset` -> (width, height, black bars at its sides) of each picture file."""
+    found = {}
+    for name, path in files_of(out, video).items():
+        if path.suffix in (".mp4", ".jpg", ".webp"):
+            picture = luma(path)
+            edges = np.concatenate([picture[:, :4], picture[:, -4:]], axis=1)
+            found[name] = (picture.shape[1], picture.shape[0], bool(edges.min() < 100))
+    return found
+
+
+@pytest.mark.parametrize("upright", ["phone", "coded"])
+def test_an_upright_source_gets_upright_renditions_unless_a_preset_is_fixed(
+    clips: Path, tmp_path: Path, upright: str
+):
+    # a vertical video, as phones film it (a landscape frame and a display matrix saying
+    # "turn it") or as an editor exports it (coded upright): every picture preset turns its box
+    # upright and the picture fills it; a preset written `orientation = "fixed"` keeps its box,
+    # the picture between bars
+    presets = clips / "presets.toml"
+    presets.write_text(
+        presets.read_text().replace('[presets.web]\n', '[presets.web]\norientation = "fixed"\n')
+    )
+    white = ["-f", "lavfi", "-i", "sine=r=48000:d=4", "-c:v", "libx264", "-preset", "ultrafast",
+             "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest"]  # fmt: skip
+    if upright == "phone":
+        landscape = make(tmp_path / "landscape.mp4", "-f", "lavfi", "-i",
+                         "color=white:s=320x180:r=25:d=4", *white)  # fmt: skip
+        make(clips / "sources" / "test.mp4", "-display_rotation", "90", "-i", str(landscape),
+             "-c", "copy")  # fmt: skip
+    else:
+        make(clips / "sources" / "test.mp4", "-f", "lavfi", "-i",
+             "color=white:s=180x320:r=25:d=4", *white)  # fmt: skip
+    video = build_media(clips, tmp_path / "out", tmp_path / "cache")["2025-10-15-test"]
+    found = sizes_and_bars(tmp_path / "out", video)
+    for name in ("full/hd", "soundbite/hd", "full/poster"):
+        assert found[name] == (180, 320, False), name
+    for name in ("full/web", "soundbite/web"):
+        assert found[name] == (256, 144, True), name
+    rendition = next(f for f in video["cuts"][0]["files"] if f["preset"] == "hd")
+    assert (rendition["width"], rendition["height"]) == (180, 320)
+
+
+def test_an_unknown_orientation_is_refused_with_the_choices(clips: Path):
+    from newsreel.media.presets import load_presets
+
+    presets = clips / "presets.toml"
+    presets.write_text(
+        presets.read_text().replace('[presets.web]\n', '[presets.web]\norientation = "fix"\n')
+    )
+    with pytest.raises(MediaError) as raised:
+        load_presets(presets, ("en", "fr"))
+    assert "presets.web.orientation: 'fix' is not an orientation" in str(raised.value)
+    assert "did you mean 'fixed'?" in str(raised.value)

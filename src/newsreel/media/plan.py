@@ -150,6 +150,7 @@ def enlarged(manifest: VideoManifest, presets: dict[str, Preset], info: MediaInf
     shown = info.shown_size  # as a player shows it: anamorphic, or an upright phone's
     if shown is None:
         return []
+    presets = shaped(presets, info)
     named = {name for cut in manifest.all_cuts() for name in cut.presets}
     larger = [
         presets[name]
@@ -430,7 +431,8 @@ def _plan_video(
     fetch: Fetch | None,
 ) -> None:
     outputs: list[PlannedOutput] = []
-    poster_preset = presets.get("still", DEFAULT_STILL)
+    presets = shaped(presets, source.info)
+    poster_preset = presets.get("still", DEFAULT_STILL.shaped_for(source.info.shown_size))
     page_images = {
         image: presets[name]
         for image, name in PAGE_IMAGES.items()
@@ -537,11 +539,19 @@ def _plan_stream(
     return rungs
 
 
-def _full_length_presets(plan: MediaPlan, manifest: VideoManifest) -> list[Preset]:
-    """The presets a video is encoded in at full length: its own and the ladder's rungs."""
+def _full_length_presets(plan: MediaPlan, manifest: VideoManifest, info: MediaInfo) -> list[Preset]:
+    """The presets a video is encoded in at full length, as made of its source `info`: its own
+    and the ladder's rungs."""
     rungs = plan.ladder.rungs if plan.ladder else ()
     names = dict.fromkeys([*manifest.presets, *rungs])
-    return [plan.presets[name] for name in names if name in plan.presets]
+    return [preset for name, preset in shaped(plan.presets, info).items() if name in names]
+
+
+def shaped(presets: dict[str, Preset], source: MediaInfo) -> dict[str, Preset]:
+    """`presets` as they are made of `source`: their boxes turned upright for an upright one
+    (`Preset.shaped_for`)."""
+    shown = source.shown_size
+    return {name: preset.shaped_for(shown) for name, preset in presets.items()}
 
 
 def _planned(
@@ -561,7 +571,7 @@ def _planned(
     """One output of a cut; `span` is (in, out, poster frame) in milliseconds."""
     in_ms, out_ms, still_at = span
     at = still_at if preset.kind == "still" else None
-    base = scaling_base(preset, _full_length_presets(plan, manifest), source.info)
+    base = scaling_base(preset, _full_length_presets(plan, manifest, source.info), source.info)
     fixes = corrections(preset, source.info)
     key = cache_key(
         source.sha256, preset, in_ms, out_ms, plan.ffmpeg_version, at, method, base, fixes

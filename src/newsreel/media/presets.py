@@ -16,7 +16,7 @@ import json
 import re
 import tomllib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -32,11 +32,15 @@ EXTENSIONS = {"video": ("mp4",), "audio": ("m4a",), "still": ("jpg", "webp")}
 STILL_QUALITY = {"jpg": (2, 31, 3), "webp": (0, 100, 75)}
 #: ffmpeg muxers each kind may use; the first is the default.
 CONTAINERS = {"video": ("mp4", "mov"), "audio": ("mp4", "ipod"), "still": ("image2",)}
+#: How a picture preset's box meets an upright source (a phone's vertical video): `source`
+#: turns it upright (1280x720 becomes 720x1280), so the picture fills it; `fixed` keeps it as
+#: written, the picture between bars (what a grid of cards, or a 16:9 playout server, needs).
+ORIENTATIONS = ("source", "fixed")
 
 # Every key a preset may have: anything else is a typo that would be silently ignored.
 _KEYS = {
     "": {"kind", "access", "container", "extension", "suffix", "faststart", "label", "video",
-         "audio"},
+         "audio", "orientation"},
     "video": {"codec", "width", "height", "fps", "profile", "level", "crf", "bitrate", "minrate",
               "maxrate", "bufsize", "x264_params", "x264_preset", "pix_fmt", "quality"},
     "audio": {"codec", "bitrate", "sample_rate", "channels", "loudness"},
@@ -58,6 +62,23 @@ class Preset:
     video: dict[str, Any] = field(default_factory=dict)
     audio: dict[str, Any] = field(default_factory=dict)
     faststart: bool = False
+    orientation: str = "source"
+
+    def shaped_for(self, shown: tuple[int, int] | None) -> Preset:
+        """This preset for a source shown `shown` (width, height, as a player shows it): for
+        an upright source, a picture preset that follows the source's orientation turns its
+        box upright; anything else is this very preset. The turned box is in the preset's
+        normalised form, so an upright source's outputs have keys of their own."""
+        if (
+            shown is None
+            or shown[1] <= shown[0]
+            or self.kind not in ("video", "still")
+            or self.orientation != "source"
+            or self.video["height"] >= self.video["width"]
+        ):
+            return self
+        upright = {**self.video, "width": self.video["height"], "height": self.video["width"]}
+        return replace(self, video=upright)
 
     @property
     def needs_audio(self) -> bool:
@@ -232,6 +253,12 @@ def _preset(
                     problem(path, f"{where}.{part}.{key}", f"{value!r} is not a rate ffmpeg reads",
                             'bits per second with an optional k or M, e.g. "20M" or "128k"')
                 )  # fmt: skip
+    orientation = table.get("orientation", "source")
+    if orientation not in ORIENTATIONS:
+        problems.append(
+            problem(path, f"{where}.orientation", f"{orientation!r} is not an orientation",
+                    did_you_mean(str(orientation), ORIENTATIONS))
+        )  # fmt: skip
     suffix = table.get("suffix", name)
     if len(problems) > before:
         return None
@@ -246,6 +273,7 @@ def _preset(
         video=dict(video),
         audio=dict(audio),
         faststart=bool(table.get("faststart", False)),
+        orientation=orientation,
     )
 
 

@@ -102,6 +102,16 @@ def _shot_view(shot: record.Shot, lang: str) -> dict[str, Any]:
     return view
 
 
+def _shape(video: record.Video) -> dict[str, Any]:
+    """The player's shape: its full-length version's first video file's, so an upright
+    (phone) video plays upright, not in a 16:9 box between bars (16:9 when none says)."""
+    for entry in video.full.files:
+        if entry.kind == "video" and entry.width and entry.height:
+            return {"width": entry.width, "height": entry.height,
+                    "upright": entry.height > entry.width}  # fmt: skip
+    return {"width": 1280, "height": 720, "upright": False}
+
+
 def video_view(video: record.Video, lang: str) -> dict[str, Any]:
     """Everything the article page and the videos index show of one video, in `lang`."""
     public = {f.preset: _file_view(f, lang) for f in video.full.files if not f.account_only}
@@ -120,6 +130,7 @@ def video_view(video: record.Video, lang: str) -> dict[str, Any]:
         "player_poster": _url(video.full.player_poster or video.poster),  # the light one pages show
         "thumbnail": _url(video.full.thumbnail),  # cards, beside the player's poster
         "stream": _url(video.stream),  # HLS: the player's first choice
+        "shape": _shape(video),
         "web": public.get("web"),
         "mobile": public.get("mobile"),
         "shots": [_shot_view(shot, lang) for shot in video.shots],
