@@ -420,7 +420,7 @@ def test_an_upright_source_gets_upright_renditions_unless_a_preset_is_fixed(
     # the picture between bars
     presets = clips / "presets.toml"
     presets.write_text(
-        presets.read_text().replace('[presets.web]\n', '[presets.web]\norientation = "fixed"\n')
+        presets.read_text().replace("[presets.web]\n", '[presets.web]\norientation = "fixed"\n')
     )
     white = ["-f", "lavfi", "-i", "sine=r=48000:d=4", "-c:v", "libx264", "-preset", "ultrafast",
              "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest"]  # fmt: skip
@@ -447,7 +447,7 @@ def test_an_unknown_orientation_is_refused_with_the_choices(clips: Path):
 
     presets = clips / "presets.toml"
     presets.write_text(
-        presets.read_text().replace('[presets.web]\n', '[presets.web]\norientation = "fix"\n')
+        presets.read_text().replace("[presets.web]\n", '[presets.web]\norientation = "fix"\n')
     )
     with pytest.raises(MediaError) as raised:
         load_presets(presets, ("en", "fr"))
