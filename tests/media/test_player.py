@@ -355,4 +355,17 @@ def test_an_upright_video_plays_upright(browser, upright_site, artifacts, width,
     # the box has the video's shape: no bars
     assert box["height"] / box["width"] == pytest.approx(16 / 9, rel=0.02)
     page.screenshot(path=str(artifacts / f"player-upright-{width}.png"))
+    # link previews say the poster's own size; the list of videos keeps its cards one shape
+    og = {
+        name: page.locator(f"meta[property='og:image:{name}']").get_attribute("content")
+        for name in ("width", "height")
+    }
+    poster = manifest["cuts"][0]["poster"]
+    assert og == {"width": str(poster["width"]), "height": str(poster["height"])}
+    assert poster["height"] > poster["width"]
+    page.goto(f"{url}/en/videos/")
+    card = page.locator(".video-card img").first
+    card.evaluate("image => image.decode()")
+    box = card.bounding_box()
+    assert box["width"] / box["height"] == pytest.approx(16 / 9, rel=0.02)
     context.close()

@@ -127,6 +127,11 @@ def video_view(video: record.Video, lang: str) -> dict[str, Any]:
         "duration": format_duration(video.duration_ms, lang),
         "duration_iso": timecode.iso_duration(video.duration_ms),
         "poster": _url(video.poster),  # the JPEG: link previews (og:image), feeds
+        "poster_size": (
+            (video.poster.width, video.poster.height)
+            if video.poster and video.poster.width and video.poster.height
+            else (1280, 720)
+        ),  # fmt: skip
         "player_poster": _url(video.full.player_poster or video.poster),  # the light one pages show
         "thumbnail": _url(video.full.thumbnail),  # cards, beside the player's poster
         "stream": _url(video.stream),  # HLS: the player's first choice
