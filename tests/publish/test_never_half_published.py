@@ -271,9 +271,13 @@ def test_an_endpoint_down_for_longer_than_the_retries_stops_in_one_line(versions
     assert run.plan(versions.new, targets, delete=True).plan.uploads == []
 
 
-def test_ctrl_c_mid_upload_says_how_to_finish_and_the_next_publish_does(versions, targets, s3, aws):
-    """SIGINT while the files go up (a slow link): the operator is told the publish stopped
-    and how to finish it, the live site is whole, and the same command finishes it."""
+@pytest.mark.parametrize(("sent", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_stopped_mid_upload_says_how_to_finish_and_the_next_publish_does(
+    versions, targets, s3, aws, sent, status
+):
+    """Ctrl+C (SIGINT), or SIGTERM (a CI runner's timeout, `docker stop`), while the files go
+    up (a slow link): the operator is told the publish stopped and how to finish it, the live
+    site is whole, and the same command finishes it."""
     publish(versions.old, targets)
     with FaultProxy(aws.endpoint, lambda number, method, path: "slow", pause=0.2) as proxy:
         env = {**os.environ, "AWS_ENDPOINT_URL": proxy.url, "COLUMNS": "300", "NO_COLOR": "1"}
@@ -285,9 +289,9 @@ def test_ctrl_c_mid_upload_says_how_to_finish_and_the_next_publish_does(versions
                    for m, p, _ in proxy.log):  # fmt: skip
                 break
             time.sleep(0.05)
-        stopped.send_signal(signal.SIGINT)
+        stopped.send_signal(sent)
         said = stopped.communicate(timeout=60)[0]
-    assert stopped.returncode == 130, said
+    assert stopped.returncode == status, said
     assert "Stopped part-way" in said and "run the same newsreel publish again" in said, said
     assert "Traceback" not in said
     assert live_problems(s3, targets) == []
