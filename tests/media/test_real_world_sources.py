@@ -453,3 +453,57 @@ def test_an_unknown_orientation_is_refused_with_the_choices(clips: Path):
         load_presets(presets, ("en", "fr"))
     assert "presets.web.orientation: 'fix' is not an orientation" in str(raised.value)
     assert "did you mean 'fixed'?" in str(raised.value)
+
+
+def peak_hz(path: Path) -> list[int]:
+    """The loudest frequency of each channel of a file's first second of sound."""
+    with av.open(str(path)) as container:
+        sound = np.concatenate([f.to_ndarray() for f in container.decode(audio=0)], axis=1)
+    rate = 48000
+    return [int(np.argmax(np.abs(np.fft.rfft(channel[:rate])))) for channel in sound]
+
+
+def test_a_stereo_mix_on_two_mono_tracks_keeps_both_channels(clips: Path, tmp_path: Path):
+    # broadcast delivery (MXF, as XDCAM writes it): MPEG-2 4:2:2, a start time code, and the
+    # programme's stereo mix as two mono tracks, left on the first (440 Hz), right on the
+    # second (660 Hz); the first track alone made every rendition the left channel twice,
+    # and the time code an MP4 track that stopped the build with a traceback
+    (clips / "sources" / "test.mp4").unlink()
+    make(clips / "sources" / "test.mxf",
+         "-f", "lavfi", "-i", "testsrc2=s=320x180:r=25:d=6",
+         "-f", "lavfi", "-i", "sine=f=440:r=48000:d=6", "-f", "lavfi", "-i", "sine=f=660:r=48000:d=6",
+         "-map", "0:v", "-map", "1:a", "-map", "2:a", "-c:v", "mpeg2video", "-pix_fmt", "yuv422p",
+         "-b:v", "5M", "-g", "12", "-c:a", "pcm_s16le", "-timecode", "10:00:00:00")  # fmt: skip
+    write_manifest(clips, **{"sources/test.mp4": "sources/test.mxf"})
+    video = build_media(clips, tmp_path / "out", tmp_path / "cache")["2025-10-15-test"]
+    files = files_of(tmp_path / "out", video)
+    for name in ("full/hd", "full/web", "full/audio", "soundbite/hd", "soundbite/web"):
+        assert peak_hz(files[name]) == [440, 660], name
+        with av.open(str(files[name])) as container:
+            assert {s.type for s in container.streams} <= {"video", "audio"}, name
+    assert "paired-sound" in reason_for(clips, tmp_path, "full", "web")
+
+
+def reason_for(clips: Path, tmp_path: Path, cut: str, preset: str) -> list[str]:
+    """The corrections named in the cache key of one output, as planned now."""
+    plan = plan_media(clips, tmp_path / "cache")
+    [output] = [o for o in plan.outputs["2025-10-15-test"]
+                if o.cut.id == cut and o.preset.name == preset and not o.stream]  # fmt: skip
+    return list(output.corrections)
+
+
+def test_a_sources_own_tags_stay_out_of_every_file(clips: Path, tmp_path: Path):
+    # a phone's recording: where it was filmed (to the metre), its owner's title, a time code;
+    # none of it may travel into the public files
+    plain = make_source(tmp_path / "plain.mp4")
+    make(clips / "sources" / "test.mp4", "-i", str(plain), "-c", "copy",
+         "-metadata", "location=+50.8503+004.3517/", "-metadata", "title=IMG_4312 (J. Doe)",
+         "-metadata", "timecode=10:00:00:00")  # fmt: skip
+    video = build_media(clips, tmp_path / "out", tmp_path / "cache")["2025-10-15-test"]
+    for name, path in files_of(tmp_path / "out", video).items():
+        if path.suffix in (".mp4", ".m4a"):
+            with av.open(str(path)) as container:
+                tags = dict(container.metadata)
+                assert not {"location", "location-eng", "title", "timecode"} & set(tags), name
+                assert {s.type for s in container.streams} <= {"video", "audio"}, name
+    assert "untagged" in reason_for(clips, tmp_path, "soundbite", "web")

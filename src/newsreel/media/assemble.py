@@ -116,7 +116,7 @@ def run_smart_job(
             items.append(Joined(Output(output.preset, path, measured), listing, plan.frames,
                                 facts.delay))  # fmt: skip
         if items:
-            command = encode.assemble_command(exe, job.source, items, job.silent)
+            command = encode.assemble_command(exe, job.source, items, job.silent, job.paired)
             executor(command, job.duration_ms, on_progress)
         if whole:
             outputs = []
@@ -129,7 +129,7 @@ def run_smart_job(
             duration = first.out_ms - first.in_ms
             command = encode.rendition_command(
                 exe, job.source, outputs, first.in_ms, duration, job.fps,
-                duration if job.silent else None, colour=job.colour,
+                duration if job.silent else None, colour=job.colour, paired=job.paired,
             )  # fmt: skip
             executor(command, job.duration_ms, on_progress)
         for output, path in produced:
@@ -147,6 +147,6 @@ def _loudness(
     if not output.preset.loudness or job.silent:
         return None
     command = encode.loudness_command(
-        exe, job.source, output.preset, output.in_ms, output.out_ms - output.in_ms
+        exe, job.source, output.preset, output.in_ms, output.out_ms - output.in_ms, job.paired
     )
     return encode.measure_loudness(command, executor)

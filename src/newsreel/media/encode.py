@@ -267,6 +267,13 @@ def _audio_chain(
     return stream.filter("aresample", audio.get("sample_rate", 48000))
 
 
+#: Every output made from a source leaves its tags behind (ffmpeg copies them by default): a
+#: phone's recording place (`location`, to the metre), a camera's title and owner, and a
+#: broadcast file's start time code, which the MP4 muxer turned into a `tmcd` track that
+#: players and our own measuring did not expect. What a file says of itself is ours to say.
+UNTAGGED = {"map_metadata": -1}
+
+
 def _video_options(preset: Preset, frames: int | None) -> dict[str, object]:
     video = preset.video
     codec = video.get("codec", "libx264")
@@ -305,6 +312,16 @@ def _audio_options(preset: Preset) -> dict[str, object]:
     }
 
 
+def _sound(source_input, paired: bool):
+    """A source's sound: its first audio track; or, when its stereo mix is a pair of mono
+    tracks (`MediaInfo.paired_sound`: broadcast MXF and MOV files carry left and right on
+    tracks 1 and 2), those two merged, left and right (the first track alone was the left
+    channel twice)."""
+    if not paired:
+        return source_input.audio
+    return ffmpeg.filter([source_input["a:0"], source_input["a:1"]], "amerge", inputs=2)
+
+
 def _range_input(source: Path, first_ms: float, end_ms: float):
     """The source read from a little before `first_ms`, keeping its own timestamps."""
     start = max(0.0, first_ms - _LEAD_MS)
@@ -321,6 +338,7 @@ def rendition_command(
     silent_ms: int | None = None,
     length_ms: int | None = None,
     colour: str | None = None,
+    paired: bool = False,
 ) -> list[str]:
     """One ffmpeg process that decodes the source (or a cut's range) once, for all outputs.
 
@@ -328,7 +346,8 @@ def rendition_command(
     audio trimmed to the same span. `silent_ms`: the source has no audio and lasts this long;
     the outputs' audio is silence (as long as the full source, or as each cut's span).
     `length_ms`: the source's length, to which full-length outputs' sound is padded.
-    `colour`: what the source's frames need to be SDR BT.709 (`_fitted`).
+    `colour`: what the source's frames need to be SDR BT.709 (`_fitted`). `paired`: see
+    `_sound`.
     """
     cut = duration_ms is not None
     out_ms = in_ms + (duration_ms or 0)
@@ -340,7 +359,7 @@ def rendition_command(
     audios = (
         _silences(((duration_ms if cut else silent_ms) or 0) / 1000 + 1, len(audio_users))
         if silent
-        else _fan_out(source_stream.audio, "asplit", len(audio_users))
+        else _fan_out(_sound(source_stream, paired), "asplit", len(audio_users))
     )
     rendered = []
     for output in outputs:
@@ -373,7 +392,7 @@ def rendition_command(
         if preset.faststart:
             options["movflags"] = "+faststart"
         options["f"] = preset.container
-        rendered.append(ffmpeg.output(*streams, str(output.path), **options))
+        rendered.append(ffmpeg.output(*streams, str(output.path), **options, **UNTAGGED))
     args = ffmpeg.merge_outputs(*rendered).compile(cmd=exe)
     return _with_global_args(args, *(("-copyts", "-start_at_zero") if cut else ()))
 
@@ -418,7 +437,7 @@ def edges_command(
         for edge, stream in zip(group, videos, strict=True):
             stream = _trimmed(stream, edge.span)
             options = _video_options(edge.preset, edge.span.count)
-            rendered.append(ffmpeg.output(stream, str(edge.path), f="mp4", **options))
+            rendered.append(ffmpeg.output(stream, str(edge.path), f="mp4", **options, **UNTAGGED))
     args = ffmpeg.merge_outputs(*rendered).compile(cmd=exe)
     return _with_global_args(args, "-copyts", "-start_at_zero")
 
@@ -436,7 +455,7 @@ class Joined:
 
 
 def assemble_command(
-    exe: str, source: Path, joined: list[Joined], silent: bool = False
+    exe: str, source: Path, joined: list[Joined], silent: bool = False, paired: bool = False
 ) -> list[str]:
     """Join each smart cut's parts (stream copy) and encode its audio, all in one process
     (`silent`: the source has none; each cut's audio is silence as long as its video).
@@ -450,7 +469,9 @@ def assemble_command(
     audios = (
         _silences((end_ms - first_ms) / 1000 + 1, len(audio_users))
         if silent
-        else _fan_out(_range_input(source, first_ms, end_ms).audio, "asplit", len(audio_users))
+        else _fan_out(
+            _sound(_range_input(source, first_ms, end_ms), paired), "asplit", len(audio_users)
+        )
     )
     rendered = []
     for item in joined:
@@ -474,7 +495,7 @@ def assemble_command(
         if preset.faststart:
             options["movflags"] = "+faststart"
         options["f"] = preset.container
-        rendered.append(ffmpeg.output(*streams, str(item.output.path), **options))
+        rendered.append(ffmpeg.output(*streams, str(item.output.path), **options, **UNTAGGED))
     args = ffmpeg.merge_outputs(*rendered).compile(cmd=exe)
     return _with_global_args(args, "-copyts", "-start_at_zero")
 
@@ -548,7 +569,12 @@ def still_command(
 
 
 def loudness_command(
-    exe: str, source: Path, preset: Preset, in_ms: int = 0, duration_ms: int | None = None
+    exe: str,
+    source: Path,
+    preset: Preset,
+    in_ms: int = 0,
+    duration_ms: int | None = None,
+    paired: bool = False,
 ) -> list[str]:
     """First loudnorm pass: measure the source (or the cut's range) and print JSON."""
     loudness = preset.loudness or {}
@@ -557,7 +583,7 @@ def loudness_command(
         input_options["ss"] = _seconds(in_ms)
     if duration_ms is not None:
         input_options["t"] = _seconds(duration_ms)
-    audio = ffmpeg.input(str(source), **input_options).audio
+    audio = _sound(ffmpeg.input(str(source), **input_options), paired)
     if duration_ms is not None:  # a range after the sound's end: silence, not no measurement
         audio = audio.filter("apad", whole_dur=_seconds(duration_ms))
     audio = audio.filter(

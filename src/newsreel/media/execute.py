@@ -173,7 +173,7 @@ def run_job(
                 measured = None
                 if output.preset.loudness and not job.silent:
                     command = encode.loudness_command(
-                        exe, job.source, output.preset, output.in_ms, duration
+                        exe, job.source, output.preset, output.in_ms, duration, job.paired
                     )
                     measured = encode.measure_loudness(command, executor)
                 path = cache.scratch_file(output.key, output.preset.extension)
@@ -182,7 +182,7 @@ def run_job(
             silent_ms = first.out_ms - first.in_ms if job.silent else None
             command = encode.rendition_command(
                 exe, job.source, outputs, first.in_ms, duration, job.fps, silent_ms,
-                first.out_ms - first.in_ms, job.colour,
+                first.out_ms - first.in_ms, job.colour, job.paired,
             )  # fmt: skip
             executor(command, first.out_ms - first.in_ms, on_progress)
         for output, path in produced:

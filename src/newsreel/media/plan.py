@@ -122,7 +122,10 @@ def corrections(preset: Preset, source: MediaInfo) -> tuple[str, ...]:
     interlaced source's frames are deinterlaced, where they kept their combs. `sdr`: an HDR
     source's frames are made SDR BT.709, where they kept HDR's. `bt709`: the frames of an SD
     source (BT.601's matrix) or a wide-gamut SDR one (BT.2020) are converted to BT.709, where
-    they kept their own colours in files that players take as BT.709. `sound-padded`:
+    they kept their own colours in files that players take as BT.709. `untagged`: a tagged
+    source's outputs leave its tags behind (a phone's recording place among them), where they
+    carried them. `paired-sound`: the sound of a source whose stereo mix is two mono tracks is
+    both of them, left and right, where it was the left one twice. `sound-padded`:
     the sound of a source whose sound stops before its end is padded with silence to it.
     """
     found = []
@@ -136,6 +139,10 @@ def corrections(preset: Preset, source: MediaInfo) -> tuple[str, ...]:
         found.append("bt709")
     if preset.kind == "video" and source.fps != preset.video.get("fps"):
         found.append("last-frame")
+    if preset.kind != "still" and source.tagged:
+        found.append("untagged")
+    if preset.needs_audio and source.paired_sound:
+        found.append("paired-sound")
     sound = source.sound_ms
     if preset.needs_audio and sound is not None and sound < source.duration_ms - PICTURE_SLACK_MS:
         found.append("sound-padded")
@@ -277,6 +284,8 @@ class Job:
     silent: bool = False
     #: what the source's frames need to be BT.709 SDR (`MediaInfo.colour`, `encode._fitted`)
     colour: str | None = None
+    #: the source's sound is a stereo pair of mono tracks (`MediaInfo.paired_sound`)
+    paired: bool = False
 
     @property
     def needs(self) -> set[str]:
@@ -476,20 +485,41 @@ def _plan_video(
         whole = [o for o in missing if o.preset.kind != "still" and o.method == "encode"]
         smart = [o for o in missing if o.method == "smart"]
         silent, colour = not source.info.has_audio, source.info.colour
+        paired = source.info.paired_sound
         if whole:
             reason = why(whole, index, source.sha256, plan.ffmpeg_version, refusals)
             reason += _silent_note(whole, silent)
             plan.jobs.append(
                 Job(
-                    manifest, source.path, cut, whole, reason, fps=fps, silent=silent, colour=colour
-                )
+                    manifest,
+                    source.path,
+                    cut,
+                    whole,
+                    reason,
+                    fps=fps,
+                    silent=silent,
+                    colour=colour,
+                    paired=paired,
+                )  # fmt: skip
             )
         if smart:
             reason = why(smart, index, source.sha256, plan.ffmpeg_version, refusals)
             reason += _silent_note(smart, silent)
             inputs = {o.key: full_keys[o.preset.name] for o in smart}
             plan.jobs.append(
-                Job(manifest, source.path, cut, smart, reason, "smart", fps, inputs, silent, colour)
+                Job(
+                    manifest,
+                    source.path,
+                    cut,
+                    smart,
+                    reason,
+                    "smart",
+                    fps,
+                    inputs,
+                    silent,
+                    colour,
+                    paired,
+                )  # fmt: skip
             )
         stills = [o for o in missing if o.preset.kind == "still"]  # one frame: one process
         if stills:

@@ -47,6 +47,12 @@ class MediaInfo:
     #: how far its frames are turned to be shown, in degrees (sources only, `probe_source`):
     #: a phone held upright stores a landscape frame and says 90 or 270
     rotation: int = 0
+    #: it carries tags of its own (sources only): a phone's recording place, a camera's
+    #: title, a broadcast file's start time code; outputs leave them behind (`encode.UNTAGGED`)
+    tagged: bool = False
+    #: its sound is a stereo pair of mono tracks (sources only): left on its first audio track,
+    #: right on its second, as broadcast files (MXF, MOV) carry a programme's stereo mix
+    paired_sound: bool = False
 
     @property
     def hdr(self) -> str | None:
@@ -100,7 +106,7 @@ def _colour(context) -> str | None:
 
 #: Bumped whenever `probe_source` learns to find something new in a file: what an older one
 #: found and `sources.SourceProbes` remembered is then probed again.
-PROBE_VERSION = 4
+PROBE_VERSION = 5
 
 
 def _encode_hook(value: object) -> object:
@@ -152,6 +158,10 @@ PICTURE_SLACK_MS = 100
 END_SLACK_S = 0.5
 
 
+#: What every MP4 says of itself, ours included: not a source's own tags.
+_TECHNICAL_TAGS = {"major_brand", "minor_version", "compatible_brands", "encoder"}
+
+
 def probe_source(path: Path) -> MediaInfo:
     """Probe a source and decode its last frames, to catch truncated files early.
 
@@ -169,6 +179,9 @@ def probe_source(path: Path) -> MediaInfo:
             declared = _declared_end(container, stream)
             sound = container.streams.audio[0] if container.streams.audio else None
             sound_ms = round(_declared_end(container, sound) * 1000) if sound else None
+            tagged = bool(set(container.metadata) - _TECHNICAL_TAGS)
+            sounds = container.streams.audio
+            paired = len(sounds) >= 2 and sounds[0].channels == 1 and sounds[1].channels == 1
             decoded, rotation = _decoded_end(container, stream, max(0.0, declared - 1))
             if decoded is None and _decoded_end(container, stream, 0.0)[0] is not None:
                 raise ProbeError(
@@ -189,7 +202,14 @@ def probe_source(path: Path) -> MediaInfo:
     picture_ms = round(decoded * 1000)
     if picture_ms < info.duration_ms - PICTURE_SLACK_MS:  # the sound runs on: not the video
         info = replace(info, duration_ms=picture_ms)
-    return replace(info, sound_ms=sound_ms, rotation=rotation % 360)
+    return replace(
+        info,
+        sound_ms=sound_ms,
+        rotation=rotation % 360,
+        tagged=tagged,
+        paired_sound=paired,
+        channels=2 if paired else info.channels,
+    )
 
 
 def _clock(seconds: float) -> str:
@@ -309,6 +329,8 @@ def codecs_of(path: Path) -> str | None:
     with av.open(str(path)) as container:
         found = []
         for stream in container.streams:
+            if stream.codec_context is None:  # a data track (time code, captions): no codec
+                continue
             extradata = stream.codec_context.extradata or b""
             name = stream.codec_context.name
             if name == "h264" and len(extradata) >= 4 and extradata[0] == 1:  # avcC
