@@ -51,4 +51,6 @@ def test_ctrl_c_while_the_command_starts_is_no_traceback(tmp_path, after_s: floa
     started.send_signal(signal.SIGINT)
     said = started.communicate(timeout=60)[0].decode()
     assert "Traceback" not in said and "KeyboardInterrupt" not in said, said
-    assert started.returncode == 130, (started.returncode, said)
+    # ended by Python as Ctrl+C ends a command (130), or, on a busy machine, by the signal
+    # itself, before the interpreter had set its handler (-2: the shell says 130 too)
+    assert started.returncode in (130, -signal.SIGINT), (started.returncode, said)
