@@ -29,7 +29,13 @@ def _say(message: str) -> None:
 
 
 def _run(*command: str | Path, **kwargs) -> None:
-    subprocess.run([str(part) for part in command], check=True, **kwargs)
+    """Run a step; one that fails ends the task with its status and one line, not a traceback
+    (the step has already said what went wrong)."""
+    result = subprocess.run([str(part) for part in command], **kwargs)
+    if result.returncode:
+        name = " ".join(str(part) for part in command[:4])
+        _say(f"stopped: `{name}` failed (exit status {result.returncode})")
+        sys.exit(result.returncode)
 
 
 def _apt_install(packages: list[str]) -> None:

@@ -471,7 +471,8 @@ def test_a_stereo_mix_on_two_mono_tracks_keeps_both_channels(clips: Path, tmp_pa
     (clips / "sources" / "test.mp4").unlink()
     make(clips / "sources" / "test.mxf",
          "-f", "lavfi", "-i", "testsrc2=s=320x180:r=25:d=6",
-         "-f", "lavfi", "-i", "sine=f=440:r=48000:d=6", "-f", "lavfi", "-i", "sine=f=660:r=48000:d=6",
+         "-f", "lavfi", "-i", "sine=f=440:r=48000:d=6",
+         "-f", "lavfi", "-i", "sine=f=660:r=48000:d=6",
          "-map", "0:v", "-map", "1:a", "-map", "2:a", "-c:v", "mpeg2video", "-pix_fmt", "yuv422p",
          "-b:v", "5M", "-g", "12", "-c:a", "pcm_s16le", "-timecode", "10:00:00:00")  # fmt: skip
     write_manifest(clips, **{"sources/test.mp4": "sources/test.mxf"})
