@@ -34,9 +34,7 @@ DEMO_SOURCES = {
 }
 WIDTH, HEIGHT, FPS, RATE = 1920, 1080, 25, 48000
 #: Bump when the drawing changes, so every demo source is drawn again.
-DEMO_VERSION = "2"
-#: The veil's colour, 0x0b2a4a, in 8-bit BT.601 studio range: Y', Cb, Cr.
-_VEIL = {"y": 47.2, "u": 146.7, "v": 112.1}
+DEMO_VERSION = "1"
 
 
 def _font() -> str:
@@ -94,10 +92,7 @@ def demo_command(
     ends = [*starts[1:], float(seconds)]
     video = [
         f"testsrc2=s={width}x{height}:r={fps}:d={seconds}",
-        # The pattern under a navy veil (0x0b2a4a at 82 %), as a table per plane: blending
-        # in Y'CbCr is blending in RGB (the conversion is affine), and a table costs a
-        # tenth of drawbox's blend, the most costly part of drawing a source.
-        "lutyuv=" + ":".join(f"{plane}='0.18*val+{0.82 * v:.2f}'" for plane, v in _VEIL.items()),
+        "drawbox=x=0:y=0:w=iw:h=ih:color=0x0b2a4a@0.82:t=fill",
         f"drawtext=fontfile='{font}':text='NEWSREEL DEMO SOURCE':x={px(60)}:y={px(50)}"
         f":fontsize={px(36)}:fontcolor=white@0.8",
         f"drawtext=fontfile='{font}':text='{_escape(manifest.id)}':x={px(60)}:y={px(100)}"
