@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -85,20 +86,67 @@ def small_site(tmp_path: Path) -> Project:
     return write_site(tmp_path / "site", SMALL_SITE)
 
 
+class _DemoBuild:
+    """The demo site, built in a thread of its own from the start of the session, at a lower
+    priority (its ffmpeg and Pelican processes inherit it), beside the API tests, which need
+    no demo and leave a core mostly idle: on a fresh clone the demo's first encode took two
+    of the suite's eighteen minutes, alone. Every other test waits for it first
+    (`pytest_runtest_setup`), so finds the machine as it was."""
+
+    def __init__(self, base: Path) -> None:
+        self.base = base
+        self.project = Project.at(REPO, output=base / "output")
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._build, name="demo-build", daemon=True)
+        self.thread.start()
+
+    def _build(self) -> None:
+        from newsreel.media.demo import ensure_demo_sources
+
+        try:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)  # this thread only
+            ensure_demo_sources(self.project.clips, self.project.languages)
+            build_site(self.project)
+        except BaseException as error:  # handed to the first test that needs the demo
+            self.error = error
+
+    def result(self) -> Project:
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+        return self.project
+
+
+_demo_build: _DemoBuild | None = None
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    global _demo_build
+    if any("demo_site" in getattr(item, "fixturenames", ()) for item in session.items):
+        _demo_build = _DemoBuild(Path(tempfile.mkdtemp(prefix="newsreel-demo-")))
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if _demo_build is not None and not item.nodeid.startswith("tests/api/"):
+        _demo_build.thread.join()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if _demo_build is not None:
+        _demo_build.thread.join()
+        shutil.rmtree(_demo_build.base, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
-def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Project:
-    """The repository's own content and clips, built once into a temporary output folder.
+def demo_site() -> Project:
+    """The repository's own content and clips, built once into a temporary output folder
+    (`_DemoBuild`).
 
     The media cache is the repository's own (content-addressed, so it cannot be stale): a
     second local run encodes nothing; CI, on a fresh clone, encodes the demo once.
     """
-    from newsreel.media.demo import ensure_demo_sources
-
-    base = tmp_path_factory.mktemp("demo")
-    project = Project.at(REPO, output=base / "output")
-    ensure_demo_sources(project.clips, project.languages)
-    build_site(project)
-    return project
+    assert _demo_build is not None, "started when a collected test asks for the demo"
+    return _demo_build.result()
 
 
 def _free_port() -> int:
