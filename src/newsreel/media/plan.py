@@ -500,7 +500,7 @@ def _plan_video(
                     silent=silent,
                     colour=colour,
                     paired=paired,
-                )  # fmt: skip
+                )
             )
         if smart:
             reason = why(smart, index, source.sha256, plan.ffmpeg_version, refusals)
@@ -519,7 +519,7 @@ def _plan_video(
                     silent,
                     colour,
                     paired,
-                )  # fmt: skip
+                )
             )
         stills = [o for o in missing if o.preset.kind == "still"]  # one frame: one process
         if stills:
@@ -574,7 +574,8 @@ def _full_length_presets(plan: MediaPlan, manifest: VideoManifest, info: MediaIn
     and the ladder's rungs."""
     rungs = plan.ladder.rungs if plan.ladder else ()
     names = dict.fromkeys([*manifest.presets, *rungs])
-    return [preset for name, preset in shaped(plan.presets, info).items() if name in names]
+    presets = shaped(plan.presets, info)
+    return [presets[name] for name in names if name in presets]
 
 
 def shaped(presets: dict[str, Preset], source: MediaInfo) -> dict[str, Preset]:
