@@ -279,7 +279,7 @@ def test_stopped_mid_upload_says_how_to_finish_and_the_next_publish_does(
     up (a slow link): the operator is told the publish stopped and how to finish it, the live
     site is whole, and the same command finishes it."""
     publish(versions.old, targets)
-    with FaultProxy(aws.endpoint, lambda number, method, path: "slow", pause=0.2) as proxy:
+    with FaultProxy(aws.endpoint, lambda number, method, path: "slow", pause=0.1) as proxy:
         env = {**os.environ, "AWS_ENDPOINT_URL": proxy.url, "COLUMNS": "300", "NO_COLOR": "1"}
         stopped = subprocess.Popen(command(versions.new, targets), env=env, text=True,
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # fmt: skip
