@@ -272,7 +272,11 @@ def start_serve(
     while not any(line.startswith("Serving ") for line in lines):
         remaining = deadline - time.monotonic()
         if remaining <= 0 or server.poll() is not None:
+            if server.poll() is None:  # stuck: where every thread is (`newsreel.entry`)
+                server.send_signal(signal.SIGUSR1)
+                time.sleep(1)
             stop_process(server)
+            lines.append(server.stdout.read().decode(errors="replace"))
             raise AssertionError("serve did not start:\n" + "".join(lines))
         if select.select([server.stdout], [], [], remaining)[0]:
             lines.append(server.stdout.readline().decode())

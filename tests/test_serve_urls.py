@@ -5,6 +5,8 @@ there, while `newsreel build` keeps the settings' own; the Pelican cache is the 
 from __future__ import annotations
 
 import re
+import signal
+import time
 import urllib.request
 from pathlib import Path
 
@@ -76,3 +78,21 @@ def test_settings_with_a_site_url_are_served_from_the_server_they_are_previewed_
         "SITEURL": "http://x:1",
     }
     assert Project.at(Path(__file__).parents[1]).public_base == "http://127.0.0.1:8000"
+
+
+def test_sigusr1_shows_where_every_thread_is_and_serve_goes_on(tmp_path: Path):
+    """What an operator sends a command that seems stuck: every thread's stack, on stderr,
+    and the command runs on."""
+    project = write_site(tmp_path / "site", SMALL_SITE)
+    port = free_port()
+    server, _ = start_serve(project.root, "--port", str(port))
+    try:
+        server.send_signal(signal.SIGUSR1)
+        time.sleep(1)
+        assert fetch(f"http://127.0.0.1:{port}/en/").startswith("<!DOCTYPE html>")
+    finally:
+        stop_process(server)
+    said = server.stdout.read().decode()
+    assert "Thread 0x" in said and "(most recent call first)" in said, said
+    assert "newsreel/cli/site.py" in said, said
+    assert server.returncode == 130, said

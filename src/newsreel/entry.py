@@ -12,10 +12,15 @@ resource tracker then printed a warning about them), `serve` dropped the e-mails
 and no line said what was left. Once the command has stopped, a further SIGINT or SIGTERM (a
 second Ctrl+C, `timeout`'s signal to the group) is ignored while the interpreter ends: one
 landing there, as it joined the kept Pelican workers, printed a traceback.
+
+SIGUSR1 (`kill -USR1 <pid>`) prints where every thread of a running command is, to stderr,
+and the command goes on: what an operator sends a command that seems stuck, before stopping
+it (the standard library's `faulthandler`; costs nothing until the signal comes).
 """
 
 from __future__ import annotations
 
+import faulthandler
 import signal
 import sys
 
@@ -37,6 +42,7 @@ def _terminate(_signal: int, _frame: object) -> None:
 
 def main() -> None:
     signal.signal(signal.SIGTERM, _terminate)
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     code: int | str | None = 0
     try:
         from newsreel.cli import app
