@@ -261,11 +261,16 @@ def start_serve(
     base = {**os.environ, "COLUMNS": "300", "NO_COLOR": "1"}
     base.pop("NEWSREEL_SMTP_HOST", None)
     env = {**base, **(env or {})}
+    # unbuffered: `select` sees the pipe, not what a buffered reader took from it, so two
+    # lines arriving together ("Built …", "Serving …") left the second in the reader's buffer
+    # while `select` waited on an empty pipe; the test then failed 120 s later, with a
+    # `serve` that had started
     server = subprocess.Popen(
         [NEWSREEL, "serve", "--root", str(root), *options],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         env=env,
+        bufsize=0,
     )
     lines: list[str] = []
     deadline = time.monotonic() + 120
