@@ -485,41 +485,18 @@ def _plan_video(
         whole = [o for o in missing if o.preset.kind != "still" and o.method == "encode"]
         smart = [o for o in missing if o.method == "smart"]
         silent, colour = not source.info.has_audio, source.info.colour
-        paired = source.info.paired_sound
+        # what every job making sound and pictures of this source needs to know of it
+        sourced = {"silent": silent, "colour": colour, "paired": source.info.paired_sound}
         if whole:
             reason = why(whole, index, source.sha256, plan.ffmpeg_version, refusals)
             reason += _silent_note(whole, silent)
-            plan.jobs.append(
-                Job(
-                    manifest,
-                    source.path,
-                    cut,
-                    whole,
-                    reason,
-                    fps=fps,
-                    silent=silent,
-                    colour=colour,
-                    paired=paired,
-                )
-            )
+            plan.jobs.append(Job(manifest, source.path, cut, whole, reason, fps=fps, **sourced))
         if smart:
             reason = why(smart, index, source.sha256, plan.ffmpeg_version, refusals)
             reason += _silent_note(smart, silent)
             inputs = {o.key: full_keys[o.preset.name] for o in smart}
             plan.jobs.append(
-                Job(
-                    manifest,
-                    source.path,
-                    cut,
-                    smart,
-                    reason,
-                    "smart",
-                    fps,
-                    inputs,
-                    silent,
-                    colour,
-                    paired,
-                )
+                Job(manifest, source.path, cut, smart, reason, "smart", fps, inputs, **sourced)
             )
         stills = [o for o in missing if o.preset.kind == "still"]  # one frame: one process
         if stills:

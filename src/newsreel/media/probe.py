@@ -177,11 +177,10 @@ def probe_source(path: Path) -> MediaInfo:
             if stream is None:
                 raise ProbeError("it has no video stream")
             declared = _declared_end(container, stream)
-            sound = container.streams.audio[0] if container.streams.audio else None
-            sound_ms = round(_declared_end(container, sound) * 1000) if sound else None
-            tagged = bool(set(container.metadata) - _TECHNICAL_TAGS)
             sounds = container.streams.audio
+            sound_ms = round(_declared_end(container, sounds[0]) * 1000) if sounds else None
             paired = len(sounds) >= 2 and sounds[0].channels == 1 and sounds[1].channels == 1
+            tagged = bool(set(container.metadata) - _TECHNICAL_TAGS)
             decoded, rotation = _decoded_end(container, stream, max(0.0, declared - 1))
             if decoded is None and _decoded_end(container, stream, 0.0)[0] is not None:
                 raise ProbeError(

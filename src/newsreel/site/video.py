@@ -102,14 +102,22 @@ def _shot_view(shot: record.Shot, lang: str) -> dict[str, Any]:
     return view
 
 
+#: What a page says of a picture whose size is not known: the presets' 16:9.
+_USUAL_SIZE = (1280, 720)
+
+
+def _size(entry: record.MediaFile | None) -> tuple[int, int] | None:
+    return (entry.width, entry.height) if entry and entry.width and entry.height else None
+
+
 def _shape(video: record.Video) -> dict[str, Any]:
-    """The player's shape: its full-length version's first video file's, so an upright
-    (phone) video plays upright, not in a 16:9 box between bars (16:9 when none says)."""
-    for entry in video.full.files:
-        if entry.kind == "video" and entry.width and entry.height:
-            return {"width": entry.width, "height": entry.height,
-                    "upright": entry.height > entry.width}  # fmt: skip
-    return {"width": 1280, "height": 720, "upright": False}
+    """The player's shape: that of the full-length files it plays (the public ones, before an
+    account-only one a preset may have kept 16:9), so an upright (phone) video plays upright,
+    not in a 16:9 box between bars."""
+    files = sorted(video.full.files, key=lambda entry: entry.account_only)
+    found = [size for entry in files if entry.kind == "video" and (size := _size(entry))]
+    width, height = found[0] if found else _USUAL_SIZE
+    return {"width": width, "height": height, "upright": height > width}
 
 
 def video_view(video: record.Video, lang: str) -> dict[str, Any]:
@@ -127,11 +135,7 @@ def video_view(video: record.Video, lang: str) -> dict[str, Any]:
         "duration": format_duration(video.duration_ms, lang),
         "duration_iso": timecode.iso_duration(video.duration_ms),
         "poster": _url(video.poster),  # the JPEG: link previews (og:image), feeds
-        "poster_size": (
-            (video.poster.width, video.poster.height)
-            if video.poster and video.poster.width and video.poster.height
-            else (1280, 720)
-        ),  # fmt: skip
+        "poster_size": _size(video.poster) or _USUAL_SIZE,
         "player_poster": _url(video.full.player_poster or video.poster),  # the light one pages show
         "thumbnail": _url(video.full.thumbnail),  # cards, beside the player's poster
         "stream": _url(video.stream),  # HLS: the player's first choice
