@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from newsreel.media import encode
+from newsreel.media import encode, rewrap
 from newsreel.media.cache import MediaCache
 from newsreel.media.encode import ffmpeg_exe
 
@@ -61,6 +61,23 @@ def test_a_build_sweeps_the_scratch_files_of_dead_processes_only(clips: Path, tm
     alive.write_bytes(b"being written by another build")
     build_media(clips, tmp_path / "out", tmp_path / "cache")
     assert sorted(p.name for p in (cache.root / ".work").iterdir()) == [alive.name]
+
+
+def test_gc_removes_the_partial_copies_of_dead_processes_only(clips: Path, tmp_path: Path):
+    # a build killed while it copied an MPEG-TS source into Matroska (`rewrap`) leaves a
+    # partial copy; another build may be making one now
+    folder = tmp_path / "cache" / rewrap.FOLDER
+    folder.mkdir(parents=True)
+    finished = subprocess.Popen(["true"])
+    finished.wait()
+    dead = folder / f"{finished.pid}-{'a' * 64}.part"
+    alive = folder / f"{os.getppid()}-{'b' * 64}.part"  # pytest's parent
+    unused = folder / f"{'c' * 64}.mkv"  # the copy of a source no manifest names
+    for path in (dead, alive, unused):
+        path.write_bytes(b"packets")
+    removed = gc_cache(clips, tmp_path / "cache")
+    assert {dead, unused} <= set(removed) and alive not in removed
+    assert sorted(p.name for p in folder.iterdir()) == [alive.name]
 
 
 def _children(pid: int) -> list[int]:

@@ -19,7 +19,7 @@ from newsreel.media.plan import cache_key
 from newsreel.media.probe import probe_source
 from newsreel.media.reasons import reason
 
-from .conftest import build_media, make_source, plan_media, write_manifest
+from .conftest import build_media, gc_cache, make_source, plan_media, write_manifest
 
 
 def make(path: Path, *args: str) -> Path:
@@ -107,20 +107,78 @@ def test_a_source_cut_short_after_its_index_is_refused(clips: Path, tmp_path: Pa
     assert not list((tmp_path / "out").rglob("*.mp4")), "nothing written"
 
 
-def test_an_mpeg_ts_source_without_reachable_keyframes_says_how_to_rewrap_it(
+def frames_of(path: Path) -> list[np.ndarray]:
+    """Every frame's luma, decoded from the start (a source without an index, read as it is)."""
+    with av.open(str(path)) as container:
+        return [f.to_ndarray(format="gray").astype(np.float64) for f in container.decode(video=0)]
+
+
+def nearest(picture: np.ndarray, frames: list[np.ndarray]) -> int:
+    """The number of the frame of `frames` most like `picture` (scaled to their size)."""
+    height, width = frames[0].shape
+    rows = np.linspace(0, picture.shape[0] - 1, height).round().astype(int)
+    columns = np.linspace(0, picture.shape[1] - 1, width).round().astype(int)
+    scaled = picture[np.ix_(rows, columns)]
+    return int(np.argmin([np.abs(scaled - frame).mean() for frame in frames]))
+
+
+def test_an_mpeg_ts_source_with_a_long_gop_gives_exact_cuts_from_its_rewrap(
     clips: Path, tmp_path: Path
 ):
-    # MPEG-TS has no index: seeking by time lands between keyframes, and with a long GOP there
-    # is no keyframe left before the end: ffmpeg's posters and cuts would come out empty. The
-    # file is complete, so not "truncated": the fix is to rewrap it, which gives it an index
-    make(clips / "sources" / "test.ts", *LONG_GOP, "-output_ts_offset", "3600", "-f", "mpegts")
+    # MPEG-TS has no index: seeking by time lands between keyframes, and with a long GOP (one
+    # keyframe here, as some playouts and screen recorders make) no frame of its last second
+    # could be reached; its clock starts an hour in. Read from a Matroska copy of the same
+    # packets, its cuts start and end on their frames and a poster near its end shows one
+    source = make(clips / "sources" / "test.ts", *LONG_GOP, "-output_ts_offset", "3600",
+                  "-f", "mpegts")  # fmt: skip
+    write_manifest(clips, cut_in="00:00:04.030", cut_out="00:00:05.990",
+                   **{"sources/test.mp4": "sources/test.ts"})  # fmt: skip
+    cache, out = tmp_path / "cache", tmp_path / "out"
+    video = build_media(clips, out, cache)["2025-10-15-test"]
+    frames = frames_of(source)
+    full, cut = video["cuts"]
+    for entry in cut["files"]:
+        if entry["kind"] == "video":
+            path = files_of(out, video)[f"soundbite/{entry['preset']}"]
+            last = entry["frames"] - 1
+            assert last in (48, 49), entry["filename"]  # 1.96 s, on either side of a frame
+            assert nearest(luma(path, 0), frames) == 100, f"{entry['filename']} starts off"
+            assert nearest(luma(path, last), frames) == 100 + last, f"{entry['filename']} ends off"
+    poster = luma(out / cut["poster"]["url"].lstrip("/"))
+    assert 120 <= nearest(poster, frames) <= 128, "the cut's poster: a frame at its middle"
+    assert all(e["frames"] == 150 for e in full["files"] if e["kind"] == "video")
+    # the copy is made once, kept by the source's SHA-256, and named in its outputs' keys
+    plan = plan_media(clips, cache)
+    digest = plan.sources["2025-10-15-test"].sha256
+    copy = cache / "rewrapped" / f"{digest}.mkv"
+    assert plan.sources["2025-10-15-test"].path == copy and not plan.jobs
+    assert all("rewrapped" in o.corrections for o in plan.outputs["2025-10-15-test"])
+    made = copy.stat().st_mtime_ns
+    plan_media(clips, cache)
+    assert copy.stat().st_mtime_ns == made, "made again"
+    # `clips gc` removes it with the outputs once no manifest names its source
+    make_source(clips / "sources" / "other.mp4")
+    write_manifest(clips, **{"sources/test.mp4": "sources/other.mp4"})
+    assert copy in gc_cache(clips, cache) and not copy.exists()
+
+
+def test_broadcast_mpeg_2_with_pcm_sound_in_a_transport_stream_is_read(clips: Path, tmp_path: Path):
+    # SD broadcast as playouts capture it: MPEG-2 video and SMPTE 302M sound (PCM carried in
+    # the transport stream, which Matroska cannot hold as it is: converted to PCM, lossless)
+    make(clips / "sources" / "test.ts",
+         "-f", "lavfi", "-i", "testsrc2=s=720x576:r=25:d=4", "-f", "lavfi",
+         "-i", "sine=f=440:r=48000:d=4", "-c:v", "mpeg2video", "-g", "100", "-ac", "2",
+         "-c:a", "s302m", "-strict", "-2", "-shortest", "-f", "mpegts")  # fmt: skip
     write_manifest(clips, **{"sources/test.mp4": "sources/test.ts"})
-    with pytest.raises(MediaError) as raised:
-        build_media(clips, tmp_path / "out", tmp_path / "cache")
-    message = str(raised.value)
-    assert "2025-10-15-test.toml: source: sources/test.ts: no frame of its last second" in message
-    assert "truncated" not in message and "rewrap it as MP4 (`ffmpeg -i" in message
-    assert "\n" not in message
+    out = tmp_path / "out"
+    video = build_media(clips, out, tmp_path / "cache")["2025-10-15-test"]
+    for name, path in files_of(out, video).items():
+        if path.suffix in (".mp4", ".m4a"):
+            with av.open(str(path)) as container:
+                sound = np.concatenate(
+                    [frame.to_ndarray() for frame in container.decode(audio=0)], axis=1
+                )
+            assert sound.shape[0] == 2 and np.abs(sound).max() > 0.05, f"{name}: no sound"
 
 
 def test_a_29_97_source_keeps_its_last_frame_in_25_fps_renditions(clips: Path, tmp_path: Path):

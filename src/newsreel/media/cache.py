@@ -150,7 +150,7 @@ class MediaCache:
             return []
         removed = []
         for path in folder.iterdir():
-            owner = _owner(path.name)
+            owner = owner_of(path.name)
             if owner is None or running(owner):  # this process's own counts as running
                 continue
             if path.is_dir() and not path.is_symlink():
@@ -178,7 +178,7 @@ class MediaCache:
         return removed
 
 
-def _owner(name: str) -> int | None:
+def owner_of(name: str) -> int | None:
     """The process id a scratch name starts with (`<pid>-...`), or None."""
     head, dash, _ = name.partition("-")
     return int(head) if dash and head.isdigit() else None

@@ -18,7 +18,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from newsreel.media import encode, lock, record
+from newsreel.media import encode, lock, record, rewrap
 from newsreel.media.cache import MediaCache, ToolVersions
 from newsreel.media.execute import Executor, run_jobs
 from newsreel.media.output import record_video, write_schema
@@ -119,4 +119,6 @@ def _gc_cache(settings: MediaSettings) -> list[Path]:
         for name, entry in read_index(settings.cache).items()
         if name.endswith("/press-kit") and name.split("/")[0] in media_plan.outputs
     }
-    return MediaCache(settings.cache).gc(media_plan.keys | kits)
+    removed = MediaCache(settings.cache).gc(media_plan.keys | kits)
+    sources = {source.sha256 for source in media_plan.sources.values()}
+    return removed + rewrap.gc(settings.cache, sources)

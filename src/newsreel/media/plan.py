@@ -127,6 +127,8 @@ def corrections(preset: Preset, source: MediaInfo) -> tuple[str, ...]:
     carried them. `paired-sound`: the sound of a source whose stereo mix is two mono tracks is
     both of them, left and right, where it was the left one twice. `sound-padded`:
     the sound of a source whose sound stops before its end is padded with silence to it.
+    `rewrapped`: a source without an index (MPEG-TS, MPEG-PS) is read from its Matroska copy
+    (`rewrap`), where seeks in it landed between keyframes.
     """
     found = []
     if preset.kind != "audio" and not source.square_pixels:
@@ -146,6 +148,8 @@ def corrections(preset: Preset, source: MediaInfo) -> tuple[str, ...]:
     sound = source.sound_ms
     if preset.needs_audio and sound is not None and sound < source.duration_ms - PICTURE_SLACK_MS:
         found.append("sound-padded")
+    if source.indexless:
+        found.append("rewrapped")
     return tuple(found)
 
 
@@ -360,7 +364,7 @@ def problems_before_encoding(settings: MediaSettings) -> list[Problem]:
     hashes, probes = SourceHashes(settings.cache), SourceProbes(settings.cache)
     for manifest in manifests:
         try:
-            inspect(manifest, presets, settings.cache, hashes, probes)
+            inspect(manifest, presets, settings.cache, hashes, probes, settings.ffmpeg)
         except MediaError as error:
             problems += error.problems
     return problems
@@ -412,7 +416,7 @@ def plan_media(
     problems: list[Problem] = []
     for manifest in manifests:
         try:
-            source = inspect(manifest, presets, settings.cache, hashes, probes)
+            source = inspect(manifest, presets, settings.cache, hashes, probes, settings.ffmpeg)
         except MediaError as error:
             problems += error.problems
             continue

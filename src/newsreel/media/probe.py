@@ -53,6 +53,9 @@ class MediaInfo:
     #: its sound is a stereo pair of mono tracks (sources only): left on its first audio track,
     #: right on its second, as broadcast files (MXF, MOV) carry a programme's stereo mix
     paired_sound: bool = False
+    #: its container has no index (sources only: MPEG-TS, MPEG-PS): it is read from its
+    #: Matroska copy (`rewrap`)
+    indexless: bool = False
 
     @property
     def hdr(self) -> str | None:
@@ -106,7 +109,7 @@ def _colour(context) -> str | None:
 
 #: Bumped whenever `probe_source` learns to find something new in a file: what an older one
 #: found and `sources.SourceProbes` remembered is then probed again.
-PROBE_VERSION = 5
+PROBE_VERSION = 6
 
 
 def _encode_hook(value: object) -> object:
@@ -185,8 +188,8 @@ def probe_source(path: Path) -> MediaInfo:
             if decoded is None and _decoded_end(container, stream, 0.0)[0] is not None:
                 raise ProbeError(
                     "no frame of its last second can be reached by seeking (keyframes too "
-                    "far apart, in a container without an index such as MPEG-TS): cuts "
-                    "and posters could not be made from it",
+                    "far apart, in a container without an index): cuts and posters "
+                    "could not be made from it",
                     "rewrap it as MP4 (`ffmpeg -i <file> -c copy <name>.mp4`) and name that",
                 )
     except av.error.FFmpegError as error:

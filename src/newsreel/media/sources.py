@@ -9,14 +9,14 @@ in one go, and nothing is encoded from a source that would fail half-way.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import av
 import msgspec
 
-from newsreel.media import captions, timecode
+from newsreel.media import captions, rewrap, timecode
 from newsreel.media.cache import SourceHashes, read_memo, write_atomic
 from newsreel.media.errors import MediaError, Problem, problem
 from newsreel.media.manifests import FULL, VideoManifest
@@ -31,6 +31,7 @@ from newsreel.media.probe import (
     probe_source,
 )
 from newsreel.media.remote import fetch_source
+from newsreel.media.runner import EncodeError
 
 
 @dataclass(frozen=True)
@@ -79,9 +80,12 @@ def inspect(
     cache_dir: Path,
     hashes: SourceHashes,
     probes: SourceProbes | None = None,
+    ffmpeg: str | None = None,
 ) -> Source:
     """The source of `manifest`, checked against it; MediaError with every problem found.
-    `probes`: what earlier probes found (every source is probed otherwise)."""
+    `probes`: what earlier probes found (every source is probed otherwise). A source without
+    an index (MPEG-TS, MPEG-PS) is read from its Matroska copy (`rewrap`), made with `ffmpeg`
+    the first time."""
     where = manifest.path
     try:
         path = fetch_source(manifest.source, cache_dir) if manifest.source_is_remote else None
@@ -112,6 +116,17 @@ def inspect(
             problem(where, "sha256", f"does not match {manifest.source} ({digest})",
                     "check that the right file is in place, or update sha256")
         )  # fmt: skip
+    original = path
+    try:
+        path = rewrap.indexed(path, digest, cache_dir, ffmpeg)
+    except EncodeError as error:
+        raise MediaError(
+            problem(where, "source",
+                    f"{manifest.source}: its packets could not be copied into an indexed file "
+                    f"({error})",
+                    "check the free space of the media cache's disk, or replace it with a "
+                    "complete, readable video file")
+        ) from None  # fmt: skip
     try:
         info = probes.probe(path, digest) if probes else probe_source(path)
     except ProbeError as error:
@@ -119,6 +134,8 @@ def inspect(
             problem(where, "source", f"{manifest.source}: {error}",
                     error.fix or "replace it with a complete, readable video file")
         ) from None  # fmt: skip
+    if path != original:
+        info = replace(info, indexless=True)
     problems: list[Problem] = check_against_source(
         manifest, info.duration_ms, info.has_audio, presets, info.sound_ms
     )
