@@ -41,10 +41,10 @@ def _terminate(_signal: int, _frame: object) -> None:
 
 
 def main() -> None:
-    signal.signal(signal.SIGTERM, _terminate)
-    faulthandler.register(signal.SIGUSR1, all_threads=True)
     code: int | str | None = 0
-    try:
+    try:  # a Ctrl+C from here on ends in the `except` below, quietly
+        signal.signal(signal.SIGTERM, _terminate)
+        faulthandler.register(signal.SIGUSR1, all_threads=True)
         from newsreel.cli import app
 
         app()
