@@ -118,13 +118,23 @@ def test(
         list[str] | None, typer.Argument(help="Extra arguments for pytest.")
     ] = None,
 ) -> None:
-    """Lint, then run the whole test suite (real ffmpeg, Chromium, SMTP, moto)."""
+    """Lint, then run the whole test suite (real ffmpeg, Chromium, SMTP, moto), on every core
+    up to four: one pytest-xdist worker a core, each test file whole on one worker, and every
+    file that uses the demo site on the same one (`tests/conftest.py`). Give `-n 0` to run it
+    in one process."""
     os.chdir(ROOT)
     _say("ruff check")
     _run(VENV_PYTHON, "-m", "ruff", "check", ".")
     _run(VENV_PYTHON, "-m", "ruff", "format", "--check", ".")
-    _say("pytest")
-    result = subprocess.run([str(VENV_PYTHON), "-m", "pytest", *(pytest_args or [])])
+    args = list(pytest_args or [])
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    workers = min(4, cores or 1)
+    if workers > 1 and not any(arg.startswith(("-n", "--numprocesses")) for arg in args):
+        args = ["-n", str(workers), "--dist", "loadgroup", *args]
+        _say(f"pytest ({workers} workers)")
+    else:
+        _say("pytest")
+    result = subprocess.run([str(VENV_PYTHON), "-m", "pytest", *args])
     raise typer.Exit(result.returncode)
 
 

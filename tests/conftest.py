@@ -12,6 +12,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -93,8 +94,9 @@ class _DemoBuild:
     of the suite's eighteen minutes, alone. Every other test waits for it first
     (`pytest_runtest_setup`), so finds the machine as it was."""
 
-    def __init__(self, base: Path) -> None:
+    def __init__(self, base: Path, niceness: int = 10) -> None:
         self.base = base
+        self.niceness = niceness
         self.project = Project.at(REPO, output=base / "output")
         self.error: BaseException | None = None
         self.thread = threading.Thread(target=self._build, name="demo-build", daemon=True)
@@ -103,8 +105,8 @@ class _DemoBuild:
     def _build(self) -> None:
         from newsreel.media.demo import ensure_demo_sources
 
-        try:
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)  # this thread only
+        try:  # `niceness` for this thread only
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), self.niceness)
             ensure_demo_sources(self.project.clips, self.project.languages)
             build_site(self.project)
         except BaseException as error:  # handed to the first test that needs the demo
@@ -120,8 +122,48 @@ class _DemoBuild:
 _demo_build: _DemoBuild | None = None
 
 
+def _a_worker_of_several() -> bool:
+    """Whether this is one of pytest-xdist's workers (`python3 tasks.py test`)."""
+    return "PYTEST_XDIST_WORKER" in os.environ
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The groups pytest-xdist's `--dist loadgroup` keeps on one worker: each test file (its
+    module fixtures, a built site or a stack, are made once), and every file that uses the
+    demo site together (it is built once, by the worker that runs them).
+
+    A group is the end of a test's node id (`<id>@<group>`), which pytest-xdist 3.8 writes
+    where pytest 9 no longer reads it (`xdist_group` marks are then ignored): it is written
+    here. Schemathesis gives each operation's test the same node id, which pytest-xdist would
+    take for one test and run once: their names tell them apart."""
+    if not _a_worker_of_several():
+        return
+    demo_files = {item.path for item in items if "demo_site" in getattr(item, "fixturenames", ())}
+    ids = Counter(item.nodeid for item in items)
+    for item in items:
+        nodeid = item.nodeid
+        if ids[nodeid] > 1:
+            nodeid = f"{nodeid.rpartition('::')[0]}::{item.name}"
+        group = "demo" if item.path in demo_files else nodeid.split("::")[0]
+        _rename(item, f"{nodeid}@{group}")
+
+
+def _rename(item: pytest.Item, nodeid: str) -> None:
+    """Give `item` another node id: pytest 9 keeps it in `_id`, pytest 8 in `_nodeid` (both
+    private; pytest-xdist sets the second for its groups)."""
+    if hasattr(item, "_id"):
+        from _pytest.nodeid import coerce_node_id
+
+        item._id = coerce_node_id(nodeid)
+    else:
+        item._nodeid = nodeid
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
     global _demo_build
+    if _a_worker_of_several():  # each worker collects every test: `demo_site` starts it
+        return
     if any("demo_site" in getattr(item, "fixturenames", ()) for item in session.items):
         _demo_build = _DemoBuild(Path(tempfile.mkdtemp(prefix="newsreel-demo-")))
 
@@ -145,7 +187,10 @@ def demo_site() -> Project:
     The media cache is the repository's own (content-addressed, so it cannot be stale): a
     second local run encodes nothing; CI, on a fresh clone, encodes the demo once.
     """
-    assert _demo_build is not None, "started when a collected test asks for the demo"
+    global _demo_build
+    if _demo_build is None:  # one of several workers: the one that runs the demo's tests
+        assert _a_worker_of_several(), "started when a collected test asks for the demo"
+        _demo_build = _DemoBuild(Path(tempfile.mkdtemp(prefix="newsreel-demo-")), niceness=0)
     return _demo_build.result()
 
 

@@ -83,7 +83,10 @@ def test_gc_removes_the_partial_copies_of_dead_processes_only(clips: Path, tmp_p
 def _children(pid: int) -> list[int]:
     found: list[int] = []
     for task in Path(f"/proc/{pid}/task").iterdir():
-        found += [int(c) for c in (task / "children").read_text().split()]
+        try:
+            found += [int(c) for c in (task / "children").read_text().split()]
+        except FileNotFoundError:  # a thread that ended since the folder was listed
+            continue
     return found
 
 
