@@ -341,6 +341,13 @@ def test_a_source_smaller_than_its_presets_is_made_with_a_warning(clips: Path, t
         "web (256x144) enlarge its picture (no sharper than the source); use a larger "
         "original if there is one, or drop those presets"
     ]
+    # larger than one of them: that one is named alone
+    make_source(clips / "sources" / "test.mp4", size="288x162")
+    assert plan_media(clips, tmp_path / "cache").warnings == [
+        "clips/2025-10-15-test.toml: source: sources/test.mp4 is 288x162, so hd (320x180) "
+        "enlarges its picture (no sharper than the source); use a larger original if there "
+        "is one, or drop that preset"
+    ]
     # a source as large as the largest preset: nothing to say
     make_source(clips / "sources" / "test.mp4", size="320x180")
     assert plan_media(clips, tmp_path / "cache").warnings == []

@@ -173,10 +173,12 @@ def enlarged(manifest: VideoManifest, presets: dict[str, Preset], info: MediaInf
     if not larger:
         return []
     sizes = ", ".join(f"{p.name} ({p.video['width']}x{p.video['height']})" for p in larger)
+    one = len(larger) == 1
+    enlarge, those = ("enlarges", "that preset") if one else ("enlarge", "those presets")
     return [
         f"{manifest.path.parent.name}/{manifest.path.name}: source: {manifest.source} is "
-        f"{shown[0]}x{shown[1]}, so {sizes} enlarge its picture (no sharper than "
-        "the source); use a larger original if there is one, or drop those presets"
+        f"{shown[0]}x{shown[1]}, so {sizes} {enlarge} its picture (no sharper than "
+        f"the source); use a larger original if there is one, or drop {those}"
     ]
 
 

@@ -17,6 +17,7 @@ is (SMPTE 302M, broadcast PCM in a transport stream) is converted to PCM, which 
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterable
 from pathlib import Path
@@ -32,6 +33,8 @@ from newsreel.processes import running
 INDEXLESS = frozenset({"mpegts", "mpeg"})
 
 FOLDER = "rewrapped"
+
+logger = logging.getLogger(__name__)
 
 
 #: The sizes of a transport stream's packets: 188 bytes, 192 with a time stamp ahead of each
@@ -76,6 +79,7 @@ def indexed(path: Path, sha256: str, cache_dir: Path, ffmpeg: str | None = None)
     if target.is_file():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
+    logger.info("%s has no index: copying its packets into %s (once)", path.name, target)
     # named after this process, so that `gc` tells a killed build's leftover from a copy
     # another build is making; renamed into place whole
     partial = target.with_name(f"{os.getpid()}-{sha256}.part")
