@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import select
 import shutil
@@ -80,6 +81,17 @@ SMALL_SITE = {
     "pages/about.fr.md": "Title: À propos\nLang: fr\n\nTexte.\n",
     "pages/about.en.md": "Title: About\nLang: en\nTranslation: true\n\nText.\n",
 }
+
+
+@pytest.fixture(autouse=True)
+def _newsreel_log_as_it_was() -> Iterator[None]:
+    """A command run in the test's process (Typer's CliRunner) gives the `newsreel` logger a
+    handler on the standard error it is given, which CliRunner closes when the command ends: a
+    later test's mail thread logging its code then printed "--- Logging error ---"."""
+    logger = logging.getLogger("newsreel")
+    handlers, level, propagate = logger.handlers[:], logger.level, logger.propagate
+    yield
+    logger.handlers[:], logger.level, logger.propagate = handlers, level, propagate
 
 
 @pytest.fixture
