@@ -79,7 +79,12 @@ def indexed(path: Path, sha256: str, cache_dir: Path, ffmpeg: str | None = None)
     if target.is_file():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
-    logger.info("%s has no index: copying its packets into %s (once)", path.name, target)
+    logger.info(
+        "%s: a file without an index (MPEG-TS or MPEG-PS): its packets are copied, once, "
+        "into an indexed file in %s",
+        path.name,
+        target.parent,
+    )
     # named after this process, so that `gc` tells a killed build's leftover from a copy
     # another build is making; renamed into place whole
     partial = target.with_name(f"{os.getpid()}-{sha256}.part")
