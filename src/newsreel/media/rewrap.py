@@ -73,11 +73,11 @@ def has_no_index(path: Path) -> bool:
 def indexed(path: Path, sha256: str, cache_dir: Path, ffmpeg: str | None = None) -> Path:
     """`path` itself, or, for a source without an index, its Matroska copy (made now if the
     cache does not hold it yet). EncodeError when ffmpeg cannot copy it."""
+    target = cache_dir / FOLDER / f"{sha256}.mkv"
+    if target.is_file():  # these bytes were found to have no index before
+        return target
     if not has_no_index(path):
         return path
-    target = cache_dir / FOLDER / f"{sha256}.mkv"
-    if target.is_file():
-        return target
     target.parent.mkdir(parents=True, exist_ok=True)
     logger.info(
         "%s: a file without an index (MPEG-TS or MPEG-PS): its packets are copied, once, "
