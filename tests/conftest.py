@@ -100,11 +100,15 @@ def small_site(tmp_path: Path) -> Project:
 
 
 class _DemoBuild:
-    """The demo site, built in a thread of its own from the start of the session, at a lower
+    """The demo site, built in a thread of its own.
+
+    In one process (`-n 0`, or pytest alone): from the start of the session, at a lower
     priority (its ffmpeg and Pelican processes inherit it), beside the API tests, which need
     no demo and leave a core mostly idle: on a fresh clone the demo's first encode took two
     of the suite's eighteen minutes, alone. Every other test waits for it first
-    (`pytest_runtest_setup`), so finds the machine as it was."""
+    (`pytest_runtest_setup`), so finds the machine as it was. Under pytest-xdist: by the one
+    worker that runs the demo's tests, when the first of them asks (`demo_site`), at full
+    priority, while the other workers run the rest."""
 
     def __init__(self, base: Path, niceness: int = 10) -> None:
         self.base = base
