@@ -4,6 +4,7 @@ a value (`--verbose <bool>` had a reviewer type `--verbose true`, which fails)."
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -66,3 +67,46 @@ def _catches(pid: int, signal_number: int) -> bool:
     status = Path(f"/proc/{pid}/status").read_text("ascii")
     caught = next(line for line in status.splitlines() if line.startswith("SigCgt:"))
     return bool(int(caught.split()[1], 16) >> (signal_number - 1) & 1)
+
+
+def test_a_stop_whose_interrupt_is_lost_is_remembered_and_not_printed(monkeypatch, capsys):
+    # a KeyboardInterrupt raised inside a __del__ or a weakref callback (the import system's
+    # module locks have one) cannot propagate: Python printed "Exception ignored … Traceback …
+    # KeyboardInterrupt" and went on, and `newsreel serve` served on after a SIGTERM
+    import signal
+    import sys
+
+    from newsreel import entry
+
+    monkeypatch.setattr(entry, "_stop_asked", False)
+    monkeypatch.setattr(sys, "unraisablehook", entry._unraisable)
+
+    class Dropping:
+        def __del__(self):
+            entry._interrupt(signal.SIGINT, None)
+
+    Dropping()
+    assert entry.stop_asked() and entry.StopAsked().is_set()
+    assert "KeyboardInterrupt" not in capsys.readouterr().err
+
+
+def test_serve_stops_once_started_when_a_stop_came_before_uvicorn_took_the_signals(tmp_path):
+    import threading
+
+    from newsreel.serve import create_app, server_config, stoppable_server
+
+    config = server_config(create_app(tmp_path), host="127.0.0.1", port=0, log_level="warning")
+    server = stoppable_server(config, lambda: True)
+    running = threading.Thread(target=server.run, daemon=True)
+    running.start()
+    running.join(timeout=20)
+    assert server.started and not running.is_alive(), "it served on"
+    # and without a stop, it serves until told
+    server = stoppable_server(config, lambda: False)
+    running = threading.Thread(target=server.run, daemon=True)
+    running.start()
+    time.sleep(1)
+    assert server.started and running.is_alive()
+    server.should_exit = True
+    running.join(timeout=20)
+    assert not running.is_alive()

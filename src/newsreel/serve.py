@@ -15,7 +15,7 @@ import ipaddress
 import os
 import re
 import socket
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -161,6 +161,21 @@ def server_config(app: ASGIApp, proxies: Iterable[str] = (), **options: Any) -> 
         # traceback after a clean stop
         **{"lifespan": "off", **options},
     )
+
+
+def stoppable_server(config: uvicorn.Config, stop_asked: Callable[[], bool]) -> uvicorn.Server:
+    """uvicorn's server, which stops once started if `stop_asked()` says a stop came before
+    uvicorn took the signals over (its KeyboardInterrupt lost: `newsreel.entry`). One that comes
+    later is uvicorn's, which sends it on when it has stopped."""
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+            await super().startup(sockets=sockets)
+            if stop_asked():
+                self.should_exit = True
+
+    return Server(config)
 
 
 def create_app(output: Path, api: ASGIApp | None = None) -> Starlette:

@@ -20,6 +20,7 @@ from newsreel.build import output as output_folder
 from newsreel.build.settings import served_overrides
 from newsreel.build.site import Search, StoppedWhenLive
 from newsreel.cli.console import RichReporter, console
+from newsreel.entry import StopAsked, stop_asked
 from newsreel.errors import NewsreelError, Problem
 from newsreel.project import Project
 
@@ -172,8 +173,6 @@ def serve(
     """
     import logging
 
-    import uvicorn
-
     from newsreel.api.app import create_app as create_api
     from newsreel.api.config import ApiConfig
     from newsreel.serve import (
@@ -182,6 +181,7 @@ def serve(
         listen,
         local_urls,
         server_config,
+        stoppable_server,
         trusted_proxies,
     )
 
@@ -235,11 +235,14 @@ def serve(
             )
         console.print(f"E-mails go to {project.root / 'var' / 'outbox'}; codes are printed here.")
         # X-Forwarded-For and -Proto believed from the --trusted-proxy peers only
-        server = uvicorn.Server(
-            server_config(create_app(project.output, api), trusted, log_level="warning")
+        server = stoppable_server(
+            server_config(create_app(project.output, api), trusted, log_level="warning"),
+            stop_asked,
         )
         try:
             server.run(sockets=[sock])
+            if stop_asked():  # one uvicorn never saw: it stopped at its start (above)
+                raise KeyboardInterrupt
         finally:
             stop.set()
             api_config.jobs.close()  # send what is still queued
@@ -249,7 +252,7 @@ def serve(
 
 def _watch_forever(
     project: Project,
-    stop: threading.Event | None = None,
+    stop: threading.Event | StopAsked | None = None,
     extra_settings: dict[str, Any] | None = None,
     built: bool = True,
 ) -> None:
@@ -311,7 +314,8 @@ def watch(
         console.print("[yellow]Fix the problems above; watching for changes…[/yellow]")
     console.print("Watching for changes (Ctrl+C stops)")
     try:
-        _watch_forever(project, built=built)
+        _watch_forever(project, StopAsked(), built=built)  # a stop whose KeyboardInterrupt
+        raise KeyboardInterrupt  # was lost ends the watch too (`newsreel.entry`)
     except KeyboardInterrupt:  # the shell's status for a stopped command, as every other gives
         raise typer.Exit(130) from None
 
