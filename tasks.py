@@ -120,8 +120,8 @@ def test(
 ) -> None:
     """Lint, then run the whole test suite (real ffmpeg, Chromium, SMTP, moto), on every core
     up to four: one pytest-xdist worker a core, each test file whole on one worker, and every
-    file that uses the demo site on the same one (`tests/conftest.py`). Give `-n 0` to run it
-    in one process."""
+    file that uses the demo site on the same one (`tests/conftest.py`). `test -- -n 0` runs it
+    in one process (pytest's options after `--`)."""
     os.chdir(ROOT)
     _say("ruff check")
     _run(VENV_PYTHON, "-m", "ruff", "check", ".")
